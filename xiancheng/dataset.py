@@ -1,0 +1,144 @@
+"""The published dataset: validated records, each with its citation. The app reads only this."""
+
+from __future__ import annotations
+
+import json
+from functools import cached_property
+from pathlib import Path
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+COUNTY_TYPES = (
+    "urban-integration",
+    "specialised-function",
+    "culture-tourism",
+    "agricultural",
+    "ecological",
+)
+CountyType = Literal[
+    "urban-integration", "specialised-function", "culture-tourism", "agricultural", "ecological"
+]
+Adcode = str  # 6 digits, e.g. "140826"
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Citation(Record):
+    document: str  # file name under plans/, e.g. "000_6ee266aaec99fe33.txt"
+    line_start: int = Field(ge=1)
+    line_end: int = Field(ge=1)
+    quote: str = ""  # the source text the record was read from (hard line breaks joined)
+
+
+def _check_adcode(value: str) -> str:
+    if not (len(value) == 6 and value.isdigit()):
+        raise ValueError(f"adcode must be 6 digits, got {value!r}")
+    return value
+
+
+class Document(Record):
+    document: str  # file name
+    title: str
+    issuer: str = ""
+    number: str = ""  # 文号, empty when not printed
+    date: str = ""  # ISO date or year as printed
+    scope_adcode: Adcode  # the city or county the plan is for
+    scope_level: Literal["city", "county"]
+    kind: str  # action-plan / urbanisation-plan / five-year-plan
+    sha256: str
+    line_count: int
+    citation: Citation  # the title line(s)
+
+
+class Classification(Record):
+    adcode: Adcode
+    type: CountyType
+    statement_kind: str = ""  # "annex-list" / "body-text" / "override"
+    citation: Citation
+
+    _v = field_validator("adcode")(_check_adcode)
+
+
+class Positioning(Record):
+    adcode: Adcode
+    text: str
+    citation: Citation
+
+    _v = field_validator("adcode")(_check_adcode)
+
+
+class Task(Record):
+    id: str  # stable: "<document>:<line_start>"
+    document: str
+    action_key: Optional[str] = None  # canonical action (see ingest/actions.yaml)
+    action_zh: str = ""  # the plan's own action heading
+    heading: str = ""  # the task's own heading if any
+    text: str
+    responsible_units: list[str] = []
+    years: list[int] = []
+    adcodes: list[Adcode] = []  # counties the task applies to
+    scope_adcode: Adcode  # the document's scope
+    citation: Citation
+
+
+class Target(Record):
+    indicator: str  # indicator name as written (Chinese)
+    scope_adcode: Adcode  # county or city the value is about
+    scope_level: Literal["city", "county"]
+    year: Optional[int] = None
+    comparator: str = ""  # 达到 / 以上 / 以内 / 不低于 / 不超过 / = ...
+    value: Optional[float] = None
+    value_text: str = ""  # as printed, e.g. "60%以上"
+    unit: str = ""
+    kind: Literal["baseline", "target", "value"] = "target"
+    attribute: str = ""  # 预期性 / 约束性 when a table says so
+    category: str = ""  # indicator table group, if any
+    citation: Citation
+
+
+class Project(Record):
+    name: str
+    description: str = ""
+    adcodes: list[Adcode] = []
+    scope_adcode: Adcode
+    investment_yi: Optional[float] = None  # 亿元; 万元 normalised
+    investment_text: str = ""
+    responsible_units: list[str] = []
+    period: str = ""
+    citation: Citation
+
+
+class Town(Record):
+    name: str
+    adcode: Adcode  # county the town is in
+    kind: Literal["key-town", "characteristic-town", "pilot-county", "specialised-town"]
+    citation: Citation
+
+
+class Dataset(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    documents: list[Document] = []
+    classifications: list[Classification] = []
+    positionings: list[Positioning] = []
+    tasks: list[Task] = []
+    targets: list[Target] = []
+    projects: list[Project] = []
+    towns: list[Town] = []
+
+    @classmethod
+    def read(cls, path: Path) -> "Dataset":
+        return cls.model_validate_json(Path(path).read_text(encoding="utf-8"))
+
+    def write(self, path: Path) -> None:
+        Path(path).write_text(
+            json.dumps(self.model_dump(mode="json"), ensure_ascii=False, indent=1) + "\n",
+            encoding="utf-8",
+        )
+
+    @cached_property
+    def documents_by_name(self) -> dict[str, Document]:
+        return {d.document: d for d in self.documents}

@@ -1,0 +1,143 @@
+"""Shanxi boundaries and county names: loading, the alias table, name → adcode resolution."""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .settings import GEODATA_DIR
+
+REBUILD_HINT = "python geodata/build.py"
+# CGCS2000 / 3-degree Gauss-Kruger CM 111E: Shanxi spans 110.2E-114.6E, so one zone keeps
+# shapes true for static maps (plate carree would stretch the province east-west).
+PROJECTED_CRS = "EPSG:4546"
+PROVINCE_ADCODE = "140000"
+
+
+class GeodataError(RuntimeError):
+    """A boundary file is missing or unreadable; the message says how to rebuild it."""
+
+
+@dataclass(frozen=True)
+class County:
+    adcode: str
+    name: str
+    city_adcode: str
+    city_name: str
+    kind: str  # 市辖区 / 县 / 县级市
+
+
+def _read_geojson(name: str, geodata_dir: Path | None = None) -> dict:
+    path = Path(geodata_dir or GEODATA_DIR) / name
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        features = data["features"]
+    except FileNotFoundError:
+        raise GeodataError(f"缺少边界文件 {path}。请运行 `{REBUILD_HINT}` 重新生成。 (missing geodata file {path}; rebuild with `{REBUILD_HINT}`)") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise GeodataError(f"边界文件 {path} 已损坏（{exc}）。请运行 `{REBUILD_HINT}` 重新生成。 (corrupt geodata file {path}: {exc}; rebuild with `{REBUILD_HINT}`)") from None
+    if not features:
+        raise GeodataError(f"边界文件 {path} 没有要素。请运行 `{REBUILD_HINT}`。 (geodata file {path} has no features; rebuild with `{REBUILD_HINT}`)")
+    return data
+
+
+@lru_cache(maxsize=8)
+def geojson_text(name: str) -> str:
+    """The raw text of a geodata file (validated once), for sending to the browser."""
+    _read_geojson(name)
+    return (GEODATA_DIR / name).read_text(encoding="utf-8")
+
+
+def read_frame(name: str = "counties.geojson", geodata_dir: Path | None = None):
+    """A GeoDataFrame of one geodata file (EPSG:4326)."""
+    import geopandas as gpd
+
+    data = _read_geojson(name, geodata_dir)
+    frame = gpd.GeoDataFrame.from_features(data["features"], crs="EPSG:4326")
+    return frame
+
+
+@lru_cache(maxsize=1)
+def counties() -> dict[str, County]:
+    """All 117 county-level units keyed by adcode."""
+    data = _read_geojson("counties.geojson")
+    return {
+        f["properties"]["adcode"]: County(**{k: f["properties"][k] for k in County.__dataclass_fields__})
+        for f in data["features"]
+    }
+
+
+@lru_cache(maxsize=1)
+def cities() -> dict[str, str]:
+    """The 11 cities: adcode → name."""
+    data = _read_geojson("cities.geojson")
+    return {f["properties"]["adcode"]: f["properties"]["name"] for f in data["features"]}
+
+
+def counties_of_city(city_adcode: str) -> list[str]:
+    return [c.adcode for c in counties().values() if c.city_adcode == city_adcode]
+
+
+def place_name(adcode: str) -> str:
+    """Display name of a county, city or the province (city prefix for ambiguous names)."""
+    if adcode == PROVINCE_ADCODE:
+        return "山西省"
+    if adcode in cities():
+        return cities()[adcode]
+    county = counties().get(adcode)
+    if county is None:
+        return adcode
+    return county.name
+
+
+def full_name(adcode: str) -> str:
+    county = counties().get(adcode)
+    return f"{county.city_name}{county.name}" if county else place_name(adcode)
+
+
+@lru_cache(maxsize=1)
+def aliases() -> list[tuple[str, str, str]]:
+    """(alias, adcode, note) rows from geodata/aliases.csv: short names and renamed units."""
+    path = GEODATA_DIR / "aliases.csv"
+    with path.open(encoding="utf-8") as handle:
+        return [(row["alias"], row["adcode"], row["note"]) for row in csv.DictReader(handle)]
+
+
+def _name_index() -> dict[str, list[str]]:
+    index: dict[str, list[str]] = {}
+    for county in counties().values():
+        index.setdefault(county.name, []).append(county.adcode)
+        index.setdefault(county.city_name + county.name, []).append(county.adcode)
+        # Short names (临猗县 → 临猗) only for names of three or more characters: a
+        # one-character stem (古, 绛, 夏) is too common in running text to mean a county.
+        if len(county.name) >= 3 and county.name not in ("城区", "矿区", "郊区"):
+            index.setdefault(county.name[:-1], []).append(county.adcode)
+    for alias, adcode, _ in aliases():
+        index.setdefault(alias, []).append(adcode)
+    for adcode, name in cities().items():
+        index.setdefault(name, []).append(adcode)
+    return index
+
+
+@lru_cache(maxsize=1)
+def name_index() -> dict[str, tuple[str, ...]]:
+    return {k: tuple(dict.fromkeys(v)) for k, v in _name_index().items()}
+
+
+def resolve(name: str, city_adcode: str | None = None) -> str | None:
+    """Adcode for a county/city name, or None if unknown or ambiguous.
+
+    Names repeat inside Shanxi (城区 is 140302 in 阳泉 and 140502 in 晋城): a mention is
+    resolved relative to the city of the document that makes it.
+    """
+    candidates = name_index().get(name.strip(), ())
+    if len(candidates) == 1:
+        return candidates[0]
+    if city_adcode:
+        local = [c for c in candidates if c[:4] == city_adcode[:4]]
+        if len(local) == 1:
+            return local[0]
+    return None

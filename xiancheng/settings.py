@@ -1,0 +1,45 @@
+"""Settings: one table of name, default and help, each overridable by an XIANCHENG_* variable."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    help: str
+
+    @property
+    def env(self) -> str:
+        return "XIANCHENG_" + self.name.upper()
+
+    def value(self) -> str:
+        return os.environ.get(self.env, self.default)
+
+
+SETTINGS = (
+    Setting("geodata_dir", str(ROOT / "geodata"), "Folder with the boundary GeoJSON files."),
+    Setting("plans_dir", str(ROOT / "plans"), "Folder with the plan documents and manifest.yaml."),
+    Setting("dataset_path", str(ROOT / "build" / "dataset.json"), "Where the built dataset is written and read."),
+    Setting("static_dir", str(ROOT / "static"), "Streamlit static folder the app serves Leaflet from."),
+    Setting("tianditu_key", "", "Tianditu tile key; the Tianditu basemap is offered only when set."),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def get(name: str) -> str:
+    """The value of a setting; secrets (tile keys) come only from the environment."""
+    return _BY_NAME[name].value()
+
+
+GEODATA_DIR = Path(get("geodata_dir"))
+PLANS_DIR = Path(get("plans_dir"))
+DATASET_PATH = Path(get("dataset_path"))
+STATIC_DIR = Path(get("static_dir"))
