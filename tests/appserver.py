@@ -1,0 +1,66 @@
+"""Start the real app on localhost for browser tests and the benchmark."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("XIANCHENG_CHROMIUM", "/usr/bin/chromium")
+# Flags that keep Chromium from reaching for Google's hosts on a closed network.
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def running_app(timeout: float = 60.0):
+    """Yield (base_url, process, seconds_until_healthy) of `streamlit run app.py`."""
+    port = free_port()
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None:
+                raise RuntimeError("app exited: " + process.stdout.read().decode(errors="replace"))
+            if time.perf_counter() - started > timeout:
+                raise RuntimeError("app did not become healthy in time")
+            time.sleep(0.1)
+        yield url, process, time.perf_counter() - started
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def map_frame(page, timeout_ms: int = 30000):
+    """The st_folium iframe once its county layer has drawn (117 paths at province view)."""
+    page.wait_for_selector("iframe[title*='streamlit_folium']", timeout=timeout_ms)
+    frame = page.frame_locator("iframe[title*='streamlit_folium']").first
+    return frame

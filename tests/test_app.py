@@ -1,0 +1,85 @@
+"""Streamlit AppTest over every page: what a user reads, not only that it ran."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from xiancheng import geo, ui
+
+TIMEOUT = 60
+
+
+def run_page(page: str | None = None, **params) -> AppTest:
+    app = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    for key, value in params.items():
+        app.query_params[key] = value
+    app.run()
+    if page:
+        app.switch_page(page).run()
+    assert not app.exception, app.exception
+    return app
+
+
+def all_text(app: AppTest) -> str:
+    parts = [m.value for m in app.markdown] + [c.value for c in app.caption]
+    parts += [h.value for h in app.title] + [h.value for h in app.subheader] + [i.value for i in app.info]
+    parts += [e.value for e in app.error] + [w.value for w in app.warning]
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.mark.parametrize("spec", ui.PAGES, ids=[p.url_path for p in ui.PAGES])
+def test_every_page_runs_without_exception(spec):
+    app = run_page(spec.path)
+    assert app.title or app.header or app.subheader, spec.path
+
+
+def test_overview_shows_title_all_counties_and_click_hint():
+    app = run_page()
+    text = all_text(app)
+    assert "县城一张图" in text
+    assert "显示县级单位 117 个" in text
+    assert "点击地图上的县区查看信息" in text
+
+
+def test_city_filter_from_the_url_limits_the_view():
+    app = run_page(city="140800")
+    assert "显示县级单位 13 个" in all_text(app)
+    assert app.selectbox(key="city").value == "140800"
+
+
+def test_selected_county_from_the_url_shows_name_city_and_adcode():
+    app = run_page(county="140826")
+    text = all_text(app)
+    assert "绛县" in text and "运城市" in text and "140826" in text
+
+
+def test_chengqu_of_jincheng_is_not_yangquan():
+    text = all_text(run_page(county="140502"))
+    assert "晋城市" in text and "阳泉市" not in text
+
+
+def test_english_toggle_switches_the_text():
+    app = run_page(lang="en")
+    text = all_text(app)
+    assert "County Towns at a Glance" in text
+    assert "117 county-level units shown" in text
+    assert "县城一张图" not in text
+
+
+def test_unknown_url_values_fall_back_quietly():
+    app = run_page(county="999999", city="nonsense", lang="xx")
+    assert "显示县级单位 117 个" in all_text(app)
+
+
+def test_missing_geodata_shows_the_rebuild_command_not_a_traceback(tmp_path, monkeypatch):
+    monkeypatch.setattr(geo, "GEODATA_DIR", tmp_path)
+    geo.counties.cache_clear()
+    ui.counties.clear()
+    try:
+        app = AppTest.from_file("../app.py", default_timeout=TIMEOUT).run()
+        assert not app.exception
+        message = " ".join(e.value for e in app.error)
+        assert "counties.geojson" in message and "python geodata/build.py" in message
+    finally:
+        monkeypatch.undo()
+        geo.counties.cache_clear()
+        ui.counties.clear()

@@ -1,0 +1,75 @@
+"""Real browser against the real app on localhost: the map draws offline and a click works.
+
+CI has no internet, so this passing is the proof that the map needs none.
+"""
+
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from appserver import CHROMIUM, CHROMIUM_ARGS, running_app
+
+pytestmark = pytest.mark.browser
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    with running_app() as (url, _process, _seconds):
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run `bash scripts/install-browser.sh`")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, app_url):
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.outside_requests = []
+    page.on("request", lambda r: page.outside_requests.append(r.url) if urlparse(r.url).hostname not in ("127.0.0.1", "localhost") and not r.url.startswith(("data:", "blob:", "about:")) else None)
+    yield page
+    context.close()
+
+
+def wait_for_counties(page, count=117):
+    frame = page.frame_locator("iframe[title*='streamlit_folium']").first
+    frame.locator("path.leaflet-interactive").nth(count - 1).wait_for(timeout=45000)
+    return frame
+
+
+def test_map_draws_117_counties_offline_and_a_click_shows_the_county(page, app_url):
+    page.goto(app_url)
+    frame = wait_for_counties(page)
+    assert frame.locator("path.leaflet-interactive").count() == 117
+    label = frame.locator(".xc-label", has_text="绛县").first
+    box = label.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.get_by_text("140826").wait_for(timeout=20000)
+    body = page.locator("body").inner_text()
+    assert "绛县" in body and "运城市" in body
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "overview-click.png"))
+    assert page.outside_requests == [], page.outside_requests
+
+
+def test_city_filter_zooms_to_that_city(page, app_url):
+    page.goto(app_url + "/?city=140500")
+    frame = wait_for_counties(page)
+    # Zoomed to 晋城市: its labels are on screen, far-away 大同 counties are not.
+    frame.locator(".xc-label", has_text="泽州县").first.wait_for(timeout=20000)
+    width = page.viewport_size["width"]
+    inside = frame.locator(".xc-label", has_text="泽州县").first.bounding_box()
+    outside = frame.locator(".xc-label", has_text="天镇县").first.bounding_box()
+    assert 0 < inside["x"] < width
+    assert outside is None or outside["y"] < 0

@@ -1,0 +1,381 @@
+"""Folium maps of Shanxi: county fills, city outlines, labels, legends (no Streamlit, no CDN).
+
+Fills are plain colours or SVG patterns ("stripes" for a county with two types, "hatch"
+for districts and no-data). Leaflet writes a path's fillColor into its SVG `fill`
+attribute, so `url(#pattern)` works once the pattern is defined in the map's own SVG;
+a small script adds those definitions after the layers are drawn.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+
+import folium
+from branca.element import Element, MacroElement, Template
+
+from . import geo, palette
+from .offline import use_local_leaflet
+
+use_local_leaflet()
+
+PROVINCE_BOUNDS = [[34.57, 110.23], [40.74, 114.56]]  # [[south, west], [north, east]]
+TIANDITU_URL = "https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk="
+
+
+@dataclass(frozen=True)
+class Fill:
+    """How one unit is painted: a colour, or a two-colour pattern."""
+
+    colour: str
+    pattern: str = ""  # "" / "stripes" / "hatch"
+    second: str = ""  # stripes: second colour; hatch: line colour
+
+    @property
+    def pattern_id(self) -> str:
+        key = f"{self.pattern}-{self.colour}-{self.second}".replace("#", "")
+        return f"xc-{key}"
+
+    @property
+    def css(self) -> str:
+        """The same fill as CSS, for legend swatches."""
+        if self.pattern == "stripes":
+            return f"repeating-linear-gradient(45deg,{self.colour} 0 5px,{self.second} 5px 10px)"
+        if self.pattern == "hatch":
+            return f"repeating-linear-gradient(45deg,{self.colour} 0 4px,{self.second} 4px 5px)"
+        return self.colour
+
+    @property
+    def svg_fill(self) -> str:
+        return f"url(#{self.pattern_id})" if self.pattern else self.colour
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    fill: Fill
+    label: str
+    count: int | None = None
+
+
+@lru_cache(maxsize=1)
+def _web_features() -> tuple[dict, ...]:
+    return tuple(json.loads(geo.geojson_text("counties_web.geojson"))["features"])
+
+
+@lru_cache(maxsize=1)
+def _city_features() -> dict:
+    return json.loads(geo.geojson_text("cities_web.geojson"))
+
+
+@lru_cache(maxsize=1)
+def label_points() -> dict[str, tuple[float, float]]:
+    """A point well inside each county (pole of inaccessibility), as (lat, lng)."""
+    from shapely.geometry import shape
+    from shapely.ops import polylabel
+
+    points = {}
+    for feature in json.loads(geo.geojson_text("counties.geojson"))["features"]:
+        geom = shape(feature["geometry"])
+        part = max(getattr(geom, "geoms", [geom]), key=lambda g: g.area)
+        point = polylabel(part, tolerance=0.002)
+        points[feature["properties"]["adcode"]] = (round(point.y, 4), round(point.x, 4))
+    return points
+
+
+def bounds_of(adcodes: list[str]) -> list[list[float]]:
+    from shapely.geometry import shape
+
+    west = south = 1e9
+    east = north = -1e9
+    for feature in _web_features():
+        if feature["properties"]["adcode"] in adcodes:
+            x0, y0, x1, y1 = shape(feature["geometry"]).bounds
+            west, south, east, north = min(west, x0), min(south, y0), max(east, x1), max(north, y1)
+    return [[south, west], [north, east]] if east > west else PROVINCE_BOUNDS
+
+
+_PATTERN_JS = Template(
+    """
+{% macro script(this, kwargs) %}
+(function () {
+  var patterns = {{ this.patterns_json }};
+  var map = {{ this._parent.get_name() }};
+  function install() {
+    var svg = map.getPanes().overlayPane.querySelector('svg');
+    if (!svg) { return; }
+    var ns = 'http://www.w3.org/2000/svg';
+    var defs = svg.querySelector('defs') || svg.insertBefore(document.createElementNS(ns, 'defs'), svg.firstChild);
+    patterns.forEach(function (p) {
+      if (svg.getElementById(p.id)) { return; }
+      var pat = document.createElementNS(ns, 'pattern');
+      pat.setAttribute('id', p.id);
+      pat.setAttribute('patternUnits', 'userSpaceOnUse');
+      pat.setAttribute('width', p.size); pat.setAttribute('height', p.size);
+      pat.setAttribute('patternTransform', 'rotate(45)');
+      var bg = document.createElementNS(ns, 'rect');
+      bg.setAttribute('width', p.size); bg.setAttribute('height', p.size);
+      bg.setAttribute('fill', p.a);
+      pat.appendChild(bg);
+      var band = document.createElementNS(ns, 'rect');
+      band.setAttribute('width', p.band); band.setAttribute('height', p.size);
+      band.setAttribute('fill', p.b);
+      pat.appendChild(band);
+      defs.appendChild(pat);
+    });
+  }
+  install();
+  map.whenReady(install);
+  map.on('layeradd', install);
+})();
+{% endmacro %}
+"""
+)
+
+
+class _Patterns(MacroElement):
+    def __init__(self, fills: list[Fill]):
+        super().__init__()
+        self._name = "Patterns"
+        self._template = _PATTERN_JS
+        specs = []
+        for fill in dict.fromkeys(f for f in fills if f.pattern):
+            size, band = (10, 5) if fill.pattern == "stripes" else (6, 1.2)
+            specs.append({"id": fill.pattern_id, "a": fill.colour, "b": fill.second, "size": size, "band": band})
+        self.patterns_json = json.dumps(specs)
+
+
+_LABELS_JS = Template(
+    """
+{% macro script(this, kwargs) %}
+(function () {
+  var map = {{ this._parent.get_name() }};
+  var layer = L.layerGroup();
+  {{ this.points_json }}.forEach(function (p) {
+    L.marker([p[0], p[1]], {interactive: false, keyboard: false,
+      icon: L.divIcon({className: p[3] ? 'xc-label xc-label-d' : 'xc-label', html: p[2], iconSize: null})}).addTo(layer);
+  });
+  layer.addTo(map);
+  // Districts crowd around city centres: name them only once zoomed in (tooltips always).
+  function zoomClass() {
+    map.getContainer().classList.toggle('xc-far', map.getZoom() < {{ this.district_zoom }});
+  }
+  map.on('zoomend', zoomClass);
+  zoomClass();
+})();
+{% endmacro %}
+"""
+)
+
+
+class _Labels(MacroElement):
+    district_zoom = 8.5
+
+    def __init__(self, points: list[tuple[float, float, str, bool]]):
+        super().__init__()
+        self._name = "Labels"
+        self._template = _LABELS_JS
+        self.points_json = json.dumps(
+            [[lat, lng, html.escape(name), int(district)] for lat, lng, name, district in points], ensure_ascii=False
+        )
+
+
+_LEGEND_JS = Template(
+    """
+{% macro script(this, kwargs) %}
+(function () {
+  var legend = L.control({position: 'bottomright'});
+  legend.onAdd = function () {
+    var div = L.DomUtil.create('div', 'xc-legend');
+    div.innerHTML = {{ this.html_json }};
+    L.DomEvent.disableClickPropagation(div);
+    return div;
+  };
+  legend.addTo({{ this._parent.get_name() }});
+})();
+{% endmacro %}
+"""
+)
+
+
+class Legend(MacroElement):
+    """A legend drawn inside the map (a Leaflet control), built from LegendEntry rows."""
+
+    def __init__(self, title: str, entries: list[LegendEntry], note: str = ""):
+        super().__init__()
+        self._name = "Legend"
+        self._template = _LEGEND_JS
+        rows = "".join(
+            f'<div class="xc-row"><span class="xc-swatch" style="background:{e.fill.css}"></span>'
+            f"<span>{html.escape(e.label)}</span>"
+            + (f'<span class="xc-count">{e.count}</span>' if e.count is not None else "")
+            + "</div>"
+            for e in entries
+        )
+        note_html = f'<div class="xc-note">{html.escape(note)}</div>' if note else ""
+        self.title = title
+        self.html = f'<div class="xc-title">{html.escape(title)}</div>{rows}{note_html}'
+        self.html_json = json.dumps(self.html, ensure_ascii=False)
+
+
+_MAP_CSS = """<style>
+.leaflet-container{background:#fbfbf8;font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif}
+.xc-label{font-size:11px;line-height:1;color:#1d1d1d;white-space:nowrap;pointer-events:none;
+ transform:translate(-50%,-50%);text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 3px #fff}
+.xc-far .xc-label-d{display:none}
+.xc-legend{background:rgba(255,255,255,.94);padding:8px 10px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.25);
+ font-size:12px;line-height:1.5;max-width:260px}
+.xc-title{font-weight:600;margin-bottom:4px}
+.xc-row{display:flex;align-items:center;gap:6px}
+.xc-swatch{display:inline-block;width:18px;height:12px;border:1px solid #777;flex:none}
+.xc-count{margin-left:auto;color:#555;padding-left:8px}
+.xc-note{color:#555;margin-top:4px;font-size:11px}
+</style>"""
+
+
+def base_map(bounds: list[list[float]] | None = None, basemap: str = "none", tianditu_key: str = "", height: int = 680) -> folium.Map:
+    """An empty map fitted to bounds: no tiles unless the user asks for a basemap."""
+    fmap = folium.Map(
+        tiles=None,
+        location=[37.6, 112.3],
+        zoom_start=7,
+        zoom_snap=0.25,
+        zoom_control=True,
+        control_scale=True,
+        prefer_canvas=False,
+        height=height,
+    )
+    if basemap == "osm":
+        folium.TileLayer("OpenStreetMap", name="OpenStreetMap").add_to(fmap)
+    elif basemap == "tianditu" and tianditu_key:
+        folium.TileLayer(
+            tiles=TIANDITU_URL + tianditu_key, attr="天地图", subdomains="01234567", name="天地图"
+        ).add_to(fmap)
+    fmap.get_root().header.add_child(Element(_MAP_CSS))
+    fmap.fit_bounds(bounds or PROVINCE_BOUNDS)
+    return fmap
+
+
+def add_city_outlines(fmap: folium.Map, weight: float = 2.2) -> None:
+    folium.GeoJson(
+        _city_features(),
+        name="cities",
+        style_function=lambda _: {"color": palette.CITY_EDGE, "weight": weight, "fill": False, "opacity": 0.9},
+        interactive=False,
+        control=False,
+    ).add_to(fmap)
+
+
+def add_counties(
+    fmap: folium.Map,
+    fills: dict[str, Fill],
+    tooltips: dict[str, str],
+    tooltip_title: str = "",
+    adcodes: list[str] | None = None,
+    fill_opacity: float = 0.85,
+) -> None:
+    """The county polygons, each painted with its Fill; hover shows the (escaped) tooltip.
+
+    Feature properties carry adcode, name, city and kind, which a click sends back.
+    """
+    keep = set(adcodes) if adcodes is not None else None
+    features = []
+    for feature in _web_features():
+        props = feature["properties"]
+        if keep is not None and props["adcode"] not in keep:
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": feature["geometry"],
+                "properties": {**props, "tip": tooltips.get(props["adcode"], "")},
+            }
+        )
+    styles = {
+        adcode: {
+            "fillColor": fill.svg_fill,
+            "color": palette.COUNTY_EDGE,
+            "weight": 0.8,
+            "fillOpacity": fill_opacity if not fill.pattern else 1,
+        }
+        for adcode, fill in fills.items()
+    }
+    default = {"fillColor": palette.NO_DATA, "color": palette.COUNTY_EDGE, "weight": 0.8, "fillOpacity": 0.6}
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        name="counties",
+        style_function=lambda f: styles.get(f["properties"]["adcode"], default),
+        highlight_function=lambda _: {"weight": 2.5, "color": "#000"},
+        tooltip=folium.GeoJsonTooltip(fields=["name", "city_name", "tip"], labels=False, sticky=True),
+        control=False,
+        zoom_on_click=False,
+    ).add_to(fmap)
+    _Patterns(list(fills.values())).add_to(fmap)
+
+
+def add_labels(fmap: folium.Map, adcodes: list[str] | None = None) -> None:
+    """County names at a point inside each county; readable at province zoom."""
+    points = label_points()
+    units = geo.counties()
+    chosen = adcodes if adcodes is not None else list(units)
+    _Labels([(*points[a], units[a].name, units[a].kind == "市辖区") for a in chosen]).add_to(fmap)
+
+
+def type_fill(county_types) -> Fill:
+    """The fill of one unit on the type map (see queries.CountyTypes)."""
+    from .queries import MUNICIPAL_DISTRICT
+
+    types = county_types.types
+    if len(types) >= 2:
+        return Fill(palette.TYPE_COLOURS[types[0]], "stripes", palette.TYPE_COLOURS[types[1]])
+    if types:
+        return Fill(palette.TYPE_COLOURS[types[0]])
+    if county_types.status == MUNICIPAL_DISTRICT:
+        return Fill(palette.MUNICIPAL_DISTRICT, "hatch", palette.DISTRICT_HATCH)
+    return Fill(palette.NOT_STATED)
+
+
+def type_legend(all_types: dict, lang: str, adcodes: list[str] | None = None) -> Legend:
+    """Legend of the type map: five types, two-type stripes, not stated, districts, with counts."""
+    from .dataset import COUNTY_TYPES
+    from .i18n import t, type_label
+    from .queries import MUNICIPAL_DISTRICT, NOT_STATED
+
+    shown = [all_types[a] for a in (adcodes if adcodes is not None else all_types)]
+    entries = [
+        LegendEntry(Fill(palette.TYPE_COLOURS[k]), type_label(k, lang), sum(c.types == (k,) for c in shown))
+        for k in COUNTY_TYPES
+    ]
+    doubles = sorted({c.types for c in shown if len(c.types) >= 2})
+    for pair in doubles:
+        label = " + ".join(type_label(k, lang) for k in pair)
+        entries.append(LegendEntry(type_fill(all_types[next(c.adcode for c in shown if c.types == pair)]), label, sum(c.types == pair for c in shown)))
+    entries.append(LegendEntry(Fill(palette.NOT_STATED), type_label(NOT_STATED, lang), sum(c.status == NOT_STATED for c in shown)))
+    entries.append(
+        LegendEntry(
+            Fill(palette.MUNICIPAL_DISTRICT, "hatch", palette.DISTRICT_HATCH),
+            type_label(MUNICIPAL_DISTRICT, lang),
+            sum(c.status == MUNICIPAL_DISTRICT for c in shown),
+        )
+    )
+    note = t("legend.two_types_note", lang) if doubles else ""
+    return Legend(t("legend.type_title", lang), entries, note)
+
+
+def type_map(all_types: dict, lang: str, city_adcode: str | None = None, basemap: str = "none", tianditu_key: str = "") -> folium.Map:
+    """The overview: every county painted by its type(s), city outlines, labels, legend."""
+    from .i18n import t, type_label
+
+    adcodes = geo.counties_of_city(city_adcode) if city_adcode else None
+    fmap = base_map(bounds_of(adcodes) if adcodes else None, basemap, tianditu_key)
+    fills = {a: type_fill(c) for a, c in all_types.items()}
+    tips = {}
+    for adcode, county_types in all_types.items():
+        labels = [type_label(k, lang) for k in county_types.types] or [type_label(county_types.status, lang)]
+        tips[adcode] = html.escape(" · ".join(labels))
+    add_counties(fmap, fills, tips)
+    add_city_outlines(fmap)
+    add_labels(fmap)
+    type_legend(all_types, lang, adcodes).add_to(fmap)
+    return fmap

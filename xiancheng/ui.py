@@ -1,0 +1,85 @@
+"""The only package module that imports Streamlit: cached loaders, language, the page list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from . import geo, i18n, offline
+from .dataset import Dataset
+from .settings import DATASET_PATH
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str
+    title_key: str
+    icon: str
+    url_path: str
+    default: bool = False
+
+
+# The page list lives here once: app.py builds the navigation from it, the smoke test
+# runs every entry.
+PAGES = (
+    PageSpec("pages/overview.py", "page.map", ":material/map:", "overview", default=True),
+)
+
+
+def lang() -> str:
+    """The UI language, kept in the URL (?lang=en) so a shared link keeps it."""
+    value = st.query_params.get("lang", i18n.DEFAULT_LANGUAGE)
+    return value if value in i18n.LANGUAGES else i18n.DEFAULT_LANGUAGE
+
+
+def t(key: str, **values) -> str:
+    return i18n.t(key, lang(), **values)
+
+
+def language_toggle() -> None:
+    english = st.sidebar.toggle("English", value=lang() == "en", key="lang_toggle")
+    wanted = "en" if english else "zh"
+    if wanted != lang():
+        if wanted == i18n.DEFAULT_LANGUAGE:
+            del st.query_params["lang"]
+        else:
+            st.query_params["lang"] = wanted
+        st.rerun()
+
+
+@st.cache_resource(show_spinner=False)
+def static_assets() -> str:
+    """Copy Leaflet into ./static once per server process."""
+    return str(offline.install_static_assets())
+
+
+@st.cache_resource(show_spinner=False)
+def counties() -> dict[str, geo.County]:
+    return geo.counties()
+
+
+@st.cache_resource(show_spinner=False)
+def dataset() -> Dataset:
+    """The built dataset, read once per server process (records are frozen: never mutated)."""
+    try:
+        from .ingest.pipeline import load_or_build
+    except ImportError:  # ingestion not installed yet: an empty dataset, shown as empty
+        return Dataset()
+    return load_or_build(DATASET_PATH)
+
+
+def query_param(name: str, allowed=None, default: str | None = None) -> str | None:
+    """A URL parameter, or default when absent or not one of allowed."""
+    value = st.query_params.get(name)
+    if value is None or (allowed is not None and value not in allowed):
+        return default
+    return value
+
+
+def set_query_param(name: str, value: str | None) -> None:
+    if value in (None, ""):
+        if name in st.query_params:
+            del st.query_params[name]
+    elif st.query_params.get(name) != value:
+        st.query_params[name] = value
