@@ -1,0 +1,118 @@
+"""Class breaks for indicator maps: one place, shared by the web map and the static exports."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from typing import Sequence
+
+METHODS = ("quantiles", "natural_breaks", "equal_interval")
+DEFAULT_METHOD = "quantiles"
+DEFAULT_K = 5
+MAX_K = 7  # the sequential ramp in palette.SEQUENTIAL has seven steps
+
+
+class ClassificationError(ValueError):
+    """An unknown method or an unusable number of classes."""
+
+
+@dataclass(frozen=True)
+class Classes:
+    """The result of classify(): upper bounds per class and the class of every value."""
+
+    breaks: tuple[float, ...]  # upper bound of each class, ascending; len == k actually used
+    bins: tuple[int, ...]  # class index (0-based) of each input value, in input order
+    minimum: float  # lowest value, the lower bound of the first class
+    method: str
+
+    @property
+    def k(self) -> int:
+        return len(self.breaks)
+
+    def __iter__(self):
+        # `breaks, bins = classify(...)` reads naturally at call sites.
+        yield self.breaks
+        yield self.bins
+
+    def intervals(self) -> list[tuple[float, float]]:
+        """(lower, upper) of each class; the first lower bound is the minimum value."""
+        lowers = (self.minimum, *self.breaks[:-1])
+        return list(zip(lowers, self.breaks))
+
+    def counts(self) -> list[int]:
+        return [self.bins.count(i) for i in range(self.k)]
+
+
+def class_of(value: float, breaks: Sequence[float]) -> int:
+    """The class index of a value: the first class whose upper bound is >= value."""
+    for index, upper in enumerate(breaks):
+        if value <= upper:
+            return index
+    return len(breaks) - 1
+
+
+def classify(values: Sequence[float], method: str = DEFAULT_METHOD, k: int = DEFAULT_K) -> Classes:
+    """Class breaks and class indices for the values (None/NaN not allowed: drop them first).
+
+    Methods: "quantiles" (equal counts), "natural_breaks" (Fisher-Jenks, the exact optimum:
+    deterministic, unlike the k-means based NaturalBreaks), "equal_interval". When the
+    values have fewer distinct numbers than k, k shrinks to that number so that no class
+    is empty; a single distinct value gives one class.
+    """
+    if method not in METHODS:
+        raise ClassificationError(f"unknown classification method {method!r}; use one of {', '.join(METHODS)}")
+    if not 1 <= k <= MAX_K:
+        raise ClassificationError(f"number of classes must be 1–{MAX_K}, got {k}")
+    clean = [float(v) for v in values]
+    if not clean:
+        raise ClassificationError("no values to classify")
+    if any(math.isnan(v) for v in clean):
+        raise ClassificationError("values contain NaN; drop units without data before classifying")
+    distinct = sorted(set(clean))
+    k = min(k, len(distinct))
+    if k == 1:
+        return Classes((distinct[-1],), tuple(0 for _ in clean), distinct[0], method)
+    if len(distinct) == k:
+        # Each distinct value is its own class; every algorithm agrees on this.
+        breaks = tuple(distinct)
+    else:
+        import numpy as np
+        import mapclassify
+
+        y = np.asarray(clean)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "Numba not installed", "not enough unique values"
+            if method == "quantiles":
+                classifier = mapclassify.Quantiles(y, k=k)
+            elif method == "natural_breaks":
+                classifier = mapclassify.FisherJenks(y, k=k)
+            else:
+                classifier = mapclassify.EqualInterval(y, k=k)
+        breaks = tuple(dict.fromkeys(float(b) for b in classifier.bins))
+    bins = tuple(class_of(v, breaks) for v in clean)
+    return Classes(breaks, bins, distinct[0], method)
+
+
+def format_number(value: float) -> str:
+    """A compact label for a break: up to three significant decimals, no trailing zeros."""
+    if value == 0:
+        return "0"
+    magnitude = abs(value)
+    decimals = 0 if magnitude >= 100 else 1 if magnitude >= 10 else 2 if magnitude >= 1 else 3
+    text = f"{value:,.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def interval_labels(classes: Classes, unit: str = "") -> list[str]:
+    """Legend text of each class, e.g. "12.5 – 30 %"; a one-value class shows that value."""
+    suffix = f" {unit}" if unit else ""
+    labels = []
+    for lower, upper in classes.intervals():
+        if lower == upper:
+            labels.append(f"{format_number(upper)}{suffix}")
+        else:
+            labels.append(f"{format_number(lower)} – {format_number(upper)}{suffix}")
+    return labels
