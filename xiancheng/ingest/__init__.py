@@ -1,0 +1,1 @@
+"""Plan ingestion: documents in plans/ → one validated Dataset (see pipeline.build_dataset)."""
