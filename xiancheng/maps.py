@@ -20,6 +20,9 @@ from . import geo, palette
 from .offline import use_local_leaflet
 
 use_local_leaflet()
+# folium embeds GeoJSON with jinja's `tojson` ("[112.4, 37.6], " per vertex); compact
+# separators cut the map page by a tenth. The environment is shared by folium's templates.
+folium.GeoJson._template.environment.policies["json.dumps_kwargs"] = {"sort_keys": True, "separators": (",", ":")}
 
 PROVINCE_BOUNDS = [[34.57, 110.23], [40.74, 114.56]]  # [[south, west], [north, east]]
 TIANDITU_URL = "https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk="
@@ -66,7 +69,7 @@ def _web_features() -> tuple[dict, ...]:
 
 @lru_cache(maxsize=1)
 def _city_features() -> dict:
-    return json.loads(geo.geojson_text("cities_web.geojson"))
+    return json.loads(geo.geojson_text("city_lines_web.geojson"))
 
 
 @lru_cache(maxsize=1)
@@ -261,7 +264,7 @@ def add_city_outlines(fmap: folium.Map, weight: float = 2.2) -> None:
     folium.GeoJson(
         _city_features(),
         name="cities",
-        style_function=lambda _: {"color": palette.CITY_EDGE, "weight": weight, "fill": False, "opacity": 0.9},
+        style_function=lambda _: {"color": palette.CITY_EDGE, "weight": weight, "opacity": 0.9},
         interactive=False,
         control=False,
     ).add_to(fmap)
