@@ -1,0 +1,224 @@
+"""The Excel 台账 (and CSV) of tasks and projects: who does what by when, with sources."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime
+from typing import Iterable, Mapping, Sequence
+
+from .. import geo
+from ..i18n import t
+
+TASK_WIDTHS = (6, 72, 30, 10, 40)
+PROJECT_WIDTHS = (6, 40, 22, 12, 28, 40)
+HEADER_FILL = "DDEBF7"
+
+
+def _documents_by_name(documents) -> dict:
+    if documents is None:
+        return {}
+    if isinstance(documents, Mapping):
+        return dict(documents)
+    return {d.document: d for d in documents}
+
+
+def source_text(citation, documents: Mapping, lang: str = "zh") -> str:
+    """"《title》（number）第 a–b 行" for a citation; the file name if the document is unknown."""
+    from .staticmap import document_label
+
+    document = documents.get(citation.document)
+    name = document_label(document, lang) if document is not None else citation.document
+    if citation.line_start == citation.line_end:
+        lines = str(citation.line_start)
+    else:
+        lines = f"{citation.line_start}–{citation.line_end}"
+    return t("export.cite", lang, document=name, lines=lines)
+
+
+def deadline_year(task) -> int | None:
+    """The latest year a task mentions, read as its deadline; None when it names no year."""
+    return max(task.years) if task.years else None
+
+
+def task_text(task) -> str:
+    text = " ".join(task.text.split())
+    heading = " ".join(task.heading.split())
+    if heading and heading not in text:
+        return f"【{heading}】{text}"
+    return text
+
+
+def _place(adcode: str) -> str:
+    # 城区/矿区/郊区 occur in more than one city: name those with their city.
+    county = geo.counties().get(adcode)
+    if county is not None and len(geo.name_index().get(county.name, ())) > 1:
+        return geo.full_name(adcode)
+    return geo.place_name(adcode)
+
+
+def task_rows(tasks: Iterable, documents=None, lang: str = "zh") -> list[list]:
+    """序号 / 任务 / 责任单位 / 完成年限 / 来源 for each task, in the given order."""
+    by_name = _documents_by_name(documents)
+    rows = []
+    for number, task in enumerate(tasks, start=1):
+        year = deadline_year(task)
+        rows.append([number, task_text(task), "、".join(task.responsible_units), year if year else "", source_text(task.citation, by_name, lang)])
+    return rows
+
+
+def project_rows(projects: Iterable, documents=None, lang: str = "zh") -> list[list]:
+    """序号 / 项目 / 涉及县 / 投资(亿元) / 责任单位 / 来源 for each project."""
+    by_name = _documents_by_name(documents)
+    rows = []
+    for number, project in enumerate(projects, start=1):
+        places = project.adcodes or [project.scope_adcode]
+        investment = project.investment_yi if project.investment_yi is not None else (project.investment_text or "")
+        name = " ".join(project.name.split())
+        rows.append([number, name, "、".join(_place(a) for a in places), investment, "、".join(project.responsible_units), source_text(project.citation, by_name, lang)])
+    return rows
+
+
+def task_headers(lang: str) -> list[str]:
+    return [t(k, lang) for k in ("export.col_no", "export.col_task", "export.col_units", "export.col_deadline", "export.col_source")]
+
+
+def project_headers(lang: str) -> list[str]:
+    keys = ("export.col_no", "export.col_project", "export.col_counties", "export.col_investment", "export.col_units", "export.col_source")
+    return [t(k, lang) for k in keys]
+
+
+def _filters_text(filters: Mapping[str, str], lang: str) -> str:
+    if not filters:
+        return t("export.ledger_filters_none", lang)
+    sep = "；" if lang == "zh" else "; "
+    colon = "：" if lang == "zh" else ": "
+    return t("export.ledger_filters", lang, filters=sep.join(f"{k}{colon}{v}" for k, v in filters.items()))
+
+
+def _sources_text(sources: Sequence[str], lang: str) -> str:
+    if not sources:
+        return t("export.sources_none", lang)
+    return t("export.sources", lang, docs=("；" if lang == "zh" else "; ").join(sources))
+
+
+def _write_sheet(sheet, title: str, preamble: list[str], headers: list[str], rows: list[list], widths: Sequence[int], number_columns=()) -> None:
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+    last_column = get_column_letter(len(headers))
+    sheet.append([title])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.merge_cells(f"A1:{last_column}1")
+    for text in preamble:
+        sheet.append([text])
+        row = sheet.max_row
+        sheet.merge_cells(f"A{row}:{last_column}{row}")
+        cell = sheet.cell(row=row, column=1)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        cell.font = Font(size=9, color="444444")
+        # Merged cells do not grow with their text: give long lines room for two rows.
+        sheet.row_dimensions[row].height = 15 * max(1, min(4, len(text) // 90 + 1))
+    header_row = sheet.max_row + 1
+    sheet.append(headers)
+    thin = Side(style="thin", color="BBBBBB")
+    for column, _ in enumerate(headers, start=1):
+        cell = sheet.cell(row=header_row, column=column)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+        cell.border = Border(bottom=thin, top=thin, left=thin, right=thin)
+    for row in rows:
+        sheet.append(row)
+        index = sheet.max_row
+        for column in range(1, len(headers) + 1):
+            cell = sheet.cell(row=index, column=column)
+            horizontal = "right" if column in number_columns else "center" if column == 1 else "left"
+            cell.alignment = Alignment(wrap_text=True, vertical="top", horizontal=horizontal)
+            cell.border = Border(bottom=thin, top=thin, left=thin, right=thin)
+            if column in number_columns and isinstance(cell.value, float):
+                cell.number_format = "#,##0.00"
+    for column, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    sheet.freeze_panes = f"A{header_row + 1}"
+    if rows:
+        sheet.auto_filter.ref = f"A{header_row}:{last_column}{sheet.max_row}"
+    sheet.print_title_rows = f"{header_row}:{header_row}"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def ledger_xlsx(
+    tasks: Iterable,
+    projects: Iterable = (),
+    *,
+    title: str,
+    filters: Mapping[str, str] | None = None,
+    sources: Sequence[str] = (),
+    lang: str = "zh",
+    documents=None,
+    export_date: date | None = None,
+) -> bytes:
+    """The 台账 as .xlsx bytes: a task sheet and a project sheet.
+
+    Each sheet opens with the title, the filters applied, the sources and a note that the
+    deadline year is the latest year the task mentions (empty when it names none), then a
+    table with a frozen header row. documents (Document records, or a mapping by file
+    name) turn citations into titles and numbers; sources name the documents in the header.
+    """
+    from openpyxl import Workbook
+
+    filters = dict(filters or {})
+    day = (export_date or date.today()).isoformat()
+    workbook = Workbook()
+    workbook.properties.title = title
+    workbook.properties.creator = "xiancheng"
+    stamp = datetime.combine(export_date or date.today(), datetime.min.time())
+    workbook.properties.created = stamp
+    workbook.properties.modified = stamp
+    preamble = [_filters_text(filters, lang), _sources_text(list(sources), lang), t("export.date", lang, date=day)]
+
+    task_sheet = workbook.active
+    task_sheet.title = t("export.ledger_sheet_tasks", lang)
+    _write_sheet(
+        task_sheet,
+        title,
+        preamble + [t("export.ledger_note_deadline", lang)],
+        task_headers(lang),
+        task_rows(tasks, documents, lang),
+        TASK_WIDTHS,
+        number_columns=(4,),
+    )
+    project_sheet = workbook.create_sheet(t("export.ledger_sheet_projects", lang))
+    _write_sheet(
+        project_sheet,
+        title,
+        preamble + [t("export.ledger_note_investment", lang)],
+        project_headers(lang),
+        project_rows(projects, documents, lang),
+        PROJECT_WIDTHS,
+        number_columns=(4,),
+    )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def tasks_csv(tasks: Iterable, *, documents=None, lang: str = "zh") -> bytes:
+    """The task table as CSV (UTF-8 with BOM, so Excel opens the Chinese correctly)."""
+    return _csv(task_headers(lang), task_rows(tasks, documents, lang))
+
+
+def projects_csv(projects: Iterable, *, documents=None, lang: str = "zh") -> bytes:
+    """The project table as CSV (UTF-8 with BOM)."""
+    return _csv(project_headers(lang), project_rows(projects, documents, lang))
+
+
+def _csv(headers: list[str], rows: list[list]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8-sig")
