@@ -76,6 +76,8 @@ class Task(Record):
     action_key: Optional[str] = None  # canonical action (see ingest/actions.yaml)
     action_zh: str = ""  # the plan's own action heading
     heading: str = ""  # the task's own heading if any
+    number: str = ""  # the task's number as printed ("12"), when the plan numbers its tasks
+    title: str = ""  # the paragraph's lead phrase ("提升城乡防灾韧性水平"), when it has one
     text: str
     responsible_units: list[str] = []
     years: list[int] = []
@@ -108,6 +110,9 @@ class Project(Record):
     investment_text: str = ""
     responsible_units: list[str] = []
     period: str = ""
+    category: str = ""  # the table's group row (e.g. the action it is listed under)
+    action_key: Optional[str] = None  # canonical action when the category is one
+    source: str = ""  # "annex-table" / "running-text" / "override"
     citation: Citation
 
 
@@ -116,6 +121,26 @@ class Town(Record):
     adcode: Adcode  # county the town is in
     kind: Literal["key-town", "characteristic-town", "pilot-county", "specialised-town"]
     citation: Citation
+
+
+class BuildWarning(Record):
+    """Something the build could not parse or check, with the file and line it concerns."""
+
+    document: str
+    line: Optional[int] = None
+    severity: Literal["error", "warning"] = "warning"
+    code: str
+    message: str
+
+
+class AppliedCorrection(Record):
+    """A curated override from ingest/corrections.yaml and the records it touched."""
+
+    id: str
+    action: str  # add / drop / set
+    kind: str  # record list it applies to
+    reason: str
+    touched: list[str] = []  # "<kind>:<document>:<line_start>" of each record touched
 
 
 class Dataset(BaseModel):
@@ -128,6 +153,11 @@ class Dataset(BaseModel):
     targets: list[Target] = []
     projects: list[Project] = []
     towns: list[Town] = []
+    # Build provenance (optional, additive): what could not be parsed, which overrides were
+    # applied, and the sha256 of every input (documents, manifest, curated YAML).
+    warnings: list[BuildWarning] = []
+    corrections: list[AppliedCorrection] = []
+    inputs: dict[str, str] = {}
 
     @classmethod
     def read(cls, path: Path) -> "Dataset":

@@ -260,6 +260,17 @@ def units_paren(text: str) -> Optional[tuple[int, list[str]]]:
     return (offset, units) if units else None
 
 
+def _unclosed_paren(text: str) -> bool:
+    """The text opens a parenthesis it does not close (it continues on the next line)."""
+    depth = 0
+    for c in text[-120:]:
+        if c in "（(":
+            depth += 1
+        elif c in "）)" and depth:
+            depth -= 1
+    return depth > 0 and len(text) >= 8
+
+
 def _ends_open(text: str) -> bool:
     return bool(text) and text[-1] not in CLOSERS
 
@@ -288,9 +299,13 @@ def segment(document: str, lines: list[str]) -> Segmented:
         )
 
     def joins(prev: str, prev_depth: int, text: str, depth: int) -> bool:
-        if prev_depth or starts_unit(text, depth) or "\t" in prev:
+        if prev_depth or depth or "\t" in prev or "\t" in text or match_heading(text):
             return False
         if units_paren(prev):
+            return False
+        if _unclosed_paren(prev) or (width is not None and full(prev)):
+            return True  # "（责" + "任单位：……）", or a line wrapped at the print width
+        if starts_unit(text, depth):
             return False
         if width is not None:
             return full(prev) or prev[-1] in OPENERS_AT_END
@@ -380,6 +395,9 @@ def segment(document: str, lines: list[str]) -> Segmented:
         blocks.append(Block("paragraph", line_start, line_end, text, spans, tuple(stack)))
 
     _merge_split_tables(blocks)
+    for block in blocks:
+        if block.kind == "table":
+            _drop_repeated_headers(block)
     return Segmented(document, list(lines), cleaned, blocks, toc, width, unparsed)
 
 
@@ -406,6 +424,25 @@ def _merge_split_tables(blocks: list[Block]) -> None:
                 i = j + 1
                 continue
         i += 1
+
+
+def _drop_repeated_headers(table: Block) -> None:
+    """A header row (or two-row header) repeated after a page break is not data."""
+    rows = table.rows
+    header = [_header_key(rows[0])]
+    if len(rows) > 1 and not rows[1].cells[0].strip() and not re.search(r"\d{1,2}(\.\d+)?(?!\d*年)", "".join(rows[1].cells[:3])):
+        header.append(_header_key(rows[1]))
+    kept = rows[: len(header)]
+    i = len(header)
+    while i < len(rows):
+        if _header_key(rows[i]) == header[0]:
+            i += 1
+            if len(header) > 1 and i < len(rows) and _header_key(rows[i]) == header[1]:
+                i += 1
+            continue
+        kept.append(rows[i])
+        i += 1
+    table.rows = kept
 
 
 def _header_key(row: Row) -> str:

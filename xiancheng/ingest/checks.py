@@ -1,0 +1,56 @@
+"""Checks before publishing: adcodes exist, units are known, every citation quotes its lines."""
+
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+from .. import geo
+from .issues import Issue, error, warning
+from .segment import clean_line, compact
+from .targets import KNOWN_UNITS
+
+
+def valid_adcodes() -> frozenset[str]:
+    return frozenset(geo.counties()) | frozenset(geo.cities()) | {geo.PROVINCE_ADCODE}
+
+
+def record_adcodes(record) -> list[str]:
+    codes = []
+    for name in ("adcode", "scope_adcode"):
+        value = getattr(record, name, None)
+        if value:
+            codes.append(value)
+    codes.extend(getattr(record, "adcodes", []) or [])
+    return codes
+
+
+def check_record(kind: str, record, lines_of: Callable[[str], Optional[list[str]]], adcodes: frozenset[str]) -> list[Issue]:
+    """Problems with one record; an error means the record must not be published."""
+    c = record.citation
+    issues: list[Issue] = []
+    lines = lines_of(c.document)
+    if lines is None:
+        return [error(c.document, c.line_start, "citation-document", f"{kind} cites a document that is not loaded")]
+    if not (1 <= c.line_start <= c.line_end <= len(lines)):
+        return [error(c.document, c.line_start, "citation-range", f"{kind} cites lines {c.line_start}-{c.line_end} outside 1-{len(lines)}")]
+    cited = compact("".join(clean_line(line)[0] for line in lines[c.line_start - 1 : c.line_end]))
+    if not c.quote or compact(c.quote) not in cited:
+        issues.append(error(c.document, c.line_start, "citation-quote", f"{kind} quote not found in lines {c.line_start}-{c.line_end}: {c.quote[:40]!r}"))
+    for code in record_adcodes(record):
+        if code not in adcodes:
+            issues.append(error(c.document, c.line_start, "unknown-adcode", f"{kind} has adcode {code} that is not in geodata"))
+    unit = getattr(record, "unit", "")
+    if kind == "targets" and unit and unit not in KNOWN_UNITS:
+        issues.append(warning(c.document, c.line_start, "unknown-unit", f"target unit {unit!r} is not in the known set"))
+    return issues
+
+
+def check_counts(current: dict[str, dict[str, int]], previous: dict[str, dict[str, int]]) -> list[Issue]:
+    """Warn when a document yields fewer records than the last build did."""
+    issues = []
+    for document, counts in current.items():
+        before = previous.get(document, {})
+        for name, value in counts.items():
+            if name in before and value < before[name] and name not in ("warnings", "unresolved_mentions", "unparsed"):
+                issues.append(warning(document, None, "count-dropped", f"{name}: {value}, the last build had {before[name]}"))
+    return issues
