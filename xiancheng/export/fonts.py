@@ -88,7 +88,7 @@ def _tokens(text: str) -> list[str]:
     tokens: list[str] = []
     word = ""
     for char in text:
-        if char.isascii() and not char.isspace() and char not in "()[]{},;:?!":
+        if char.isascii() and not char.isspace():
             word += char
             continue
         if word:

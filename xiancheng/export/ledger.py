@@ -42,8 +42,9 @@ def deadline_year(task) -> int | None:
 
 
 def task_text(task) -> str:
+    """The task as printed; its heading in 【】 when the paragraph does not repeat it."""
     text = " ".join(task.text.split())
-    heading = " ".join(task.heading.split())
+    heading = " ".join((getattr(task, "title", "") or task.heading).split())
     if heading and heading not in text:
         return f"【{heading}】{text}"
     return text

@@ -47,7 +47,7 @@ class Profile:
     positionings: list = field(default_factory=list)
     targets: list = field(default_factory=list)
     targets_level: str = "county"  # "county", or "city" when the county has none of its own
-    task_counts: list = field(default_factory=list)  # (action label, own plan, city plan)
+    task_counts: list = field(default_factory=list)  # (action, tasks in own plan, in city plans, projects)
     task_total: int = 0
     projects: list = field(default_factory=list)  # sorted by investment, largest first
     own_documents: list = field(default_factory=list)
@@ -104,14 +104,18 @@ def gather(dataset, adcode: str, lang: str = "zh") -> Profile:
     targets.sort(key=lambda x: (kind_rank.get(x.kind, 3), -(x.year or 0)))
 
     tasks = [task for task in dataset.tasks if adcode in task.adcodes]
+    projects = [p for p in dataset.projects if adcode in p.adcodes or (not p.adcodes and p.scope_adcode == adcode)]
     counts: dict[str, list] = {}
     for task in tasks:
         label = _action_label(task.action_key, task.action_zh, lang)
-        row = counts.setdefault(label, [label, 0, 0])
+        row = counts.setdefault(label, [label, 0, 0, 0])
         row[1 if task.document in own_names else 2] += 1
-    task_counts = sorted((tuple(r) for r in counts.values()), key=lambda r: -(r[1] + r[2]))
+    for project in projects:
+        # Projects carry an action only when their table groups them under one.
+        label = _action_label(getattr(project, "action_key", None), getattr(project, "category", ""), lang)
+        counts.setdefault(label, [label, 0, 0, 0])[3] += 1
+    task_counts = sorted((tuple(r) for r in counts.values()), key=lambda r: -(r[1] + r[2] + r[3]))
 
-    projects = [p for p in dataset.projects if adcode in p.adcodes or (not p.adcodes and p.scope_adcode == adcode)]
     projects.sort(key=lambda p: -(p.investment_yi if p.investment_yi is not None else -1))
 
     cited = {s.citation.document for s in info.statements}
@@ -401,11 +405,11 @@ def _tasks_section(flow: Flow, profile: Profile, lang: str) -> None:
     )
     if not profile.task_counts:
         return
-    rows = [(label, str(own), str(city), str(own + city)) for label, own, city in profile.task_counts]
+    rows = [(label, str(own), str(city), str(projects)) for label, own, city, projects in profile.task_counts]
     flow.table(
-        [t("export.col_action", lang), t("export.col_own_plan", lang), t("export.col_city_plan", lang), t("export.col_total", lang)],
+        [t("export.col_action", lang), t("export.col_own_plan", lang), t("export.col_city_plan", lang), t("export.col_projects", lang)],
         rows,
-        (0.52, 0.16, 0.16, 0.16),
+        (0.46, 0.18, 0.18, 0.18),
         more=t("export.more", lang, n="{n}"),
         limit=MAX_ACTIONS,
         aligns=("left", "right", "right", "right"),

@@ -291,11 +291,21 @@ def draw_labels(page: Page, adcodes: Sequence[str], base_size: float) -> list[tu
             text.remove()
             numbered.append(adcode)
     key = []
+    metres_per_point = page.metres_per_inch / 72
     for number, adcode in enumerate(sorted(numbered), start=1):
         x, y = g.label_points[adcode]
-        ax.text(
-            x, y, str(number), fontsize=base_size * 0.85, ha="center", va="center", color="#111111", zorder=7, path_effects=halo
-        )
+        size = base_size * 0.85
+        text = ax.text(x, y, str(number), fontsize=size, ha="center", va="center", color="#111111", zorder=7, path_effects=halo)
+        # Neighbouring small districts can share a spot: nudge a number that would touch
+        # another label to the nearest free position around its point.
+        step = size * metres_per_point
+        for dx, dy in ((0, 0), (step, 0), (-step, 0), (0, step), (0, -step), (step, step), (-step, step), (step, -step), (-step, -step), (2 * step, 0), (-2 * step, 0)):
+            text.set_position((x + dx, y + dy))
+            # A gap of about a third of the size, so "5" and "6" never read as "56".
+            bbox = text.get_window_extent(renderer).padded(size * page.fig.dpi / 72 * 0.35)
+            if not _overlaps(bbox, placed):
+                break
+        placed.append(text.get_window_extent(renderer))
         key.append((number, geo.place_name(adcode)))
     return key
 
