@@ -24,6 +24,23 @@ def record_adcodes(record) -> list[str]:
     return codes
 
 
+def quote_in(quote: str, cited: str) -> bool:
+    """The quote is in the cited text with whitespace ignored. A quote of several paragraphs
+    (joined by newlines) is found paragraph by paragraph, in order: page artefacts that the
+    segmenter skipped may stand between them."""
+    if not quote.strip():
+        return False
+    cited = compact(cited)
+    position = 0
+    for part in quote.split("\n"):
+        part = compact(part)
+        found = cited.find(part, position)
+        if found < 0:
+            return False
+        position = found + len(part)
+    return True
+
+
 def check_record(kind: str, record, lines_of: Callable[[str], Optional[list[str]]], adcodes: frozenset[str]) -> list[Issue]:
     """Problems with one record; an error means the record must not be published."""
     c = record.citation
@@ -34,7 +51,7 @@ def check_record(kind: str, record, lines_of: Callable[[str], Optional[list[str]
     if not (1 <= c.line_start <= c.line_end <= len(lines)):
         return [error(c.document, c.line_start, "citation-range", f"{kind} cites lines {c.line_start}-{c.line_end} outside 1-{len(lines)}")]
     cited = compact("".join(clean_line(line)[0] for line in lines[c.line_start - 1 : c.line_end]))
-    if not c.quote or compact(c.quote) not in cited:
+    if not quote_in(c.quote, cited):
         issues.append(error(c.document, c.line_start, "citation-quote", f"{kind} quote not found in lines {c.line_start}-{c.line_end}: {c.quote[:40]!r}"))
     for code in record_adcodes(record):
         if code not in adcodes:

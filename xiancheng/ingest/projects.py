@@ -50,6 +50,9 @@ def parse_project_table(ctx: Context, block: Block, taxonomy: ActionTaxonomy) ->
         if len(filled) == 1 and cells[0].strip() and not cells[0].strip().isdigit():
             category = cells[0].strip()
             continue
+        if len(row.cells) < len(header):
+            ctx.unparsed_fragment(row.line, row.text, f"project table row has {len(row.cells)} cells, the header has {len(header)} (cut off?)")
+            continue
         name = cells[name_col].strip() if name_col is not None else ""
         if not name:
             ctx.unparsed_fragment(row.line, row.text, "project table row without a project name")

@@ -104,8 +104,8 @@ def parse_tasks(ctx: Context, taxonomy: Optional[ActionTaxonomy] = None) -> list
             if taxonomy.heading_pattern.match(title) and taxonomy.by_keyword(title) is None:
                 ctx.warn(block.line_start, "unmapped-action", f"action heading not in the canonical taxonomy: {title}")
         if block.kind != "paragraph":
-            if block.kind == "heading" and not (block.heading and block.heading.inline):
-                flush()
+            if block.kind == "table" or not (block.heading and block.heading.inline):
+                flush()  # a task never runs across a heading or a table
             continue
         action = action_of(ctx, block, taxonomy)
         if action is None:
@@ -175,7 +175,7 @@ def _make_task(ctx: Context, pending: _Pending, units_block: Optional[Block]) ->
     else:
         named = ctx.counties_in(text, first)
         adcodes = named or ctx.default_units()
-    quote = "".join(b.text for b in blocks)
+    quote = "\n".join(b.text for b in blocks)  # paragraphs in order; see checks.quote_in
     return Task(
         id=f"{ctx.document}:{first}",
         document=ctx.document,
