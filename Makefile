@@ -16,7 +16,7 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/python -m streamlit run app.py --server.port $(PORT)
+	$(BIN)/python -m xiancheng.ui.serve --server.port $(PORT)
 
 browser-deps:
 	bash scripts/install-browser.sh

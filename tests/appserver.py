@@ -28,11 +28,11 @@ def free_port() -> int:
 
 @contextmanager
 def running_app(timeout: float = 60.0):
-    """Yield (base_url, process, seconds_until_healthy) of `streamlit run app.py`."""
+    """Yield (base_url, process, seconds_until_healthy) of the app as `make run` starts it."""
     port = free_port()
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+        [sys.executable, "-m", "xiancheng.ui.serve", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )

@@ -87,6 +87,14 @@ def label_points() -> dict[str, tuple[float, float]]:
     return points
 
 
+def warm() -> None:
+    """Compile folium's templates and read the boundaries once, before the first visitor."""
+    from .dataset import Dataset
+    from .queries import county_types
+
+    type_map(county_types(Dataset()), "zh").get_root().render()
+
+
 def bounds_of(adcodes: list[str]) -> list[list[float]]:
     from shapely.geometry import shape
 

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import streamlit as st
 
-from . import geo, i18n, offline
-from .dataset import Dataset
-from .settings import DATASET_PATH
+from .. import geo, i18n, offline
+from ..dataset import Dataset
+from ..settings import DATASET_PATH
+
+
+# Set by ui.serve: a background thread is filling the process caches; loaders wait for it
+# rather than doing the same work twice.
+WARMING = threading.Event()
+WARMED = threading.Event()
+
+
+def _await_warmup() -> None:
+    if WARMING.is_set():
+        WARMED.wait(timeout=120)
 
 
 @dataclass(frozen=True)
@@ -62,8 +74,9 @@ def counties() -> dict[str, geo.County]:
 @st.cache_resource(show_spinner=False)
 def dataset() -> Dataset:
     """The built dataset, read once per server process (records are frozen: never mutated)."""
+    _await_warmup()
     try:
-        from .ingest.pipeline import load_or_build
+        from ..ingest.pipeline import load_or_build
     except ImportError:  # ingestion not installed yet: an empty dataset, shown as empty
         return Dataset()
     return load_or_build(DATASET_PATH)

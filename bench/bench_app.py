@@ -1,0 +1,123 @@
+"""Benchmark the dashboard: first map drawn, warm reruns per page, map page bytes, server memory.
+
+Run: make bench   (or .venv/bin/python bench/bench_app.py). Prints a table; not a test.
+Targets (issue 2 and 4): first map < 4 s, warm rerun < 300 ms, map page payload < 600 KB.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
+
+from appserver import CHROMIUM, CHROMIUM_ARGS, running_app  # noqa: E402
+
+RERUNS = 7
+
+
+def peak_rss_mb(pid: int) -> float:
+    """VmHWM: the most resident memory the process has used so far."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def browser_numbers() -> dict[str, float]:
+    from playwright.sync_api import sync_playwright
+
+    results: dict[str, float] = {}
+    started = time.perf_counter()
+    with running_app() as (url, process, healthy_after), sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        sizes = {"http": 0, "ws": 0, "component": 0}
+
+        def on_response(event):
+            url = event["response"]["url"]
+            if "/component/" in url or "/app/static/" in url:
+                sizes["component_urls"] = sizes.get("component_urls", 0) + 1
+
+        def on_finished(event):
+            sizes["http"] += event.get("encodedDataLength", 0)
+
+        def on_ws(event):
+            sizes["ws"] += len(event["response"].get("payloadData", ""))
+
+        cdp.on("Network.responseReceived", on_response)
+        cdp.on("Network.loadingFinished", on_finished)
+        cdp.on("Network.webSocketFrameReceived", on_ws)
+        # Iframe requests go through the same CDP session only for same-process frames;
+        # count the component's own files through Playwright's response events too.
+        component_bytes = []
+
+        def on_pw_response(response):
+            if "/component/" in response.url or "/app/static/" in response.url:
+                try:
+                    component_bytes.append(len(response.body()))
+                except Exception:
+                    pass
+
+        page.on("response", on_pw_response)
+        page.goto(url)
+        frame = page.frame_locator("iframe[title*='streamlit_folium']").first
+        frame.locator("path.leaflet-interactive").nth(116).wait_for(timeout=60000)
+        results["server healthy after start (s)"] = healthy_after
+        results["first map drawn after server start (s)"] = time.perf_counter() - started
+        page.wait_for_timeout(500)
+        results["first visit, all HTTP bytes incl. Streamlit frontend (KB)"] = sizes["http"] / 1024
+        results["map page: websocket payload (KB)"] = sizes["ws"] / 1024
+        results["map page: map iframe + Leaflet files (KB)"] = sum(component_bytes) / 1024
+        results["map page payload = websocket + iframe files (KB)"] = (sizes["ws"] + sum(component_bytes)) / 1024
+
+        # Second visit with a warm browser cache: what an official re-opening the page pays.
+        sizes.update(http=0, ws=0)
+        page.reload()
+        frame = page.frame_locator("iframe[title*='streamlit_folium']").first
+        frame.locator("path.leaflet-interactive").nth(116).wait_for(timeout=60000)
+        page.wait_for_timeout(500)
+        results["reload (warm cache): HTTP + websocket bytes (KB)"] = (sizes["http"] + sizes["ws"]) / 1024
+        results["server peak memory (MB)"] = peak_rss_mb(process.pid)
+        browser.close()
+    return results
+
+
+def rerun_numbers() -> dict[str, float]:
+    from streamlit.testing.v1 import AppTest
+
+    from xiancheng import ui
+
+    results = {}
+    for spec in ui.PAGES:
+        app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        app.run()
+        if spec.url_path != ui.PAGES[0].url_path:
+            app.switch_page(spec.path)
+        app.run()  # cold: caches fill
+        times = []
+        for _ in range(RERUNS):
+            start = time.perf_counter()
+            app.run()
+            times.append(time.perf_counter() - start)
+        results[f"warm rerun {spec.url_path} (ms, median of {RERUNS})"] = statistics.median(times) * 1000
+    return results
+
+
+def main() -> None:
+    rows = {}
+    rows.update(rerun_numbers())
+    rows.update(browser_numbers())
+    width = max(len(k) for k in rows)
+    for key, value in rows.items():
+        print(f"{key:<{width}}  {value:10.1f}")
+
+
+if __name__ == "__main__":
+    main()

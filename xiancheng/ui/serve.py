@@ -1,0 +1,61 @@
+"""Start the dashboard: `python -m xiancheng.ui.serve [streamlit options]`.
+
+Streamlit runs the app script only when the first browser connects, and that first run
+pays for imports, boundary loading and the dataset build. Here a background thread does
+that work while the server starts and the browser loads Streamlit's own frontend.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+
+from ..settings import ROOT
+from . import WARMED, WARMING
+
+
+def _server_started(limit_seconds: float = 60) -> None:
+    """Wait until Streamlit's runtime is up: warming earlier only slows the start (GIL)."""
+    from streamlit.runtime import Runtime, RuntimeState
+
+    deadline = time.monotonic() + limit_seconds
+    while time.monotonic() < deadline:
+        if Runtime.exists() and Runtime.instance().state != RuntimeState.INITIAL:
+            return
+        time.sleep(0.05)
+
+
+def warm() -> None:
+    _server_started()
+    # Not streamlit_folium: it registers its component only when imported inside a script
+    # run, so importing it here would leave the map iframe with a 404.
+    try:
+        from .. import geo, maps, offline
+        from ..settings import DATASET_PATH
+
+        offline.install_static_assets()
+        geo.counties()
+        geo.cities()
+        maps.label_points()
+        maps.warm()
+        try:
+            from ..ingest.pipeline import load_or_build
+        except ImportError:
+            return
+        load_or_build(DATASET_PATH)
+    finally:
+        WARMED.set()
+
+
+def main(argv: list[str] | None = None) -> int:
+    from streamlit.web import cli
+
+    WARMING.set()
+    threading.Thread(target=warm, name="xiancheng-warm", daemon=True).start()
+    sys.argv = ["streamlit", "run", str(ROOT / "app.py"), *(sys.argv[1:] if argv is None else argv)]
+    return cli.main()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
