@@ -48,6 +48,24 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Stripes: a document lists the county under two types",
     ),
     "geodata_error": ("边界数据无法读取", "Boundary data could not be read"),
+    # --- navigation (one title per page in ui.PAGES)
+    "page.overview": ("总览", "Overview"),
+    "page.indicators": ("指标", "Indicators"),
+    "page.county": ("县域详情", "County profile"),
+    "page.explorer": ("任务与项目", "Tasks & projects"),
+    "page.documents": ("文件", "Documents"),
+    # --- shared widgets
+    "source": ("来源", "Source"),
+    "source_link": ("{doc} 第{start}–{end}行", "{doc} lines {start}–{end}"),
+    "source_link_one": ("{doc} 第{line}行", "{doc} line {line}"),
+    "empty_reason.no_documents": ("尚未载入任何规划文件。", "No plan documents are loaded."),
+    "dataset_error": ("规划数据无法载入", "The plan data could not be loaded"),
+    # --- overview
+    # --- indicators
+    # --- county
+    # --- explorer
+    # --- documents
+    # --- present
     # static exports: maps, county one-pager, 台账 (xiancheng/export)
     "export.province": ("山西省", "Shanxi Province"),
     "export.type_map_title": ("{place}县城类型图", "County-town types: {place}"),
@@ -88,6 +106,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "export.label_key": ("编号对照", "Numbered labels"),
     "export.more": ("…及另外 {n} 项", "… and {n} more"),
     "export.cite": ("{document} 第{lines}行", "{document}, lines {lines}"),
+    "export.cite_line": ("{document} 第{lines}行", "{document}, line {lines}"),
     "export.profile_title": ("{name}县城建设概况", "County profile: {name}"),
     "export.profile_own_plan": ("本县方案：{plans}", "The county's own plan: {plans}"),
     "export.profile_no_own_plan": (
@@ -115,6 +134,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{tasks} tasks apply; {projects} projects, {priced} of them with an investment figure, together {total} × 100 million yuan.",
     ),
     "export.profile_action_none": ("未归入行动", "No action"),
+    "export.profile_counts_unpriced": (
+        "适用任务 {tasks} 项；涉及项目 {projects} 个，均未列明投资。",
+        "{tasks} tasks apply; {projects} projects, none with an investment figure.",
+    ),
     "export.profile_projects": ("投资最大的项目", "Largest projects by investment"),
     "export.profile_no_priced_projects": ("已载入文件未列明涉及本县的项目投资。", "No project investment for this county in the loaded documents."),
     "export.profile_sources": ("资料来源", "Sources"),
@@ -126,6 +149,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "export.col_own_plan": ("任务·本县方案", "Tasks: county plan"),
     "export.col_city_plan": ("任务·市级方案", "Tasks: city plans"),
     "export.col_projects": ("项目", "Projects"),
+    "export.doc_short.action-plan": ("{place}行动方案", "{place} action plan"),
+    "export.doc_short.urbanisation-plan": ("{place}城镇化规划", "{place} urbanisation plan"),
+    "export.doc_short.five-year-plan": ("{place}“十四五”规划纲要", "{place} 14th five-year plan"),
     "export.col_total": ("合计", "Total"),
     "export.col_project": ("项目", "Project"),
     "export.col_investment": ("投资（亿元）", "Investment (100 M yuan)"),

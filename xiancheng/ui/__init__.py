@@ -35,8 +35,13 @@ class PageSpec:
 # The page list lives here once: app.py builds the navigation from it, the smoke test
 # runs every entry.
 PAGES = (
-    PageSpec("pages/overview.py", "page.map", ":material/map:", "overview", default=True),
+    PageSpec("pages/overview.py", "page.overview", ":material/map:", "overview", default=True),
 )
+
+# URL contract shared by every page (a copied link reproduces the view):
+#   lang=en · county=<adcode> · city=<adcode>
+#   documents page: doc=<file name> & from=<line> & to=<line>
+#   county page: county=<adcode>; explorer: its filters; indicators: indicator, year, method, k
 
 
 def lang() -> str:
@@ -80,6 +85,35 @@ def dataset() -> Dataset:
     except ImportError:  # ingestion not installed yet: an empty dataset, shown as empty
         return Dataset()
     return load_or_build(DATASET_PATH)
+
+
+def page_url(url_path: str, **params) -> str:
+    """A relative link to a page with query parameters (keeps the language)."""
+    from urllib.parse import urlencode
+
+    if lang() != i18n.DEFAULT_LANGUAGE:
+        params.setdefault("lang", lang())
+    clean = {k: v for k, v in params.items() if v not in (None, "")}
+    return f"/{url_path}" + (f"?{urlencode(clean)}" if clean else "")
+
+
+def citation_label(citation) -> str:
+    """'运城市…行动方案 第59–59行' style label of a citation (short document title)."""
+    doc = dataset().documents_by_name.get(citation.document)
+    name = short_title(doc.title) if doc else citation.document
+    if citation.line_start == citation.line_end:
+        return t("source_link_one", doc=name, line=citation.line_start)
+    return t("source_link", doc=name, start=citation.line_start, end=citation.line_end)
+
+
+def short_title(title: str, limit: int = 14) -> str:
+    return title if len(title) <= limit else title[: limit - 1] + "…"
+
+
+def source_link(citation) -> str:
+    """Markdown link that opens the cited lines in context on the documents page."""
+    url = page_url("documents", doc=citation.document, **{"from": citation.line_start, "to": citation.line_end})
+    return f"[{citation_label(citation)}]({url})"
 
 
 def query_param(name: str, allowed=None, default: str | None = None) -> str | None:
