@@ -29,7 +29,8 @@ def load_dataset() -> tuple[Dataset, str]:
         from xiancheng.ingest.pipeline import build_dataset
     except ImportError:
         return Dataset(), "empty dataset (ingest pipeline not available)"
-    return build_dataset(), "real dataset (ingest pipeline)"
+    dataset, _report = build_dataset()
+    return dataset, "real dataset (ingest pipeline)"
 
 
 def timed(label: str, call, target: float | None = None) -> None:

@@ -153,7 +153,8 @@ def real_dataset():
         from xiancheng.ingest.pipeline import build_dataset
     except ImportError as exc:
         pytest.skip(f"ingest pipeline not available yet (xiancheng.ingest.pipeline.build_dataset): {exc}")
-    return build_dataset()
+    dataset, _report = build_dataset()
+    return dataset
 
 
 @pytest.fixture(scope="session")

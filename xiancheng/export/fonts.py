@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -83,8 +84,22 @@ _NO_LINE_START = set("，。、；：？！）》」』】〕”’%％,.;:?!)]}
 _NO_LINE_END = set("（《「『【〔“‘([{")
 
 
+# Runs that must stay on one line: line citations (第160–162行) and 文号 (〔2024〕42号).
+_UNBREAKABLE = re.compile(r"第\d+(?:[–-]\d+)?行|lines? \d+(?:[–-]\d+)?|〔\d{4}〕\d+号")
+
+
 def _tokens(text: str) -> list[str]:
-    """Break opportunities: each CJK character alone, Latin words and numbers kept whole."""
+    """Break opportunities: each CJK character alone; Latin words, numbers, citations whole."""
+    tokens: list[str] = []
+    position = 0
+    for match in _UNBREAKABLE.finditer(text):
+        tokens += _plain_tokens(text[position : match.start()])
+        tokens.append(match.group(0))
+        position = match.end()
+    return tokens + _plain_tokens(text[position:])
+
+
+def _plain_tokens(text: str) -> list[str]:
     tokens: list[str] = []
     word = ""
     for char in text:
@@ -114,9 +129,13 @@ def wrap(text: str, width: float, size: float) -> list[str]:
                 line = candidate
                 continue
             if token in _NO_LINE_START and len(line) > 1:
-                # Pull the previous character down with the punctuation (避头点).
-                lines.append(line[:-1].rstrip())
-                line = line[-1] + token
+                # Pull the previous character down with the punctuation (避头点), and any
+                # closing punctuation before it ("城。" + "”" → "城。”" on the next line).
+                cut = len(line) - 1
+                while cut > 1 and line[cut] in _NO_LINE_START:
+                    cut -= 1
+                lines.append(line[:cut].rstrip())
+                line = line[cut:] + token
                 continue
             if line[-1] in _NO_LINE_END and len(line) > 1:
                 lines.append(line[:-1].rstrip())

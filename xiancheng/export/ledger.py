@@ -33,7 +33,8 @@ def source_text(citation, documents: Mapping, lang: str = "zh") -> str:
         lines = str(citation.line_start)
     else:
         lines = f"{citation.line_start}–{citation.line_end}"
-    return t("export.cite", lang, document=name, lines=lines)
+    key = "export.cite_line" if citation.line_start == citation.line_end else "export.cite"
+    return t(key, lang, document=name, lines=lines)
 
 
 def deadline_year(task) -> int | None:

@@ -15,7 +15,7 @@ from .staticmap import _LOCK, ExportError, _rc, document_label, geometry, save
 
 A4 = (8.27, 11.69)
 MARGIN = 0.55
-LOCATOR_W = 2.3  # inches; the locator map sits top right
+LOCATOR_W = 2.0  # inches; the locator map sits top right
 HIGHLIGHT = "#C62828"  # the county on the locator map (not a type colour)
 RULE = "#0072B2"
 MUTED = "#555555"
@@ -24,7 +24,8 @@ SMALL = 7.0
 HEAD = 11.0
 
 MAX_TYPE_STATEMENTS = 4
-MAX_TARGETS = 9
+SECTION_RESERVE = 0.95  # inches kept free for each section below the one being written
+MAX_TARGETS = 8
 MAX_PROJECTS = 6
 MAX_ACTIONS = 10
 
@@ -145,17 +146,25 @@ def gather(dataset, adcode: str, lang: str = "zh") -> Profile:
     )
 
 
+def short_name(document, lang: str = "zh") -> str:
+    """A document's 文号, or, when it prints none, its place and kind ("洪洞县行动方案")."""
+    if document.number:
+        return document.number
+    key = f"export.doc_short.{document.kind}"
+    if key in STRINGS:
+        return t(key, lang, place=geo.place_name(document.scope_adcode))
+    return " ".join(document.title.split())
+
+
 def short_source(dataset, citation, lang: str = "zh") -> str:
     """A compact citation: the document's number (or title) and the line span."""
     document = dataset.documents_by_name.get(citation.document)
-    if document is None:
-        name = citation.document
-    else:
-        name = document.number or " ".join(document.title.split())
+    name = citation.document if document is None else short_name(document, lang)
     lines = (
         f"{citation.line_start}" if citation.line_start == citation.line_end else f"{citation.line_start}–{citation.line_end}"
     )
-    return t("export.cite", lang, document=name, lines=lines)
+    key = "export.cite_line" if citation.line_start == citation.line_end else "export.cite"
+    return t(key, lang, document=name, lines=lines)
 
 
 # --------------------------------------------------------------------------- layout
@@ -208,7 +217,14 @@ class Flow:
         return len(lines)
 
     def table(
-        self, headers: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float], more: str, limit: int, aligns=None
+        self,
+        headers: Sequence[str],
+        rows: Sequence[Sequence[str]],
+        widths: Sequence[float],
+        more: str,
+        limit: int,
+        aligns=None,
+        sizes=None,
     ) -> None:
         """A simple table; widths are fractions of the line; cells wrap to two lines.
 
@@ -216,36 +232,38 @@ class Flow:
         by one line of `more` (formatted with n = how many).
         """
         aligns = aligns or ["left"] * len(headers)
+        sizes = sizes or [BODY] * len(headers)
         total = self.width
         xs = [MARGIN]
         for w in widths[:-1]:
             xs.append(xs[-1] + w * total)
         line_h = BODY * 1.4 / 72
 
-        def draw_row(cells, color="#111111", size=BODY) -> None:
+        def cell_lines(cell, w, size) -> list[str]:
+            width_pt = w * total * 72 - 6
+            return fonts.clip_lines(fonts.wrap(str(cell), width_pt, size), 2, width_pt, size)
+
+        def draw_row(cells, color="#111111", header=False) -> None:
             heights = []
-            for x, w, cell, align in zip(xs, widths, cells, aligns):
-                width_pt = w * total * 72 - 6
-                lines = fonts.clip_lines(fonts.wrap(str(cell), width_pt, size), 2, width_pt, size)
+            for x, w, cell, align, size in zip(xs, widths, cells, aligns, sizes):
+                size = SMALL + 0.5 if header else size
+                lines = cell_lines(cell, w, size)
                 heights.append(len(lines))
                 for i, line in enumerate(lines):
                     if align == "right":
                         self.text(x + w * total - 0.06, self.y - i * line_h, line, size, color, ha="right")
                     else:
                         self.text(x, self.y - i * line_h, line, size, color)
-            self.y -= max(heights) * line_h + 0.035
+            self.y -= max(heights) * line_h + 0.03
 
         def rows_needed(cells) -> int:
-            return max(
-                len(fonts.clip_lines(fonts.wrap(str(c), w * total * 72 - 6, BODY), 2, w * total * 72 - 6, BODY))
-                for c, w in zip(cells, widths)
-            )
+            return max(len(cell_lines(c, w, size)) for c, w, size in zip(cells, widths, sizes))
 
-        draw_row(headers, MUTED, SMALL + 0.5)
+        draw_row(headers, MUTED, header=True)
         shown = 0
         for index, row in enumerate(rows):
             left = len(rows) - index
-            need = rows_needed(row) * line_h + 0.035
+            need = rows_needed(row) * line_h + 0.03
             reserve = line_h if left > 1 else 0  # room for the "… N more" line
             if index >= limit or self.y - need - reserve < self.floor:
                 break
@@ -317,11 +335,18 @@ def render_county_profile(
         kind = t(f"kind.{profile.kind}", lang) if f"kind.{profile.kind}" in STRINGS else profile.kind
         flow.paragraph(f"{profile.city_name} · {kind} · {t('adcode', lang)} {profile.adcode}", 9.5, color=MUTED)
         _plans_note(flow, profile, lang)
-        _types_section(flow, profile, dataset, lang)
-        _positioning_section(flow, profile, dataset, lang)
-        _targets_section(flow, profile, dataset, lang)
-        _tasks_section(flow, profile, lang)
-        _projects_section(flow, profile, dataset, lang)
+        sections = (
+            lambda: _types_section(flow, profile, dataset, lang),
+            lambda: _positioning_section(flow, profile, dataset, lang),
+            lambda: _targets_section(flow, profile, dataset, lang),
+            lambda: _tasks_section(flow, profile, lang),
+            lambda: _projects_section(flow, profile, dataset, lang),
+        )
+        for index, section in enumerate(sections):
+            # Keep room for a heading and a few lines of every section still to come, so a
+            # long section is cut short ("…及另外 N 项") instead of pushing the rest off.
+            flow.floor = footer + SECTION_RESERVE * (len(sections) - index - 1)
+            section()
         source = " ".join(document_label(d, lang) for d in profile.documents)
         return save(fig, fmt, dpi, title, source)
 
@@ -354,7 +379,11 @@ def _types_section(flow: Flow, profile: Profile, dataset, lang: str) -> None:
         quote = " ".join(statement.citation.quote.split()) or type_label(statement.type, lang)
         kind = t(f"export.statement.{statement.statement_kind}", lang) if f"export.statement.{statement.statement_kind}" in STRINGS else statement.statement_kind
         cite = short_source(dataset, statement.citation, lang)
-        line = f"“{quote}” —— {cite}" + (f"（{kind}）" if kind and lang == "zh" else f" ({kind})" if kind else "")
+        # The citation leads, so it survives when a long quote is clipped.
+        if lang == "zh":
+            line = f"{cite}" + (f"（{kind}）" if kind else "") + f"：“{quote}”"
+        else:
+            line = f"{cite}" + (f" ({kind})" if kind else "") + f": “{quote}”"
         flow.paragraph(line, SMALL + 0.5, indent=0.15, max_lines=2, color="#333333")
     if len(statements) > MAX_TYPE_STATEMENTS:
         flow.paragraph(t("export.more", lang, n=len(statements) - MAX_TYPE_STATEMENTS), SMALL, indent=0.15, color=MUTED)
@@ -387,9 +416,10 @@ def _targets_section(flow: Flow, profile: Profile, dataset, lang: str) -> None:
     flow.table(
         [t("export.col_indicator", lang), t("export.col_year", lang), t("export.col_value", lang), t("export.col_source", lang)],
         rows,
-        (0.44, 0.1, 0.2, 0.26),
+        (0.37, 0.08, 0.19, 0.36),
         more=t("export.more", lang, n="{n}"),
         limit=MAX_TARGETS,
+        sizes=(BODY, BODY, BODY, SMALL + 0.5),
     )
 
 
@@ -399,10 +429,11 @@ def _tasks_section(flow: Flow, profile: Profile, lang: str) -> None:
     n_projects = len(profile.projects)
     with_money = [p for p in profile.projects if p.investment_yi is not None]
     total = sum(p.investment_yi for p in with_money)
-    flow.paragraph(
-        t("export.profile_counts", lang, tasks=profile.task_total, projects=n_projects, priced=len(with_money), total=f"{total:,.2f}"),
-        max_lines=2,
-    )
+    if with_money:
+        counts = t("export.profile_counts", lang, tasks=profile.task_total, projects=n_projects, priced=len(with_money), total=f"{total:,.2f}")
+    else:
+        counts = t("export.profile_counts_unpriced", lang, tasks=profile.task_total, projects=n_projects)
+    flow.paragraph(counts, max_lines=2)
     if not profile.task_counts:
         return
     rows = [(label, str(own), str(city), str(projects)) for label, own, city, projects in profile.task_counts]
@@ -427,9 +458,10 @@ def _projects_section(flow: Flow, profile: Profile, dataset, lang: str) -> None:
     flow.table(
         [t("export.col_project", lang), t("export.col_investment", lang), t("export.col_source", lang)],
         rows,
-        (0.56, 0.16, 0.28),
+        (0.54, 0.14, 0.32),
         more=t("export.more", lang, n="{n}"),
         limit=MAX_PROJECTS,
+        sizes=(BODY, BODY, SMALL + 0.5),
         aligns=("left", "right", "left"),
     )
 

@@ -203,7 +203,7 @@ class Style:
 
 def two_type_style(first: str, second: str) -> Style:
     # 45° stripes of equal width, as the web legend's "two types (striped)".
-    return Style(palette.TYPE_COLOURS[first], "//", palette.TYPE_COLOURS[second], 2.2)
+    return Style(palette.TYPE_COLOURS[first], "//", palette.TYPE_COLOURS[second], 2.8)
 
 
 DISTRICT_STYLE = Style(palette.MUNICIPAL_DISTRICT, "////", palette.DISTRICT_HATCH, 0.5)
