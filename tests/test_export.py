@@ -446,3 +446,38 @@ def test_ledger_of_a_city_from_the_real_dataset(real_dataset):
     header = 6  # title, filters, sources, date, note
     assert workbook.worksheets[0].max_row == header + len(tasks)
     assert workbook.worksheets[1].max_row == header + len(projects)
+
+
+def test_city_level_indicator_from_real_targets(real_dataset):
+    """A city-level target (运城市, 晋城市) is drawn on its city; the rest are no-data."""
+    values, documents = {}, set()
+    for target in real_dataset.targets:
+        if target.indicator == "常住人口城镇化率" and target.year == 2025 and target.scope_level == "city" and target.value is not None:
+            values[target.scope_adcode] = target.value
+            documents.add(target.citation.document)
+    if len(values) < 2:
+        pytest.skip("the real dataset has fewer than two city-level 常住人口城镇化率 2025 targets")
+    sources = [staticmap.document_label(real_dataset.documents_by_name[d]) for d in sorted(documents)]
+    data = staticmap.render_indicator_map(
+        values, level="city", title="常住人口城镇化率目标", indicator="常住人口城镇化率", unit="%", year=2025, k=2, sources=sources, fmt="pdf", export_date=DAY
+    )
+    text = squash(pdf_text(data))
+    assert "常住人口城镇化率目标" in text and "2025" in text
+    assert squash(t("export.no_data", "zh")) in text
+    for label in sources:
+        assert squash(label) in text
+
+
+def test_profiles_stay_inside_the_page_margins(real_dataset):
+    """The county with the most records still leaves the page margins blank (no overflow)."""
+
+    def weight(adcode: str) -> int:
+        facts = profile.gather(real_dataset, adcode)
+        return len(facts.targets) + facts.task_total + len(facts.projects) + len(facts.statements)
+
+    adcode = max(sorted(geo.counties()), key=weight)
+    image = png_image(profile.render_county_profile(real_dataset, adcode, export_date=DAY)).convert("L")
+    width, height = image.size
+    margin = int(0.3 * 150)
+    for box in ((0, height - margin, width, height), (width - margin, 0, width, height), (0, 0, margin, height)):
+        assert image.crop(box).getextrema() == (255, 255), (adcode, box)

@@ -29,7 +29,7 @@ HEADER = 1.15  # title + subtitle
 FOOTER = 0.85  # source lines + date
 
 CONTEXT_EDGE = "#BBBBBB"  # outlines of cities outside the current view
-NO_DATA_HATCH = "#B0B0B0"
+NO_DATA_HATCH = "#C2C2C2"
 HALO = "white"
 
 # matplotlib's rcParams are process-global; Streamlit serves sessions from threads.
@@ -207,7 +207,7 @@ def two_type_style(first: str, second: str) -> Style:
 
 
 DISTRICT_STYLE = Style(palette.MUNICIPAL_DISTRICT, "////", palette.DISTRICT_HATCH, 0.5)
-NO_DATA_STYLE = Style(palette.NO_DATA, "xxx", NO_DATA_HATCH, 0.4)
+NO_DATA_STYLE = Style(palette.NO_DATA, "xx", NO_DATA_HATCH, 0.35)
 
 
 def _fill(ax, frame, styles: Mapping[str, Style]) -> None:
