@@ -1,9 +1,11 @@
 """总览 · Overview: counties coloured by county-town type; click one for its details."""
 
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
 from xiancheng import geo, maps, queries, settings, ui
+from xiancheng.dataset import COUNTY_TYPES
 
 t = ui.t
 lang = ui.lang()
@@ -23,27 +25,54 @@ basemap = st.sidebar.radio(t("basemap"), basemaps, format_func=lambda b: t(f"bas
 
 st.title(t("app_title"))
 st.caption(t("app_subtitle"))
-map_col, info_col = st.columns([3, 1])
+shown = geo.counties_of_city(city) if city else list(ui.counties())
+map_col, info_col = st.columns([3, 1.25])
 with map_col:
     fmap = maps.type_map(all_types, lang, city or None, basemap, settings.get("tianditu_key"))
     clicked = st_folium(
         fmap, key=f"overview-map-{city}-{basemap}-{lang}", height=680, use_container_width=True,
         returned_objects=["last_active_drawing"],
     )
-    shown = geo.counties_of_city(city) if city else list(ui.counties())
     st.caption(t("counties_shown", n=len(shown)) + " · " + t("source_boundaries"))
 
 drawing = (clicked or {}).get("last_active_drawing") or {}
 selected = (drawing.get("properties") or {}).get("adcode") or ui.query_param("county", allowed=ui.counties())
 ui.set_query_param("county", selected)
+
 with info_col:
     st.subheader(t("clicked_county"))
     if selected:
         county = ui.counties()[selected]
+        types = all_types[selected]
+        labels = [t("type." + k) for k in types.types] or [t("type." + types.status)]
         st.markdown(f"### {county.name}")
         st.markdown(
             f"**{t('city')}**: {county.city_name}  \n**{t('adcode')}**: `{county.adcode}`  \n"
-            f"**{t('kind')}**: {t('kind.' + county.kind)}"
+            f"**{t('kind')}**: {t('kind.' + county.kind)}  \n**{t('overview.types_of')}**: {'、'.join(labels)}"
         )
+        st.page_link("pages/county.py", label=t("county.open"), icon=":material/arrow_forward:",
+                     query_params={"county": selected, **({"lang": lang} if lang != "zh" else {})})
     else:
         st.info(t("click_hint"))
+
+    st.subheader(t("overview.counts_by_type"))
+    counts = queries.counts_by_type(all_types, shown)
+    keys = [*COUNTY_TYPES, queries.NOT_STATED, queries.MUNICIPAL_DISTRICT]
+    st.dataframe(
+        pd.DataFrame({t("overview.types_of"): [t("type." + k) for k in keys], t("count"): [counts[k] for k in keys]}),
+        hide_index=True, width="stretch",
+    )
+    st.caption(t("overview.counts_note"))
+
+    st.subheader(t("overview.documents", n=len(data.documents)))
+    if not data.documents:
+        st.caption(t("overview.no_documents"))
+    for doc in data.documents:
+        st.markdown(f"- [{ui.md_quote(doc.title)}]({ui.page_url('documents', doc=doc.document)})  \n  {ui.md_quote(doc.number or t('not_printed'))}")
+
+st.subheader(t("overview.counts_by_city"))
+rows = []
+for city_code in ([city] if city else sorted(cities)):
+    city_counts = queries.counts_by_type(all_types, geo.counties_of_city(city_code))
+    rows.append({t("city"): cities[city_code], **{t("type." + k): city_counts[k] for k in keys}})
+st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")

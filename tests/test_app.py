@@ -12,9 +12,9 @@ def run_page(page: str | None = None, **params) -> AppTest:
     app = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
     for key, value in params.items():
         app.query_params[key] = value
-    app.run()
     if page:
-        app.switch_page(page).run()
+        app.switch_page(page)
+    app.run()
     assert not app.exception, app.exception
     return app
 

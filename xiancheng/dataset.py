@@ -16,6 +16,17 @@ COUNTY_TYPES = (
     "agricultural",
     "ecological",
 )
+# The eight actions (八项行动), in the order the plans list them; see ingest/actions.yaml.
+ACTION_KEYS = (
+    "safety-resilience",
+    "low-carbon-green",
+    "platform-driven",
+    "inclusive-sharing",
+    "quality-improvement",
+    "cultural-continuity",
+    "smart-efficient",
+    "people-land-money",
+)
 CountyType = Literal[
     "urban-integration", "specialised-function", "culture-tourism", "agricultural", "ecological"
 ]

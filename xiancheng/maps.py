@@ -196,7 +196,7 @@ _LEGEND_JS = Template(
     """
 {% macro script(this, kwargs) %}
 (function () {
-  var legend = L.control({position: 'bottomright'});
+  var legend = L.control({position: 'topright'});
   legend.onAdd = function () {
     var div = L.DomUtil.create('div', 'xc-legend');
     div.innerHTML = {{ this.html_json }};

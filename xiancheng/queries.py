@@ -49,3 +49,83 @@ def county_types(dataset: Dataset) -> dict[str, CountyTypes]:
             status = NOT_STATED
         result[adcode] = CountyTypes(adcode, types, status, statements)
     return result
+
+
+@dataclass(frozen=True)
+class CountyProfile:
+    """Everything the loaded documents say about one county, each record with its citation."""
+
+    county: geo.County
+    types: CountyTypes
+    own_documents: tuple  # plans whose scope is this county
+    city_documents: tuple  # plans of its city that apply to it
+    positionings: tuple
+    targets: tuple  # county-level targets of this county
+    city_targets: tuple  # city-level targets of its city (shown as the city's, not the county's)
+    tasks: tuple
+    projects: tuple
+    towns: tuple
+
+    @property
+    def disagreement(self) -> bool:
+        """True when the statements behind the types do not all list the same types."""
+        by_statement: dict[tuple, set] = {}
+        for s in self.types.statements:
+            key = (s.citation.document, s.statement_kind)
+            by_statement.setdefault(key, set()).add(s.type)
+        return len({frozenset(v) for v in by_statement.values()}) > 1
+
+
+def county_profile(dataset: Dataset, adcode: str) -> CountyProfile:
+    county = geo.counties()[adcode]
+    documents = dataset.documents
+    own = tuple(d for d in documents if d.scope_adcode == adcode)
+    tasks = tuple(t for t in dataset.tasks if adcode in t.adcodes)
+    projects = tuple(p for p in dataset.projects if adcode in p.adcodes)
+    # A city plan applies to the county when it is the county's city and something in it
+    # (a task, a project, a statement) reaches the county.
+    reaching = {t.document for t in tasks} | {p.citation.document for p in projects}
+    reaching |= {s.citation.document for s in county_types(dataset)[adcode].statements}
+    city_docs = tuple(
+        d for d in documents if d.scope_adcode == county.city_adcode and (d.document in reaching or not own)
+    )
+    return CountyProfile(
+        county=county,
+        types=county_types(dataset)[adcode],
+        own_documents=own,
+        city_documents=city_docs,
+        positionings=tuple(p for p in dataset.positionings if p.adcode == adcode),
+        targets=tuple(t for t in dataset.targets if t.scope_adcode == adcode),
+        city_targets=tuple(t for t in dataset.targets if t.scope_adcode == county.city_adcode and t.scope_level == "city"),
+        tasks=tasks,
+        projects=projects,
+        towns=tuple(t for t in dataset.towns if t.adcode == adcode),
+    )
+
+
+def counts_by_type(all_types: dict[str, CountyTypes], adcodes: list[str] | None = None) -> dict[str, int]:
+    """Units per type (a two-type county counts under both), plus not-stated and districts."""
+    shown = [all_types[a] for a in (adcodes if adcodes is not None else all_types)]
+    counts = {k: sum(k in c.types for c in shown) for k in COUNTY_TYPES}
+    counts[NOT_STATED] = sum(c.status == NOT_STATED for c in shown)
+    counts[MUNICIPAL_DISTRICT] = sum(c.status == MUNICIPAL_DISTRICT for c in shown)
+    return counts
+
+
+def target_series(targets) -> dict[str, list[tuple[int, float]]]:
+    """Indicator → [(year, value)] for indicators stated for two or more years (charts)."""
+    series: dict[str, dict[int, float]] = {}
+    for target in targets:
+        if target.year is None or target.value is None:
+            continue
+        label = f"{target.indicator}（{target.unit}）" if target.unit else target.indicator
+        series.setdefault(label, {})[target.year] = target.value
+    return {k: sorted(v.items()) for k, v in series.items() if len(v) >= 2}
+
+
+def group_by_action(tasks) -> dict:
+    """Tasks by canonical action key (None for tasks outside the eight actions), in order."""
+    groups: dict = {}
+    for task in tasks:
+        groups.setdefault(task.action_key, []).append(task)
+    return groups

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 import threading
 from dataclasses import dataclass
 
@@ -36,6 +38,7 @@ class PageSpec:
 # runs every entry.
 PAGES = (
     PageSpec("pages/overview.py", "page.overview", ":material/map:", "overview", default=True),
+    PageSpec("pages/county.py", "page.county", ":material/location_city:", "county"),
 )
 
 # URL contract shared by every page (a copied link reproduces the view):
@@ -110,10 +113,27 @@ def short_title(title: str, limit: int = 14) -> str:
     return title if len(title) <= limit else title[: limit - 1] + "…"
 
 
+def citation_url(citation) -> str:
+    """The documents page opened at the cited lines."""
+    return page_url("documents", doc=citation.document, **{"from": citation.line_start, "to": citation.line_end})
+
+
 def source_link(citation) -> str:
     """Markdown link that opens the cited lines in context on the documents page."""
-    url = page_url("documents", doc=citation.document, **{"from": citation.line_start, "to": citation.line_end})
-    return f"[{citation_label(citation)}]({url})"
+    return f"[{md_quote(citation_label(citation))}]({citation_url(citation)})"
+
+
+def escape(text: str) -> str:
+    """For HTML we write ourselves: document text never becomes markup."""
+    return html.escape(str(text))
+
+
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]<>#|$~])")
+
+
+def md_quote(text: str) -> str:
+    """Document text for st.markdown, shown literally: no markup, links, math or HTML."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text)).replace("\n", "  \n")
 
 
 def query_param(name: str, allowed=None, default: str | None = None) -> str | None:
