@@ -415,3 +415,41 @@ def display_unit(indicator: Indicator, lang: str = "zh") -> str:
         return t(f"indicators.unit.{indicator.key}", lang)
     return indicator.unit
 
+
+
+def period_label(period: Period | None, lang: str = "zh") -> str:
+    """"2025年 · 目标值" / "年份未注明 · 现状值"; "" for derived indicators (no period)."""
+    if period is None:
+        return ""
+    from .i18n import t
+
+    kind = t(f"indicators.kind.{period.kind}", lang)
+    if period.year is None:
+        return t("indicators.period_none", lang, kind=kind)
+    return t("indicators.period", lang, year=period.year, kind=kind)
+
+
+def reason_text(unit: UnitValue, lang: str = "zh") -> str:
+    """Why a unit has no value, in the UI language ("" when it has one)."""
+    if not unit.reason:
+        return ""
+    from .i18n import t
+
+    return t(f"indicators.reason.{unit.reason}", lang, detail=unit.detail)
+
+
+def note_texts(unit: UnitValue, lang: str = "zh") -> list[str]:
+    from .i18n import t
+
+    return [t(f"indicators.note.{code}", lang, n=n) for code, n in unit.notes]
+
+
+def value_label(unit: UnitValue, indicator: Indicator, lang: str = "zh") -> str:
+    """"46 %" for a value; "" when there is none."""
+    if unit.value is None:
+        return ""
+    from .classes import format_number
+
+    number = format_number(unit.value)
+    unit_text = display_unit(indicator, lang)
+    return f"{number} {unit_text}" if unit_text else number

@@ -390,3 +390,137 @@ def type_map(all_types: dict, lang: str, city_adcode: str | None = None, basemap
     add_labels(fmap)
     type_legend(all_types, lang, adcodes).add_to(fmap)
     return fmap
+
+
+# --------------------------------------------------------------------------- indicator map
+
+CITY_LEVEL_HATCH = "#FFFFFF"  # white lines over the city's colour: "value at city level"
+
+
+@lru_cache(maxsize=1)
+def _city_polygons() -> dict[str, dict]:
+    return {f["properties"]["adcode"]: f for f in json.loads(geo.geojson_text("cities_web.geojson"))["features"]}
+
+
+def _shown_units(view, city_adcode: str | None) -> tuple[list[str], list[str]]:
+    """(county adcodes, city adcodes with a city-level record) inside the current view."""
+    counties = geo.counties_of_city(city_adcode) if city_adcode else list(view.counties)
+    cities = [a for a in view.cities if city_adcode in (None, "", a)]
+    return counties, cities
+
+
+def indicator_classes(view, method: str, k: int, city_adcode: str | None = None):
+    """Class breaks over every value shown (county and city values alike), or None if none."""
+    from .classes import classify
+
+    counties, cities = _shown_units(view, city_adcode)
+    numbers = [view.counties[a].value for a in counties if view.counties[a].value is not None]
+    numbers += [view.cities[a].value for a in cities if view.cities[a].value is not None]
+    if not numbers:
+        classify([0.0], method, k)  # still reject an unknown method or k
+        return None
+    return classify(numbers, method, k)
+
+
+def indicator_map(
+    view,
+    lang: str,
+    method: str = "quantiles",
+    k: int = 5,
+    city_adcode: str | None = None,
+    basemap: str = "none",
+    tianditu_key: str = "",
+    height: int = 680,
+) -> folium.Map:
+    """A choropleth of one indicator (see indicators.values) with classes, legend and reasons.
+
+    County values are painted by class. A city-level value is painted on the city polygon,
+    and the city's counties are drawn over it with white hatching ("no value of their own"):
+    the value is never copied onto them. Counties with no value are hatched grey; every
+    tooltip says the value or why there is none. All document text is escaped.
+    """
+    from .classes import class_of, interval_labels
+    from .i18n import t
+    from .indicators import CITY_LEVEL, display_name, display_unit, period_label, reason_text, value_label, note_texts
+
+    indicator = view.indicator
+    counties, cities = _shown_units(view, city_adcode)
+    classes = indicator_classes(view, method, k, city_adcode)
+    colours = palette.sequential(classes.k) if classes else []
+
+    def colour_of(value: float) -> str:
+        return colours[class_of(value, classes.breaks)]
+
+    fmap = base_map(bounds_of(counties) if city_adcode else None, basemap, tianditu_key, height)
+    no_data = Fill(palette.NO_DATA, "hatch", palette.DISTRICT_HATCH)
+    over_city = Fill("transparent", "hatch", CITY_LEVEL_HATCH)
+    city_fills = {}
+    for adcode in cities:
+        unit = view.cities[adcode]
+        city_fills[adcode] = colour_of(unit.value) if unit.value is not None else palette.NO_DATA
+    if city_fills:
+        features = [_city_polygons()[a] for a in city_fills if a in _city_polygons()]
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": features},
+            name="city-values",
+            style_function=lambda f: {
+                "fillColor": city_fills[f["properties"]["adcode"]], "fillOpacity": 0.85, "stroke": False,
+            },
+            interactive=False,
+            control=False,
+        ).add_to(fmap)
+
+    city_names = geo.cities()
+    fills: dict[str, Fill] = {}
+    tips: dict[str, str] = {}
+    missing = 0
+    for adcode in counties:
+        unit = view.counties[adcode]
+        county = geo.counties()[adcode]
+        if unit.value is not None:
+            fills[adcode] = Fill(colour_of(unit.value))
+            parts = [value_label(unit, indicator, lang)]
+            if unit.value_text:
+                parts.append(unit.value_text)
+            parts += note_texts(unit, lang)
+        elif unit.reason == CITY_LEVEL and county.city_adcode in view.cities:
+            city_unit = view.cities[county.city_adcode]
+            city_name = city_names.get(county.city_adcode, county.city_name)
+            if city_unit.value is not None:
+                fills[adcode] = over_city
+                parts = [t("indicators.tip_city", lang, city=city_name, value=value_label(city_unit, indicator, lang))]
+            else:
+                fills[adcode] = over_city
+                parts = [f"{city_name}：{reason_text(city_unit, lang)}" if lang == "zh" else f"{city_name}: {reason_text(city_unit, lang)}"]
+        else:
+            fills[adcode] = no_data
+            missing += 1
+            parts = [reason_text(unit, lang)] + note_texts(unit, lang)
+        tips[adcode] = "<br>".join(html.escape(p) for p in parts if p)
+    add_counties(fmap, fills, tips, adcodes=counties)
+    add_city_outlines(fmap)
+    add_labels(fmap, counties)
+
+    unit_text = display_unit(indicator, lang)
+    entries = []
+    if classes:
+        shown_values = [view.counties[a].value for a in counties if view.counties[a].value is not None]
+        shown_values += [view.cities[a].value for a in cities if view.cities[a].value is not None]
+        bins = [class_of(v, classes.breaks) for v in shown_values]
+        for index, label in enumerate(interval_labels(classes, unit_text)):
+            entries.append(LegendEntry(Fill(colours[index]), label, bins.count(index)))
+    valued_cities = [a for a in cities if view.cities[a].value is not None]
+    if cities:
+        swatch = colours[len(colours) // 2] if colours else palette.NO_DATA
+        entries.append(LegendEntry(Fill(swatch, "hatch", CITY_LEVEL_HATCH), t("indicators.legend_city", lang), len(valued_cities)))
+    if missing:
+        entries.append(LegendEntry(no_data, t("indicators.legend_no_data", lang), missing))
+    name = display_name(indicator, lang)
+    title = (f"{name}（{unit_text}）" if lang == "zh" else f"{name} ({unit_text})") if unit_text else name
+    notes = [period_label(view.period, lang)]
+    if classes:
+        notes.append(t("indicators.legend_method", lang, method=t(f"export.method.{method}", lang), k=classes.k))
+    else:
+        notes.append(t("indicators.legend_none", lang))
+    Legend(title, entries, " · ".join(n for n in notes if n)).add_to(fmap)
+    return fmap

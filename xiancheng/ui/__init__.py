@@ -38,6 +38,7 @@ class PageSpec:
 # runs every entry.
 PAGES = (
     PageSpec("pages/overview.py", "page.overview", ":material/map:", "overview", default=True),
+    PageSpec("pages/indicators.py", "page.indicators", ":material/bar_chart:", "indicators"),
     PageSpec("pages/county.py", "page.county", ":material/location_city:", "county"),
 )
 

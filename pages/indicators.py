@@ -1,0 +1,147 @@
+"""指标 · Indicator map: one indicator in one period, classed; click a county for its value."""
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from xiancheng import classes, geo, indicators, maps, ui
+
+t = ui.t
+lang = ui.lang()
+data = ui.dataset()
+catalogue = indicators.catalogue(data)
+cities = geo.cities()
+
+
+def option_label(key: str) -> str:
+    indicator = catalogue[key]
+    group = "derived" if indicator.derived else "-".join(indicator.levels)
+    unit = indicators.display_unit(indicator, lang)
+    name = indicators.display_name(indicator, lang)
+    label_key = "indicators.option" if unit else "indicators.option_no_unit"
+    return t(label_key, group=t(f"indicators.group.{group}"), name=name, unit=unit)
+
+
+def md(text: str) -> str:
+    """Document text safe inside a Markdown table cell (no markup, no column breaks)."""
+    escaped = "".join("\\" + c if c in "\\`*_{}[]<>()#+-!|~" else c for c in str(text))
+    return escaped.replace("\n", " ")
+
+
+# --- state: every choice lives in the URL so a copied link reproduces the view
+keys = list(catalogue)
+key = ui.query_param("indicator", allowed=catalogue, default=indicators.default_key(data))
+city_options = [""] + sorted(cities)
+city = ui.query_param("city", allowed=cities, default="")
+city = st.sidebar.selectbox(
+    t("city_filter"), city_options, index=city_options.index(city),
+    format_func=lambda a: cities.get(a, t("all_cities")), key="city",
+)
+method = ui.query_param("method", allowed=classes.METHODS, default=classes.DEFAULT_METHOD)
+method = st.sidebar.selectbox(
+    t("indicators.method"), classes.METHODS, index=classes.METHODS.index(method),
+    format_func=lambda m: t(f"export.method.{m}"), key="method",
+)
+k_options = list(range(2, classes.MAX_K + 1))
+k = ui.query_param("k", allowed=[str(n) for n in k_options], default=str(classes.DEFAULT_K))
+k = st.sidebar.selectbox(t("indicators.k"), k_options, index=k_options.index(int(k)), key="k")
+
+st.title(t("indicators.title"))
+st.caption(t("indicators.caption"))
+pick_col, year_col = st.columns([3, 1])
+with pick_col:
+    key = st.selectbox(t("indicators.select"), keys, index=keys.index(key), format_func=option_label, key="indicator")
+indicator = catalogue[key]
+period = None
+with year_col:
+    if indicator.periods:
+        tokens = [p.token for p in indicator.periods]
+        wanted = indicators.Period.parse(ui.query_param("year"))
+        default = wanted if wanted in indicator.periods else indicators.default_period(data, key)
+        token = st.selectbox(
+            t("indicators.year"), tokens, index=tokens.index(default.token),
+            format_func=lambda tok: indicators.period_label(indicators.Period.parse(tok), lang),
+            key=f"year-{key}",  # a new widget per indicator: its years differ
+        )
+        period = indicators.Period.parse(token)
+    else:
+        st.selectbox(t("indicators.year"), [t("indicators.no_year")], disabled=True, key="year-none")
+
+for name, value in (("indicator", key), ("year", period.token if period else None), ("method", method), ("k", str(k)), ("city", city)):
+    ui.set_query_param(name, value)
+
+view = indicators.values(data, key, period)
+if indicator.derived:
+    st.caption(t(f"indicators.about.{key}"))
+elif indicator.attribute:
+    st.caption(t("indicators.attribute", attribute=indicator.attribute))
+
+shown_counties = geo.counties_of_city(city) if city else list(view.counties)
+shown_cities = [a for a in view.cities if city in ("", a)]
+used = maps.indicator_classes(view, method, k, city or None)
+n_counties = sum(view.counties[a].value is not None for a in shown_counties)
+n_cities = sum(view.cities[a].value is not None for a in shown_cities)
+if used is None:
+    st.info(t("indicators.no_values"))
+elif used.k < k:
+    st.info(t("indicators.k_reduced", n=used.k, k=k))
+
+map_col, info_col = st.columns([3, 1])
+with map_col:
+    fmap = maps.indicator_map(view, lang, method, k, city or None, height=620)
+    clicked = st_folium(
+        fmap, key=f"indicator-map-{key}-{period.token if period else ''}-{method}-{k}-{city}-{lang}",
+        height=620, use_container_width=True, returned_objects=["last_active_drawing"],
+    )
+    st.caption(
+        t("indicators.summary", counties=n_counties, cities=n_cities, missing=len(shown_counties) - n_counties)
+        + " · " + t("source_boundaries")
+    )
+
+drawing = (clicked or {}).get("last_active_drawing") or {}
+selected = (drawing.get("properties") or {}).get("adcode") or ui.query_param("county", allowed=ui.counties())
+ui.set_query_param("county", selected)
+with info_col:
+    st.subheader(t("indicators.selected"))
+    if selected:
+        county = ui.counties()[selected]
+        unit = view.counties[selected]
+        st.markdown(f"### {md(county.name)}")
+        st.caption(md(county.city_name))
+        if unit.value is not None:
+            st.metric(indicators.display_name(indicator, lang), indicators.value_label(unit, indicator, lang))
+            if unit.value_text:
+                st.caption(md(unit.value_text))
+        else:
+            st.markdown(md(indicators.reason_text(unit, lang)))
+            if unit.reason == indicators.CITY_LEVEL and county.city_adcode in view.cities:
+                city_unit = view.cities[county.city_adcode]
+                if city_unit.value is not None:
+                    st.caption(t("indicators.tip_city", city=md(cities[county.city_adcode]), value=indicators.value_label(city_unit, indicator, lang)))
+        for note in indicators.note_texts(unit, lang):
+            st.caption(note)
+        if unit.citations:
+            st.markdown(t("source") + "：" + "；".join(ui.source_link(c) for c in dict.fromkeys(unit.citations[:5])))
+        st.markdown(f"[{t('indicators.open_county')}]({ui.page_url('county', county=selected)})")
+    else:
+        st.info(t("indicators.click_hint"))
+
+# --- the values as a table, each with its source
+st.subheader(t("indicators.table_title"))
+rows = [(view.cities[a], cities.get(a, a)) for a in shown_cities]
+rows += [(view.counties[a], geo.full_name(a)) for a in shown_counties if view.counties[a].value is not None or view.counties[a].reason in (indicators.NO_NUMBER, indicators.CONFLICT)]
+rows.sort(key=lambda row: (row[0].level != "city", -(row[0].value if row[0].value is not None else float("-inf"))))
+if rows:
+    header = [t("indicators.col_place"), t("indicators.col_level"), t("indicators.col_value"), t("indicators.col_text"), t("indicators.col_note"), t("indicators.col_source")]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for unit, place in rows:
+        notes = [indicators.reason_text(unit, lang)] + indicators.note_texts(unit, lang)
+        sources = " ".join(ui.source_link(c) for c in dict.fromkeys(unit.citations[:3]))
+        lines.append(
+            "| " + " | ".join([
+                md(place), t(f"indicators.level.{unit.level}"), md(indicators.value_label(unit, indicator, lang)),
+                md(unit.value_text), md("；".join(n for n in notes if n)), sources,
+            ]) + " |"
+        )
+    st.markdown("\n".join(lines))
+else:
+    st.caption(t("indicators.no_values"))
