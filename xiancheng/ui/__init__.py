@@ -40,6 +40,8 @@ PAGES = (
     PageSpec("pages/overview.py", "page.overview", ":material/map:", "overview", default=True),
     PageSpec("pages/indicators.py", "page.indicators", ":material/bar_chart:", "indicators"),
     PageSpec("pages/county.py", "page.county", ":material/location_city:", "county"),
+    PageSpec("pages/explorer.py", "page.explorer", ":material/table:", "explorer"),
+    PageSpec("pages/documents.py", "page.documents", ":material/description:", "documents"),
 )
 
 # URL contract shared by every page (a copied link reproduces the view):
@@ -151,3 +153,35 @@ def set_query_param(name: str, value: str | None) -> None:
             del st.query_params[name]
     elif st.query_params.get(name) != value:
         st.query_params[name] = value
+
+
+# --- explorer and documents pages: the record table and document text, once per process.
+# cache_resource (not cache_data): these are read-only and a copy per rerun would cost more
+# than the page itself.
+
+
+@st.cache_resource(show_spinner=False)
+def record_table(language: str):
+    """Every task and project as one filterable table (xiancheng.tables), per language."""
+    from .. import tables
+
+    return tables.build_table(dataset(), language)
+
+
+@st.cache_resource(show_spinner=False)
+def record_options():
+    """The values each explorer filter offers (language-neutral keys)."""
+    from .. import tables
+
+    return tables.filter_options(record_table(i18n.DEFAULT_LANGUAGE))
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def document_lines(name: str) -> tuple[str, ...] | None:
+    """The lines of a loaded document, numbered as cited; None for a name not loaded."""
+    from .. import tables
+    from ..settings import PLANS_DIR
+
+    if name not in dataset().documents_by_name:  # only loaded files: never a path from the URL
+        return None
+    return tables.read_lines(PLANS_DIR / name)
