@@ -340,7 +340,7 @@ class Options:
 def filter_options(table: RecordTable) -> Options:
     frame = table.frame
     counties = geo.counties()
-    unit_counts = Counter(u for units in frame["units"] for u in units)
+    unit_counts = Counter(u for units in frame["units"] for u in set(units))  # records naming it
     present_actions = set(frame["action_key"])
     actions = tuple(k for k in _ACTIONS if k in present_actions)
     actions += tuple(sorted(present_actions - set(actions) - {NO_ACTION}))
