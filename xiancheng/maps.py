@@ -395,6 +395,7 @@ def type_map(all_types: dict, lang: str, city_adcode: str | None = None, basemap
 # --------------------------------------------------------------------------- indicator map
 
 CITY_LEVEL_HATCH = "#FFFFFF"  # white lines over the city's colour: "value at city level"
+NO_DATA_HATCH = "#C2C2C2"  # light grey lines on grey: calm when most units have no data (as the static export)
 
 
 @lru_cache(maxsize=1)
@@ -452,7 +453,7 @@ def indicator_map(
         return colours[class_of(value, classes.breaks)]
 
     fmap = base_map(bounds_of(counties) if city_adcode else None, basemap, tianditu_key, height)
-    no_data = Fill(palette.NO_DATA, "hatch", palette.DISTRICT_HATCH)
+    no_data = Fill(palette.NO_DATA, "hatch", NO_DATA_HATCH)
     over_city = Fill("transparent", "hatch", CITY_LEVEL_HATCH)
     city_fills = {}
     for adcode in cities:
@@ -486,11 +487,10 @@ def indicator_map(
         elif unit.reason == CITY_LEVEL and county.city_adcode in view.cities:
             city_unit = view.cities[county.city_adcode]
             city_name = city_names.get(county.city_adcode, county.city_name)
+            fills[adcode] = over_city
             if city_unit.value is not None:
-                fills[adcode] = over_city
                 parts = [t("indicators.tip_city", lang, city=city_name, value=value_label(city_unit, indicator, lang))]
             else:
-                fills[adcode] = over_city
                 parts = [f"{city_name}：{reason_text(city_unit, lang)}" if lang == "zh" else f"{city_name}: {reason_text(city_unit, lang)}"]
         else:
             fills[adcode] = no_data

@@ -155,6 +155,19 @@ def set_query_param(name: str, value: str | None) -> None:
         st.query_params[name] = value
 
 
+# --- deep links: a fresh server must run app.py (st.navigation) for /explorer?..., not the
+# file of that name. Streamlit decides once per process, on the first session, whether a
+# pages/ folder means the old pages-directory mode; until some session has opened "/", a
+# copied link to /explorer ran pages/explorer.py alone (no language toggle, no page
+# config). ui.serve imports this package before the server starts, so the flag is set first.
+try:
+    from streamlit.runtime.pages_manager import PagesManager
+
+    PagesManager.uses_pages_directory = False
+except (ImportError, AttributeError):  # another Streamlit version: nothing to correct
+    pass
+
+
 # --- explorer and documents pages: the record table and document text, once per process.
 # cache_resource (not cache_data): these are read-only and a copy per rerun would cost more
 # than the page itself.

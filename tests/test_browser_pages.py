@@ -1,0 +1,104 @@
+"""Real browser: a copied explorer or documents link reproduces the view it was copied from."""
+
+import io
+from pathlib import Path
+from urllib.parse import quote, unquote, urlparse
+
+import pytest
+
+from appserver import CHROMIUM, CHROMIUM_ARGS, running_app
+
+pytestmark = pytest.mark.browser
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+YUNCHENG_PLAN = "000_6ee266aaec99fe33.txt"
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    with running_app() as (url, _process, _seconds):
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run `bash scripts/install-browser.sh`")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, app_url):
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN", accept_downloads=True)
+    page = context.new_page()
+    page.outside_requests = []
+    page.on("request", lambda r: page.outside_requests.append(r.url) if urlparse(r.url).hostname not in ("127.0.0.1", "localhost") and not r.url.startswith(("data:", "blob:", "about:")) else None)
+    yield page
+    context.close()
+
+
+def selected(page, label: str, timeout: float = 20000) -> str:
+    """The value a selectbox shows (Streamlit draws it as a combobox input)."""
+    box = page.get_by_role("combobox", name=label)
+    box.wait_for(timeout=timeout)
+    return box.input_value()
+
+
+def test_explorer_link_with_a_unit_reproduces_the_filtered_view(page, app_url):
+    page.goto(f"{app_url}/explorer?unit={quote('市住建局')}")
+    page.get_by_text("所选条目", exact=False).or_(page.get_by_text("在表格左侧勾选一行", exact=False)).first.wait_for(timeout=45000)
+    assert selected(page, "责任单位") == "市住建局"
+    # the whole app ran (app.py's navigation and language toggle), not the page file alone
+    assert "任务与项目" in page.locator("[data-testid='stSidebarNav']").inner_text()
+    assert page.get_by_text("English", exact=True).count() == 1
+    metrics = page.locator("[data-testid='stMetricValue']").all_inner_texts()
+    assert metrics[:2] == ["25", "11"], metrics
+    assert "unit=" in page.url and "市住建局" in unquote(page.url)
+    page.reload()
+    assert selected(page, "责任单位", timeout=45000) == "市住建局"
+    page.locator("[data-testid='stMetricValue']").first.wait_for(timeout=20000)
+    assert page.locator("[data-testid='stMetricValue']").all_inner_texts()[:2] == ["25", "11"]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "explorer-unit.png"))
+    assert page.outside_requests == [], page.outside_requests
+
+
+def test_english_link_keeps_language_and_filters(page, app_url):
+    page.goto(f"{app_url}/explorer?lang=en&unit={quote('市住建局')}&kind=task")
+    assert selected(page, "Responsible unit", timeout=45000) == "市住建局"
+    assert selected(page, "Kind") == "Task"
+    page.get_by_role("heading", name="Tasks & projects").wait_for(timeout=20000)
+    assert page.locator("[data-testid='stMetricValue']").all_inner_texts()[:2] == ["25", "0"]
+
+
+def test_excel_download_in_the_browser(page, app_url):
+    page.goto(f"{app_url}/explorer?unit={quote('市住建局')}&kind=task")
+    button = page.get_by_role("button", name="下载 Excel 台账")
+    button.wait_for(timeout=45000)
+    with page.expect_download(timeout=60000) as info:
+        button.click()
+    download = info.value
+    assert download.suggested_filename.endswith(".xlsx")
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(Path(download.path()).read_bytes())).worksheets[0]
+    header = next(c.row for c in sheet["A"] if c.value == "序号")
+    assert sheet.max_row - header == 25
+
+
+def test_documents_link_highlights_and_scrolls_to_the_cited_lines(page, app_url):
+    page.goto(f"{app_url}/documents?doc={YUNCHENG_PLAN}&from=404&to=412")
+    cited = page.locator("#cited")
+    cited.wait_for(timeout=45000)
+    assert page.locator(".xc-line.xc-hit").count() == 9
+    assert "农产品主产区县城" in page.locator(".xc-line.xc-hit").all_inner_texts()[6]
+    page.wait_for_timeout(800)  # the scroll script runs once the reader is drawn
+    box = cited.bounding_box()
+    assert box is not None and 0 <= box["y"] <= page.viewport_size["height"], box
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "documents-cited.png"))
+    assert page.outside_requests == [], page.outside_requests
