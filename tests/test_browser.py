@@ -42,9 +42,14 @@ def page(browser, app_url):
     context.close()
 
 
+def county_label(frame, name):
+    """The map label of one county (exact: 绛县 must not match 新绛县)."""
+    return frame.locator(".xc-label span").get_by_text(name, exact=True)
+
+
 def wait_for_counties(page, count=117):
     frame = page.frame_locator("iframe[title*='streamlit_folium']").first
-    frame.locator("path.leaflet-interactive").nth(count - 1).wait_for(timeout=45000)
+    frame.locator("path.leaflet-interactive").nth(count - 1).wait_for(state="attached", timeout=45000)
     return frame
 
 
@@ -52,7 +57,7 @@ def test_map_draws_117_counties_offline_and_a_click_shows_the_county(page, app_u
     page.goto(app_url)
     frame = wait_for_counties(page)
     assert frame.locator("path.leaflet-interactive").count() == 117
-    label = frame.locator(".xc-label", has_text="绛县").first
+    label = county_label(frame, "绛县").first
     box = label.bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.get_by_text("140826").wait_for(timeout=20000)
@@ -67,9 +72,24 @@ def test_city_filter_zooms_to_that_city(page, app_url):
     page.goto(app_url + "/?city=140500")
     frame = wait_for_counties(page)
     # Zoomed to 晋城市: its labels are on screen, far-away 大同 counties are not.
-    frame.locator(".xc-label", has_text="泽州县").first.wait_for(timeout=20000)
+    county_label(frame, "泽州县").first.wait_for(timeout=20000)
     width = page.viewport_size["width"]
-    inside = frame.locator(".xc-label", has_text="泽州县").first.bounding_box()
-    outside = frame.locator(".xc-label", has_text="天镇县").first.bounding_box()
+    inside = county_label(frame, "泽州县").first.bounding_box()
+    outside = county_label(frame, "天镇县").first.bounding_box()
     assert 0 < inside["x"] < width
     assert outside is None or outside["y"] < 0
+
+
+def test_click_a_county_then_open_its_page(page, app_url):
+    page.goto(app_url)
+    frame = wait_for_counties(page)
+    box = county_label(frame, "垣曲县").first.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.get_by_text("140827").wait_for(timeout=20000)
+    page.get_by_text("打开县域详情").click()
+    page.wait_for_url("**/county?*county=140827*", timeout=20000)
+    page.get_by_role("heading", name="垣曲县").wait_for(timeout=20000)
+    page.get_by_text("文件中的表述不一致").wait_for(timeout=20000)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "county-page.png"))
+    assert page.outside_requests == [], page.outside_requests

@@ -165,7 +165,7 @@ _LABELS_JS = Template(
   var layer = L.layerGroup();
   {{ this.points_json }}.forEach(function (p) {
     L.marker([p[0], p[1]], {interactive: false, keyboard: false,
-      icon: L.divIcon({className: p[3] ? 'xc-label xc-label-d' : 'xc-label', html: p[2], iconSize: null})}).addTo(layer);
+      icon: L.divIcon({className: p[3] ? 'xc-label xc-label-d' : 'xc-label', html: '<span>' + p[2] + '</span>', iconSize: null})}).addTo(layer);
   });
   layer.addTo(map);
   // Districts crowd around city centres: name them only once zoomed in (tooltips always).
@@ -232,8 +232,9 @@ class Legend(MacroElement):
 
 _MAP_CSS = """<style>
 .leaflet-container{background:#fbfbf8;font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif}
-.xc-label{font-size:11px;line-height:1;color:#1d1d1d;white-space:nowrap;pointer-events:none;
- transform:translate(-50%,-50%);text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 3px #fff}
+.xc-label{pointer-events:none}
+.xc-label span{display:block;transform:translate(-50%,-50%);font-size:11px;line-height:1;color:#1d1d1d;white-space:nowrap;
+ text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 3px #fff}
 .xc-far .xc-label-d{display:none}
 .xc-legend{background:rgba(255,255,255,.94);padding:8px 10px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.25);
  font-size:12px;line-height:1.5;max-width:260px}
@@ -245,7 +246,7 @@ _MAP_CSS = """<style>
 </style>"""
 
 
-def base_map(bounds: list[list[float]] | None = None, basemap: str = "none", tianditu_key: str = "", height: int = 680) -> folium.Map:
+def base_map(bounds: list[list[float]] | None = None, basemap: str = "none", tianditu_key: str = "", height: int = 680, legend_room: int = 270) -> folium.Map:
     """An empty map fitted to bounds: no tiles unless the user asks for a basemap."""
     fmap = folium.Map(
         tiles=None,
@@ -264,7 +265,8 @@ def base_map(bounds: list[list[float]] | None = None, basemap: str = "none", tia
             tiles=TIANDITU_URL + tianditu_key, attr="天地图", subdomains="01234567", name="天地图"
         ).add_to(fmap)
     fmap.get_root().header.add_child(Element(_MAP_CSS))
-    fmap.fit_bounds(bounds or PROVINCE_BOUNDS)
+    # Keep the right-hand strip free for the legend (top right), so it never hides a county.
+    fmap.fit_bounds(bounds or PROVINCE_BOUNDS, padding_top_left=(10, 10), padding_bottom_right=(legend_room, 10))
     return fmap
 
 
