@@ -110,9 +110,40 @@ def rerun_numbers() -> dict[str, float]:
     return results
 
 
+def explorer_filter_numbers() -> dict[str, float]:
+    """Explorer (issue 4): building the task/project table once, then apply_filters over
+    several filter combinations (target: filtering < 200 ms)."""
+    from xiancheng import tables
+    from xiancheng.ingest.pipeline import build_dataset
+
+    dataset, _report = build_dataset()
+    start = time.perf_counter()
+    table = tables.build_table(dataset, "zh")
+    results = {f"explorer table build, {len(table)} rows (ms, once per process)": (time.perf_counter() - start) * 1000}
+    combos = {
+        "none": tables.Filters(),
+        "unit": tables.Filters(unit="市住建局"),
+        "county+type+year": tables.Filters(county="140826", type="agricultural", year=2027),
+        "city+action+kind": tables.Filters(city="140800", action="safety-resilience", kind="task"),
+        "search 2 words": tables.Filters(query="污水 管网"),
+        "all filters": tables.Filters(kind="task", city="140800", county="140826", type="agricultural",
+                                      action="safety-resilience", unit="市住建局", year=2027,
+                                      document="000_6ee266aaec99fe33.txt", query="城市"),
+    }
+    for label, filters in combos.items():
+        times = []
+        for _ in range(RERUNS * 3):
+            start = time.perf_counter()
+            tables.apply_filters(table, filters)
+            times.append(time.perf_counter() - start)
+        results[f"explorer filter: {label} (ms, median of {RERUNS * 3})"] = statistics.median(times) * 1000
+    return results
+
+
 def main() -> None:
     rows = {}
     rows.update(rerun_numbers())
+    rows.update(explorer_filter_numbers())
     rows.update(browser_numbers())
     width = max(len(k) for k in rows)
     for key, value in rows.items():
