@@ -32,14 +32,15 @@ keys = list(catalogue)
 key = ui.query_param("indicator", allowed=catalogue, default=indicators.default_key(data))
 city_options = [""] + sorted(cities)
 city = ui.query_param("city", allowed=cities, default="")
+# Labels are made here, not inside format_func: they must not depend on when they are read.
+city_labels = {"": t("all_cities"), **cities}
 city = st.sidebar.selectbox(
-    t("city_filter"), city_options, index=city_options.index(city),
-    format_func=lambda a: cities.get(a, t("all_cities")), key="city",
+    t("city_filter"), city_options, index=city_options.index(city), format_func=city_labels.get, key="city",
 )
 method = ui.query_param("method", allowed=classes.METHODS, default=classes.DEFAULT_METHOD)
+method_labels = {m: t(f"export.method.{m}") for m in classes.METHODS}
 method = st.sidebar.selectbox(
-    t("indicators.method"), classes.METHODS, index=classes.METHODS.index(method),
-    format_func=lambda m: t(f"export.method.{m}"), key="method",
+    t("indicators.method"), classes.METHODS, index=classes.METHODS.index(method), format_func=method_labels.get, key="method",
 )
 k_options = list(range(2, classes.MAX_K + 1))
 k = ui.query_param("k", allowed=[str(n) for n in k_options], default=str(classes.DEFAULT_K))
@@ -49,7 +50,8 @@ st.title(t("indicators.title"))
 st.caption(t("indicators.caption"))
 pick_col, year_col = st.columns([3, 1])
 with pick_col:
-    key = st.selectbox(t("indicators.select"), keys, index=keys.index(key), format_func=option_label, key="indicator")
+    option_labels = {k: option_label(k) for k in keys}
+    key = st.selectbox(t("indicators.select"), keys, index=keys.index(key), format_func=option_labels.get, key="indicator")
 indicator = catalogue[key]
 period = None
 with year_col:
@@ -57,9 +59,9 @@ with year_col:
         tokens = [p.token for p in indicator.periods]
         wanted = indicators.Period.parse(ui.query_param("year"))
         default = wanted if wanted in indicator.periods else indicators.default_period(data, key)
+        period_labels = {p.token: indicators.period_label(p, lang) for p in indicator.periods}
         token = st.selectbox(
-            t("indicators.year"), tokens, index=tokens.index(default.token),
-            format_func=lambda tok: indicators.period_label(indicators.Period.parse(tok), lang),
+            t("indicators.year"), tokens, index=tokens.index(default.token), format_func=period_labels.get,
             key=f"year-{key}",  # a new widget per indicator: its years differ
         )
         period = indicators.Period.parse(token)

@@ -1,0 +1,130 @@
+"""The indicator page in a real browser: switching the indicator redraws the legend; a URL
+with state reproduces the view; a click shows the county's value. All offline."""
+
+import re
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from appserver import CHROMIUM, CHROMIUM_ARGS, running_app
+from xiancheng import indicators
+
+pytestmark = pytest.mark.browser
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+PREFAB = indicators.indicator_key("新开工装配式建筑占城镇新建建筑面积比例", "%")
+MAP = "iframe[title*='streamlit_folium']"
+
+
+# Same fixtures as tests/test_browser.py (module-scoped: one app and one browser per module).
+@pytest.fixture(scope="module")
+def app_url():
+    with running_app() as (url, _process, _seconds):
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run `bash scripts/install-browser.sh`")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, app_url):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    page.outside_requests = []
+    page.on("request", lambda r: page.outside_requests.append(r.url) if urlparse(r.url).hostname not in ("127.0.0.1", "localhost") and not r.url.startswith(("data:", "blob:", "about:")) else None)
+    yield page
+    context.close()
+
+
+def legend(page, has_text: str, timeout: float = 45000):
+    """The legend title inside the map iframe once it reads has_text."""
+    title = page.frame_locator(MAP).first.locator(".xc-legend .xc-title", has_text=has_text)
+    title.wait_for(timeout=timeout)
+    return page.frame_locator(MAP).first.locator(".xc-legend")
+
+
+def wait_for_param(page, pair: str) -> None:
+    """Streamlit changes the query string in place (no navigation): poll location.search."""
+    page.wait_for_function("pair => location.search.includes(pair)", arg=pair, timeout=20000)
+
+
+def stable_box(page, locator, quiet_ms: int = 1200, limit_ms: int = 20000):
+    """The element's box once it has not moved for quiet_ms (the map fits its bounds and the
+    page may re-lay out after the first script run)."""
+    box, still, waited = locator.bounding_box(), 0, 0
+    while still < quiet_ms and waited < limit_ms:
+        page.wait_for_timeout(200)
+        waited += 200
+        again = locator.bounding_box()
+        still = still + 200 if again == box else 0
+        box = again
+    return box
+
+
+def selectbox(page, label: str):
+    """A Streamlit selectbox's input (a combobox named by its label; its value is the choice)."""
+    return page.get_by_role("combobox", name=label, exact=True)
+
+
+def choose(page, label: str, option_text: str) -> None:
+    """Pick an option in a Streamlit selectbox by typing part of its text."""
+    selectbox(page, label).click()
+    page.keyboard.type(option_text)
+    page.get_by_role("option", name=option_text).first.click()
+
+
+def test_changing_the_indicator_changes_the_legend(page, app_url):
+    page.goto(app_url + "/indicators")
+    before = legend(page, "适用任务数").inner_text()
+    assert "33 – 43 项" in before and "无数据" in before
+    choose(page, "指标", "重点镇数量")
+    after = legend(page, "重点镇数量").inner_text()
+    assert after != before and "个" in after
+    wait_for_param(page, "indicator=derived-key-towns")
+    frame = page.frame_locator(MAP).first
+    frame.locator("path.leaflet-interactive").nth(116).wait_for(state="attached", timeout=20000)
+    assert page.outside_requests == [], page.outside_requests
+
+
+def test_a_url_with_state_reproduces_widgets_and_legend(page, app_url):
+    page.goto(app_url + f"/indicators?indicator={PREFAB}&year=2027-target&method=equal_interval&k=3")
+    box = legend(page, "新开工装配式建筑占城镇新建建筑面积比例")
+    text = box.inner_text()
+    assert "2027年 · 目标值" in text and "等间距" in text and "2 级" in text  # two values: k 3 → 2
+    assert "34 %" in text and "36 %" in text
+    assert "新开工装配式建筑占城镇新建建筑面积比例" in selectbox(page, "指标").input_value()
+    assert selectbox(page, "年份").input_value() == "2027年 · 目标值"
+    assert selectbox(page, "分级方法").input_value() == "等间距"
+    assert selectbox(page, "分级数").input_value() == "3"
+    page.get_by_text("只有 2 个不同数值，分级数由 3 减为 2").wait_for(timeout=20000)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "indicators-url-state.png"))
+
+
+def test_a_city_level_value_and_a_click_on_a_county(page, app_url):
+    water = indicators.indicator_key("全市县城公共供水普及率", "%")
+    page.goto(app_url + f"/indicators?indicator={water}&year=2027-target&city=140800")
+    text = legend(page, "全市县城公共供水普及率").inner_text()
+    assert "市级数值" in text
+    frame = page.frame_locator(MAP).first
+    label = frame.locator(".xc-label", has_text=re.compile("^绛县$")).first  # not 新绛县
+    label.wait_for(timeout=20000)
+    if label.locator("span").count():  # the name is drawn in an inner span, shifted onto the point
+        label = label.locator("span").first
+    box = stable_box(page, label)
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    wait_for_param(page, "county=140826")
+    page.get_by_role("heading", name="绛县").wait_for(timeout=20000)
+    page.get_by_text("仅有市级数值（运城市），不代表本县").first.wait_for(timeout=20000)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "indicators-city-level.png"))
+    assert page.outside_requests == [], page.outside_requests

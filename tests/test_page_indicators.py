@@ -1,0 +1,193 @@
+"""The indicator page under AppTest (URL state, what a user reads) and its map's HTML."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from xiancheng import indicators, maps
+from xiancheng.dataset import Citation, Dataset, Document, Target
+
+PAGE = "pages/indicators.py"
+TIMEOUT = 60
+PREFAB = indicators.indicator_key("新开工装配式建筑占城镇新建建筑面积比例", "%")  # county 2027, city 2024
+WATER = indicators.indicator_key("全市县城公共供水普及率", "%")  # 运城, city level only
+
+
+def run_page(**params) -> AppTest:
+    app = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    for key, value in params.items():
+        app.query_params[key] = value
+    app.switch_page(PAGE).run()  # straight to the page: one script run, not two
+    assert not app.exception, app.exception
+    return app
+
+
+def text_of(app: AppTest) -> str:
+    parts = [m.value for m in app.markdown] + [c.value for c in app.caption] + [i.value for i in app.info]
+    parts += [h.value for h in app.title] + [h.value for h in app.subheader] + [m.value for m in app.metric]
+    return "\n".join(str(p) for p in parts)
+
+
+def params_of(app: AppTest) -> dict:
+    return {k: app.query_params[k] for k in app.query_params}
+
+
+# ---------------------------------------------------------------- page
+
+
+def test_default_view_is_the_task_count_with_its_numbers_and_explanation():
+    app = run_page()
+    assert app.selectbox(key="indicator").value == "derived-tasks"
+    text = text_of(app)
+    assert "指标地图" in text
+    assert "有数值：县级 14 个，市级 0 个；无数据 103 个县级单位" in text
+    assert "运城市绛县 | 县级 | 70 项" in text  # the table, with the county's city
+    assert params_of(app)["indicator"] == "derived-tasks"
+
+
+def test_a_url_with_state_reproduces_the_view():
+    app = run_page(indicator=PREFAB, year="2024-target", method="equal_interval", k="3", city="140800")
+    assert app.selectbox(key="indicator").value == PREFAB
+    assert app.selectbox(key=f"year-{PREFAB}").value == "2024-target"
+    assert app.selectbox(key="method").value == "equal_interval"
+    assert app.selectbox(key="k").value == 3
+    assert app.selectbox(key="city").value == "140800"
+    params = params_of(app)
+    assert params["indicator"] == PREFAB and params["year"] == "2024-target" and params["method"] == "equal_interval"
+    text = text_of(app)
+    # 2024: only 运城's city-wide figure, shown as the city's.
+    assert "有数值：县级 0 个，市级 1 个" in text
+    assert "运城市 | 市级 | 27 %" in text
+
+
+def test_the_other_period_of_the_same_indicator_has_the_county_values():
+    text = text_of(run_page(indicator=PREFAB, year="2027-target"))
+    assert "临汾市洪洞县 | 县级 | 36 %" in text and "临汾市古县 | 县级 | 34 %" in text
+    assert "市级 0 个" in text
+
+
+def test_changing_the_indicator_updates_the_url_and_offers_its_own_years():
+    app = run_page()
+    app.selectbox(key="indicator").set_value(PREFAB).run()
+    assert not app.exception
+    assert params_of(app)["indicator"] == PREFAB
+    year = app.selectbox(key=f"year-{PREFAB}")
+    assert list(year.options) == ["2024年 · 目标值", "2027年 · 目标值"]
+    assert params_of(app)["year"] == year.value
+
+
+def test_a_county_in_the_url_shows_its_value_source_and_county_link():
+    app = run_page(county="140826")
+    text = text_of(app)
+    assert "绛县" in text and "70 项" in text
+    assert "(/county?county=140826)" in text
+    assert "/documents?doc=000_6ee266aaec99fe33.txt" in text
+
+
+def test_a_county_under_a_city_value_says_so_instead_of_borrowing_it():
+    text = text_of(run_page(indicator=WATER, year="2027-target", county="140826"))
+    assert "仅有市级数值（运城市），不代表本县" in text
+    assert "市级数值：运城市 92 %（不代表本县）" in text
+
+
+def test_a_county_no_plan_covers_says_so():
+    assert "未被已载入规划覆盖" in text_of(run_page(county="140221"))
+
+
+def test_too_few_distinct_values_reduce_k_and_say_so():
+    text = text_of(run_page(indicator="derived-investment", k="5"))
+    assert "只有 1 个不同数值，分级数由 5 减为 1" in text
+
+
+def test_english_and_bad_url_values_fall_back_quietly():
+    app = run_page(lang="en", indicator="nonsense", year="2099-target", method="magic", k="99", city="000000")
+    assert app.selectbox(key="indicator").value == "derived-tasks"
+    assert app.selectbox(key="method").value == "quantiles" and app.selectbox(key="k").value == 5
+    text = text_of(app)
+    assert "Indicator map" in text and "14 counties" in text
+
+
+# ---------------------------------------------------------------- map HTML
+
+
+@pytest.fixture(scope="module")
+def dataset() -> Dataset:
+    from xiancheng.ingest.pipeline import build_dataset
+
+    return build_dataset()[0]
+
+
+def rendered(fmap) -> str:
+    """The map page with JSON \\u escapes undone (folium embeds GeoJSON as ASCII JSON)."""
+    return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), fmap.get_root().render())
+
+
+def legend_html(fmap) -> str:
+    html = fmap.get_root().render()
+    match = re.search(r"div\.innerHTML = (\".*?\");\n", html)
+    assert match, "legend not found"
+    return json.loads(match.group(1))
+
+
+def test_legend_has_breaks_with_units_method_and_no_data(dataset):
+    view = indicators.values(dataset, "derived-tasks")
+    legend = legend_html(maps.indicator_map(view, "zh", "quantiles", 5))
+    assert "适用任务数（项）" in legend
+    assert "33 – 43 项" in legend and "70 – 71 项" in legend
+    assert "分级：分位数，5 级" in legend
+    assert "无数据（悬停查看原因）" in legend and ">103<" in legend
+    english = legend_html(maps.indicator_map(view, "en", "equal_interval", 3))
+    assert "Tasks that apply (tasks)" in english and "Classes: equal interval, 3" in english
+
+
+def test_legend_changes_with_the_indicator(dataset):
+    tasks = legend_html(maps.indicator_map(indicators.values(dataset, "derived-tasks"), "zh"))
+    towns = legend_html(maps.indicator_map(indicators.values(dataset, "derived-key-towns"), "zh"))
+    assert tasks != towns and "重点镇数量（个）" in towns
+
+
+def test_city_value_is_on_the_city_polygon_and_counties_are_hatched_not_filled(dataset):
+    view = indicators.values(dataset, WATER, "2027-target")
+    fmap = maps.indicator_map(view, "zh")
+    html = rendered(fmap)
+    legend = legend_html(fmap)
+    assert "市级数值（斜线覆盖的县无本县数值）" in legend and "2027年 · 目标值" in legend
+    assert '"adcode":"140800","name":"运城市"' in html  # the city polygon is drawn
+    assert "url(#xc-hatch-transparent-FFFFFF)" in html  # its counties: white hatching over it
+    assert "市级数值：运城市 92 %（不代表本县）" in html
+
+
+def test_county_features_keep_the_properties_a_click_returns(dataset):
+    html = rendered(maps.indicator_map(indicators.values(dataset, "derived-tasks"), "zh"))
+    assert '"adcode":"140826","city_adcode":"140800","city_name":"运城市","kind":"县","name":"绛县"' in html
+
+
+def test_city_filter_draws_that_city_and_classes_only_its_values(dataset):
+    view = indicators.values(dataset, "derived-tasks")
+    html = rendered(maps.indicator_map(view, "zh", "quantiles", 5, city_adcode="141000"))
+    assert '"name":"洪洞县"' in html and '"name":"绛县"' not in html
+    assert maps.indicator_classes(view, "quantiles", 5, "141000").breaks == (33.0, 43.0)
+
+
+def test_document_text_is_escaped_in_tooltips():
+    cite = Citation(document="x.txt", line_start=1, line_end=1, quote="q")
+    data = Dataset(
+        documents=[Document(document="x.txt", title="t", scope_adcode="140826", scope_level="county",
+                            kind="action-plan", sha256="0", line_count=1, citation=cite)],
+        targets=[
+            Target(indicator="某率<b>", scope_adcode="140826", scope_level="county", year=2025, value=None,
+                   value_text="<script>alert(1)</script>", unit="%", citation=cite),
+            Target(indicator="某率<b>", scope_adcode="141024", scope_level="county", year=2025, value=3,
+                   value_text="达到<img src=x onerror=alert(1)>", unit="%", citation=cite),
+        ],
+    )
+    key = indicators.indicator_key("某率<b>", "%")
+    fmap = maps.indicator_map(indicators.values(data, key), "zh")
+    html = rendered(fmap)
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<img src=x" not in html and "&lt;img src=x" in html
+    assert "某率&lt;b&gt;" in legend_html(fmap)
