@@ -1,8 +1,9 @@
-"""Entry point: page config, offline assets, language, navigation over pages/."""
+"""Entry point: page config, offline assets, language, presentation mode, navigation."""
 
 import streamlit as st
 
 from xiancheng import geo, ui
+from xiancheng.ui import widgets
 
 st.set_page_config(page_title="县城一张图", page_icon="assets/favicon.png", layout="wide")
 ui.static_assets()
@@ -13,9 +14,18 @@ except geo.GeodataError as error:
     st.error(f"{ui.t('geodata_error')}: {error}")
     st.stop()
 
-ui.language_toggle()
+presenting = widgets.presenting()
+if not presenting:
+    ui.language_toggle()
+    if st.sidebar.button(ui.t("present.toggle"), icon=":material/slideshow:", key="present_toggle"):
+        st.switch_page("pages/present.py", query_params=widgets.presentation_params())
+
 pages = [
     st.Page(p.path, title=ui.t(p.title_key), icon=p.icon, url_path=p.url_path, default=p.default)
     for p in ui.PAGES
 ]
-st.navigation(pages).run()
+page = st.navigation(pages, position="hidden" if presenting else "sidebar")
+if presenting and page.url_path != "present":
+    # ?mode=present on any page opens the slideshow with the same county/city/language.
+    st.switch_page("pages/present.py", query_params=widgets.presentation_params())
+page.run()

@@ -5,6 +5,7 @@ import streamlit as st
 
 from xiancheng import geo, palette, queries, ui
 from xiancheng.dataset import ACTION_KEYS
+from xiancheng.ui import widgets
 
 t = ui.t
 data = ui.dataset()
@@ -27,6 +28,12 @@ profile = queries.county_profile(data, selected)
 county = profile.county
 st.title(county.name)
 st.caption(f"{county.city_name} · {t('kind.' + county.kind)} · {t('adcode')} {county.adcode}")
+
+with st.expander(t("export.section"), icon=":material/download:"):
+    sources = [d.title for d in (*profile.own_documents, *profile.city_documents)]
+    widgets.download_row(
+        widgets.county_downloads(selected, county.name, profile.tasks, profile.projects, sources), key="county-export"
+    )
 
 titles = lambda docs: "、".join(f"《{d.title}》" for d in docs)  # noqa: E731
 if profile.own_documents:

@@ -6,6 +6,7 @@ from streamlit_folium import st_folium
 
 from xiancheng import geo, maps, queries, settings, ui
 from xiancheng.dataset import COUNTY_TYPES
+from xiancheng.ui import widgets
 
 t = ui.t
 lang = ui.lang()
@@ -34,6 +35,8 @@ with map_col:
         returned_objects=["last_active_drawing"],
     )
     st.caption(t("counties_shown", n=len(shown)) + " · " + t("source_boundaries"))
+    with st.expander(t("export.section"), icon=":material/download:"):
+        widgets.download_row(widgets.type_map_downloads(city or None), key="overview-export")
 
 drawing = (clicked or {}).get("last_active_drawing") or {}
 selected = (drawing.get("properties") or {}).get("adcode") or ui.query_param("county", allowed=ui.counties())

@@ -93,3 +93,36 @@ def test_click_a_county_then_open_its_page(page, app_url):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "county-page.png"))
     assert page.outside_requests == [], page.outside_requests
+
+
+def test_download_button_delivers_the_map_png(browser, app_url):
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    page.goto(app_url + "/?city=140800")
+    wait_for_counties(page)
+    page.get_by_text("导出", exact=True).click()
+    with page.expect_download(timeout=60000) as info:
+        page.get_by_role("button", name="PNG", exact=True).click()
+    download = info.value
+    data = Path(download.path()).read_bytes()
+    assert download.suggested_filename.startswith("县城类型图-140800") and download.suggested_filename.endswith(".png")
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "exported-type-map.png").write_bytes(data)
+    context.close()
+
+
+def test_presentation_keys_step_through_counties(page, app_url):
+    page.goto(app_url + "/?mode=present&set=type:ecological")
+    page.get_by_role("heading", name="垣曲县").wait_for(timeout=45000)
+    assert page.locator("[data-testid='stSidebar']").is_hidden()
+    page.get_by_role("heading", name="垣曲县").click()  # keys go to the page, not the map iframe
+    page.keyboard.press("ArrowRight")
+    page.get_by_role("heading", name="平陆县").wait_for(timeout=20000)
+    page.keyboard.press("ArrowRight")
+    page.get_by_role("heading", name="古县").wait_for(timeout=20000)
+    assert "county=141025" in page.url
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "presentation.png"))
+    page.keyboard.press("ArrowLeft")
+    page.get_by_role("heading", name="平陆县").wait_for(timeout=20000)

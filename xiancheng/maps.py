@@ -376,12 +376,25 @@ def type_legend(all_types: dict, lang: str, adcodes: list[str] | None = None) ->
     return Legend(t("legend.type_title", lang), entries, note)
 
 
-def type_map(all_types: dict, lang: str, city_adcode: str | None = None, basemap: str = "none", tianditu_key: str = "") -> folium.Map:
-    """The overview: every county painted by its type(s), city outlines, labels, legend."""
+def type_map(
+    all_types: dict,
+    lang: str,
+    city_adcode: str | None = None,
+    basemap: str = "none",
+    tianditu_key: str = "",
+    focus: list[str] | None = None,
+    highlight: str | None = None,
+    height: int = 680,
+) -> folium.Map:
+    """The overview: every county painted by its type(s), city outlines, labels, legend.
+
+    focus: fit the view to these units instead of a city; highlight: outline one unit.
+    """
     from .i18n import t, type_label
 
     adcodes = geo.counties_of_city(city_adcode) if city_adcode else None
-    fmap = base_map(bounds_of(adcodes) if adcodes else None, basemap, tianditu_key)
+    view = focus or adcodes
+    fmap = base_map(bounds_of(view) if view else None, basemap, tianditu_key, height=height)
     fills = {a: type_fill(c) for a, c in all_types.items()}
     tips = {}
     for adcode, county_types in all_types.items():
@@ -389,9 +402,22 @@ def type_map(all_types: dict, lang: str, city_adcode: str | None = None, basemap
         tips[adcode] = html.escape(" · ".join(labels))
     add_counties(fmap, fills, tips)
     add_city_outlines(fmap)
+    if highlight:
+        add_highlight(fmap, highlight)
     add_labels(fmap)
     type_legend(all_types, lang, adcodes).add_to(fmap)
     return fmap
+
+
+def add_highlight(fmap: folium.Map, adcode: str) -> None:
+    """A heavy outline around one unit (the county being presented)."""
+    feature = next(f for f in _web_features() if f["properties"]["adcode"] == adcode)
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": feature["geometry"], "properties": {}}]},
+        style_function=lambda _: {"color": "#000000", "weight": 4.5, "fill": False, "opacity": 1},
+        interactive=False,
+        control=False,
+    ).add_to(fmap)
 
 
 # --------------------------------------------------------------------------- indicator map

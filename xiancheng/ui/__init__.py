@@ -42,6 +42,7 @@ PAGES = (
     PageSpec("pages/county.py", "page.county", ":material/location_city:", "county"),
     PageSpec("pages/explorer.py", "page.explorer", ":material/table:", "explorer"),
     PageSpec("pages/documents.py", "page.documents", ":material/description:", "documents"),
+    PageSpec("pages/present.py", "page.present", ":material/slideshow:", "present"),
 )
 
 # URL contract shared by every page (a copied link reproduces the view):

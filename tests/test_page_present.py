@@ -1,0 +1,56 @@
+"""Presentation mode and briefing downloads, through AppTest."""
+
+from test_app import all_text, run_page
+
+
+def present(**params):
+    return run_page(None, mode="present", **params)
+
+
+def test_mode_present_opens_the_slideshow_of_classified_counties():
+    app = present()
+    assert app.title[0].value == "临猗县"  # first classified county town in adcode order
+    assert any("1 / 13" in m.value for m in app.markdown)
+    assert app.query_params.get("mode") == ["present"] or app.query_params.get("mode") == "present"
+
+
+def test_next_and_previous_step_through_the_set_and_wrap_around():
+    app = present(**{"set": "type:ecological"})
+    names = [app.title[0].value]
+    for _ in range(3):
+        next(b for b in app.button if b.label == "下一个").click().run()
+        names.append(app.title[0].value)
+    assert names == ["垣曲县", "平陆县", "古县", "垣曲县"]  # adcode order, wrapping round
+    next(b for b in app.button if b.label == "上一个").click().run()
+    assert app.title[0].value == "古县"
+    assert app.query_params["county"] in ("141025", ["141025"])
+
+
+def test_a_city_set_covers_every_unit_of_the_city():
+    app = present(**{"set": "city:140800"})
+    assert any("1 / 13" in m.value for m in app.markdown)
+    assert app.title[0].value == "盐湖区"
+
+
+def test_presentation_hides_the_sidebar_and_enlarges_type():
+    app = present()
+    css = next(m.value for m in app.markdown if m.value.startswith("<style>"))
+    assert "stSidebar" in css and "display: none" in css and "font-size: 20px" in css
+    assert not any(b.label == "演示模式" for b in app.sidebar.button)
+
+
+def test_the_sidebar_offers_presentation_mode_when_not_presenting():
+    app = run_page()
+    assert any(b.label == "演示模式" for b in app.sidebar.button)
+
+
+def test_overview_and_county_offer_briefing_downloads():
+    labels = [b.proto.label for b in run_page().get("download_button")]
+    assert labels == ["PNG", "PNG（300 dpi）", "SVG", "PDF"]
+    labels = [b.proto.label for b in run_page("pages/county.py", county="141024").get("download_button")]
+    assert labels == ["县域概况 PNG", "县域概况 PDF", "任务台账 Excel"]
+
+
+def test_english_presentation():
+    text = all_text(present(lang="en", county="140827", **{"set": "city:140800"}))
+    assert "Culture-tourism county town" in text

@@ -1,0 +1,120 @@
+"""Shared widgets: briefing downloads (generated only when clicked) and presentation mode."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from typing import Callable
+
+import streamlit as st
+
+from . import dataset, lang, t
+
+MIME = {
+    "png": "image/png",
+    "svg": "image/svg+xml",
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv",
+}
+
+
+@dataclass(frozen=True)
+class Download:
+    label_key: str
+    make: Callable[[], bytes]
+    file_name: str
+
+    @property
+    def mime(self) -> str:
+        return MIME[self.file_name.rsplit(".", 1)[-1]]
+
+
+def download_row(downloads: list[Download], key: str) -> None:
+    """One row of download buttons; each file is made on click, never on a rerun."""
+    columns = st.columns(len(downloads))
+    for column, item in zip(columns, downloads):
+        with column:
+            st.download_button(
+                t(item.label_key), data=item.make, file_name=item.file_name, mime=item.mime,
+                key=f"{key}-{item.label_key}", on_click="ignore", icon=":material/download:", width="stretch",
+            )
+
+
+# Process-wide caches: the dataset is immutable for the life of the server, and the date is
+# part of the key so an export made tomorrow carries tomorrow's date.
+@lru_cache(maxsize=32)
+def _type_map(city: str | None, language: str, fmt: str, dpi: int, day: date) -> bytes:
+    from .. import export  # matplotlib: loaded on the first export, not on page load
+
+    return export.render_type_map(dataset(), city_adcode=city, lang=language, fmt=fmt, dpi=dpi, export_date=day)
+
+
+@lru_cache(maxsize=32)
+def _profile(adcode: str, language: str, fmt: str, day: date) -> bytes:
+    from .. import export
+
+    return export.render_county_profile(dataset(), adcode, lang=language, fmt=fmt, export_date=day)
+
+
+def type_map_downloads(city: str | None) -> list[Download]:
+    language, day = lang(), date.today()
+    stem = f"县城类型图-{city or '山西省'}-{day.isoformat()}"
+    return [
+        Download("export.png", lambda: _type_map(city, language, "png", 150, day), f"{stem}.png"),
+        Download("export.png300", lambda: _type_map(city, language, "png", 300, day), f"{stem}-300dpi.png"),
+        Download("export.svg", lambda: _type_map(city, language, "svg", 150, day), f"{stem}.svg"),
+        Download("export.pdf", lambda: _type_map(city, language, "pdf", 150, day), f"{stem}.pdf"),
+    ]
+
+
+def county_downloads(adcode: str, name: str, tasks, projects, sources: list[str]) -> list[Download]:
+    language, day = lang(), date.today()
+    stem = f"{name}-{day.isoformat()}"
+    documents = dataset().documents_by_name
+
+    def ledger() -> bytes:
+        from .. import export
+
+        return export.ledger_xlsx(
+            tasks, projects, title=t("export.ledger_title_county", name=name), filters={t("page.county"): name},
+            sources=sources, lang=language, documents=documents, export_date=day,
+        )
+
+    return [
+        Download("export.profile_png", lambda: _profile(adcode, language, "png", day), f"{stem}-概况.png"),
+        Download("export.profile_pdf", lambda: _profile(adcode, language, "pdf", day), f"{stem}-概况.pdf"),
+        Download("export.ledger_xlsx", ledger, f"{stem}-台账.xlsx"),
+    ]
+
+
+# --- presentation mode: ?mode=present hides the chrome and enlarges the type.
+PRESENT_CSS = """
+<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"],
+[data-testid="stToolbar"], [data-testid="stDecoration"], footer {display: none !important;}
+html {font-size: 20px;}
+.block-container, [data-testid="stMainBlockContainer"] {padding-top: 1rem !important; max-width: 100% !important;}
+h1 {font-size: 2.6rem !important;}
+</style>
+"""
+
+
+def presenting() -> bool:
+    return st.query_params.get("mode") == "present"
+
+
+def presentation_params() -> dict[str, str]:
+    """URL of the slideshow for what is on screen now: its city, county and language."""
+    params = {"mode": "present"}
+    for name in ("lang", "county", "set"):
+        if st.query_params.get(name):
+            params[name] = st.query_params[name]
+    if "set" not in params and st.query_params.get("city"):
+        params["set"] = f"city:{st.query_params['city']}"
+    return params
+
+
+def apply_presentation_style() -> None:
+    st.markdown(PRESENT_CSS, unsafe_allow_html=True)
