@@ -140,11 +140,38 @@ def explorer_filter_numbers() -> dict[str, float]:
     return results
 
 
+def indicator_switch_numbers(switches: int = 6) -> dict[str, float]:
+    """Indicator page (issue 4): from picking another indicator in the browser until the map
+    iframe shows that indicator's legend (target < 500 ms), median over several switches."""
+    from playwright.sync_api import sync_playwright
+
+    names = ["重点镇数量", "涉及项目数", "全县常住人口城镇化率", "适用任务数", "特色小镇数量", "新开工装配式建筑占城镇新建建筑面积比例"]
+    frame_selector = "iframe[title*='streamlit_folium']"
+    times = []
+    with running_app() as (url, _process, _healthy), sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url + "/indicators")
+        page.frame_locator(frame_selector).first.locator(".xc-legend .xc-title", has_text="适用任务数").wait_for(timeout=60000)
+        for name in (names * 2)[:switches]:
+            page.get_by_role("combobox", name="指标", exact=True).click()
+            page.keyboard.type(name)
+            option = page.get_by_role("option", name=name).first
+            option.wait_for(timeout=10000)
+            start = time.perf_counter()
+            option.click()
+            page.frame_locator(frame_selector).first.locator(".xc-legend .xc-title", has_text=name).wait_for(timeout=30000)
+            times.append(time.perf_counter() - start)
+        browser.close()
+    return {f"indicator switch → new legend in the map (ms, median of {len(times)})": statistics.median(times) * 1000}
+
+
 def main() -> None:
     rows = {}
     rows.update(rerun_numbers())
     rows.update(explorer_filter_numbers())
     rows.update(browser_numbers())
+    rows.update(indicator_switch_numbers())
     width = max(len(k) for k in rows)
     for key, value in rows.items():
         print(f"{key:<{width}}  {value:10.1f}")
