@@ -27,31 +27,39 @@ def md(text: str) -> str:
     return escaped.replace("\n", " ")
 
 
-# --- state: every choice lives in the URL so a copied link reproduces the view
+# --- state: every choice lives in the URL so a copied link reproduces the view. A widget
+# keeps its own value while the user works it; when the URL changes from outside (the back
+# button, a pasted link) the URL wins. WRITTEN is what this page last put in the URL.
+WRITTEN = "_indicators_url"
+PARAMS = ("indicator", "year", "method", "k", "city")
+
+
+def follow_url(name: str, widget_key: str, url_value) -> None:
+    written = st.session_state.get(WRITTEN, {})
+    if widget_key not in st.session_state or st.query_params.get(name) != written.get(name):
+        st.session_state[widget_key] = url_value
+
+
 keys = list(catalogue)
-key = ui.query_param("indicator", allowed=catalogue, default=indicators.default_key(data))
 city_options = [""] + sorted(cities)
-city = ui.query_param("city", allowed=cities, default="")
+follow_url("city", "city", ui.query_param("city", allowed=cities, default=""))
 # Labels are made here, not inside format_func: they must not depend on when they are read.
 city_labels = {"": t("all_cities"), **cities}
-city = st.sidebar.selectbox(
-    t("city_filter"), city_options, index=city_options.index(city), format_func=city_labels.get, key="city",
-)
-method = ui.query_param("method", allowed=classes.METHODS, default=classes.DEFAULT_METHOD)
+city = st.sidebar.selectbox(t("city_filter"), city_options, format_func=city_labels.get, key="city")
+follow_url("method", "method", ui.query_param("method", allowed=classes.METHODS, default=classes.DEFAULT_METHOD))
 method_labels = {m: t(f"export.method.{m}") for m in classes.METHODS}
-method = st.sidebar.selectbox(
-    t("indicators.method"), classes.METHODS, index=classes.METHODS.index(method), format_func=method_labels.get, key="method",
-)
+method = st.sidebar.selectbox(t("indicators.method"), classes.METHODS, format_func=method_labels.get, key="method")
 k_options = list(range(2, classes.MAX_K + 1))
-k = ui.query_param("k", allowed=[str(n) for n in k_options], default=str(classes.DEFAULT_K))
-k = st.sidebar.selectbox(t("indicators.k"), k_options, index=k_options.index(int(k)), key="k")
+follow_url("k", "k", int(ui.query_param("k", allowed=[str(n) for n in k_options], default=str(classes.DEFAULT_K))))
+k = st.sidebar.selectbox(t("indicators.k"), k_options, key="k")
 
 st.title(t("indicators.title"))
 st.caption(t("indicators.caption"))
 pick_col, year_col = st.columns([3, 1])
 with pick_col:
     option_labels = {k: option_label(k) for k in keys}
-    key = st.selectbox(t("indicators.select"), keys, index=keys.index(key), format_func=option_labels.get, key="indicator")
+    follow_url("indicator", "indicator", ui.query_param("indicator", allowed=catalogue, default=indicators.default_key(data)))
+    key = st.selectbox(t("indicators.select"), keys, format_func=option_labels.get, key="indicator")
 indicator = catalogue[key]
 period = None
 with year_col:
@@ -59,17 +67,17 @@ with year_col:
         tokens = [p.token for p in indicator.periods]
         wanted = indicators.Period.parse(ui.query_param("year"))
         default = wanted if wanted in indicator.periods else indicators.default_period(data, key)
+        year_key = f"year-{key}"  # a new widget per indicator: its years differ
+        follow_url("year", year_key, default.token)
         period_labels = {p.token: indicators.period_label(p, lang) for p in indicator.periods}
-        token = st.selectbox(
-            t("indicators.year"), tokens, index=tokens.index(default.token), format_func=period_labels.get,
-            key=f"year-{key}",  # a new widget per indicator: its years differ
-        )
+        token = st.selectbox(t("indicators.year"), tokens, format_func=period_labels.get, key=year_key)
         period = indicators.Period.parse(token)
     else:
         st.selectbox(t("indicators.year"), [t("indicators.no_year")], disabled=True, key="year-none")
 
-for name, value in (("indicator", key), ("year", period.token if period else None), ("method", method), ("k", str(k)), ("city", city)):
+for name, value in zip(PARAMS, (key, period.token if period else None, method, str(k), city)):
     ui.set_query_param(name, value)
+st.session_state[WRITTEN] = {name: st.query_params.get(name) for name in PARAMS}
 
 view = indicators.values(data, key, period)
 if indicator.derived:
@@ -99,8 +107,14 @@ with map_col:
         + " · " + t("source_boundaries")
     )
 
+# A click is taken once: st_folium keeps returning the last clicked county, and after the
+# back button the URL's county must win over that stale click.
 drawing = (clicked or {}).get("last_active_drawing") or {}
-selected = (drawing.get("properties") or {}).get("adcode") or ui.query_param("county", allowed=ui.counties())
+clicked_adcode = (drawing.get("properties") or {}).get("adcode")
+if clicked_adcode and clicked_adcode != st.session_state.get("_indicators_click"):
+    st.session_state["_indicators_click"] = selected = clicked_adcode
+else:
+    selected = ui.query_param("county", allowed=ui.counties())
 ui.set_query_param("county", selected)
 with info_col:
     st.subheader(t("indicators.selected"))
@@ -122,7 +136,8 @@ with info_col:
         for note in indicators.note_texts(unit, lang):
             st.caption(note)
         if unit.citations:
-            st.markdown(t("source") + "：" + "；".join(ui.source_link(c) for c in dict.fromkeys(unit.citations[:5])))
+            colon, sep = ("：", "；") if lang == "zh" else (": ", "; ")
+            st.markdown(t("source") + colon + sep.join(ui.source_link(c) for c in dict.fromkeys(unit.citations[:5])))
         st.markdown(f"[{t('indicators.open_county')}]({ui.page_url('county', county=selected)})")
     else:
         st.info(t("indicators.click_hint"))
@@ -130,20 +145,21 @@ with info_col:
 # --- the values as a table, each with its source
 st.subheader(t("indicators.table_title"))
 rows = [(view.cities[a], cities.get(a, a)) for a in shown_cities]
-rows += [(view.counties[a], geo.full_name(a)) for a in shown_counties if view.counties[a].value is not None or view.counties[a].reason in (indicators.NO_NUMBER, indicators.CONFLICT)]
+rows += [(view.counties[a], geo.full_name(a)) for a in shown_counties if view.counties[a].value is not None or view.counties[a].reason in (indicators.NO_NUMBER, indicators.CONFLICT, indicators.UNPRICED)]
 rows.sort(key=lambda row: (row[0].level != "city", -(row[0].value if row[0].value is not None else float("-inf"))))
 if rows:
     header = [t("indicators.col_place"), t("indicators.col_level"), t("indicators.col_value"), t("indicators.col_text"), t("indicators.col_note"), t("indicators.col_source")]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    cells = []
     for unit, place in rows:
         notes = [indicators.reason_text(unit, lang)] + indicators.note_texts(unit, lang)
-        sources = " ".join(ui.source_link(c) for c in dict.fromkeys(unit.citations[:3]))
-        lines.append(
-            "| " + " | ".join([
-                md(place), t(f"indicators.level.{unit.level}"), md(indicators.value_label(unit, indicator, lang)),
-                md(unit.value_text), md("；".join(n for n in notes if n)), sources,
-            ]) + " |"
-        )
+        cells.append([
+            md(place), t(f"indicators.level.{unit.level}"), md(indicators.value_label(unit, indicator, lang)),
+            md(unit.value_text), md("；".join(n for n in notes if n)),
+            " ".join(ui.source_link(c) for c in dict.fromkeys(unit.citations[:3])),
+        ])
+    keep = [i for i in range(len(header)) if any(row[i] for row in cells)]  # no empty columns
+    lines = ["| " + " | ".join(header[i] for i in keep) + " |", "|" + "---|" * len(keep)]
+    lines += ["| " + " | ".join(row[i] for i in keep) + " |" for row in cells]
     st.markdown("\n".join(lines))
 else:
     st.caption(t("indicators.no_values"))

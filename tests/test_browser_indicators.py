@@ -82,7 +82,7 @@ def choose(page, label: str, option_text: str) -> None:
     page.get_by_role("option", name=option_text).first.click()
 
 
-def test_changing_the_indicator_changes_the_legend(page, app_url):
+def test_changing_the_indicator_changes_the_legend_and_back_restores_it(page, app_url):
     page.goto(app_url + "/indicators")
     before = legend(page, "适用任务数").inner_text()
     assert "33 – 43 项" in before and "无数据" in before
@@ -92,6 +92,11 @@ def test_changing_the_indicator_changes_the_legend(page, app_url):
     wait_for_param(page, "indicator=derived-key-towns")
     frame = page.frame_locator(MAP).first
     frame.locator("path.leaflet-interactive").nth(116).wait_for(state="attached", timeout=20000)
+    # The back button returns to the previous indicator: URL, widget and legend.
+    page.go_back()
+    wait_for_param(page, "indicator=derived-tasks")
+    assert "33 – 43 项" in legend(page, "适用任务数").inner_text()
+    page.wait_for_function("() => document.querySelector('input[aria-label=\"指标\"]').value.includes('适用任务数')", timeout=20000)
     assert page.outside_requests == [], page.outside_requests
 
 
