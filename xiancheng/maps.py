@@ -480,7 +480,11 @@ def indicator_map(
     def colour_of(value: float) -> str:
         return colours[class_of(value, classes.breaks)]
 
-    fmap = base_map(bounds_of(counties) if city_adcode else None, basemap, tianditu_key, height)
+    view_bounds = bounds_of(counties) if city_adcode else PROVINCE_BOUNDS
+    fmap = base_map(view_bounds, basemap, tianditu_key, height)
+    # st_folium asks the map for its bounds, which folium computes by walking every vertex
+    # of every layer (~100 ms a rerun, on every click too); we already know them.
+    fmap.get_bounds = lambda: view_bounds
     no_data = Fill(palette.NO_DATA, "hatch", NO_DATA_HATCH)
     over_city = Fill("transparent", "hatch", CITY_LEVEL_HATCH)
     city_fills = {}
