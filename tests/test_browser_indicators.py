@@ -126,10 +126,17 @@ def test_a_city_level_value_and_a_click_on_a_county(page, app_url):
     if label.locator("span").count():  # the name is drawn in an inner span, shifted onto the point
         label = label.locator("span").first
     box = stable_box(page, label)
+    # Mark the map's document: if the click made Streamlit remount or redraw the map, the mark goes.
+    iframe = page.locator(MAP).first.element_handle().content_frame()
+    iframe.evaluate("() => { window.__xcMark = 1; document.querySelector('.leaflet-container').dataset.xcMark = '1'; }")
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     wait_for_param(page, "county=140826")
     page.get_by_role("heading", name="绛县").wait_for(timeout=20000)
     page.get_by_text("仅有市级数值（运城市），不代表本县").first.wait_for(timeout=20000)
+    page.wait_for_timeout(1000)  # let any further rerun land
+    assert page.locator(MAP).count() == 1
+    iframe = page.locator(MAP).first.element_handle().content_frame()
+    assert iframe.evaluate("() => window.__xcMark === 1 && document.querySelector('.leaflet-container').dataset.xcMark === '1'")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "indicators-city-level.png"))
     assert page.outside_requests == [], page.outside_requests
