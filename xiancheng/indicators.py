@@ -166,7 +166,8 @@ def _cached(dataset: Dataset) -> dict:
     if hit is not None and hit[0] is dataset:
         return hit[1]
     if len(_CACHE) >= 4:
-        _CACHE.pop(next(iter(_CACHE)))
+        # Sessions run in threads: another one may have evicted the same entry already.
+        _CACHE.pop(next(iter(_CACHE), None), None)
     store: dict = {}
     _CACHE[id(dataset)] = (dataset, store)
     return store
