@@ -1,5 +1,44 @@
 import sys
 from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
+
+from appserver import CHROMIUM, CHROMIUM_ARGS, running_app  # noqa: E402
+
+
+# Browser tests share one app server and one Chromium for the whole run.
+@pytest.fixture(scope="session")
+def app_url():
+    with running_app() as (url, _process, _seconds):
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run `bash scripts/install-browser.sh`")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def _outside(url: str) -> bool:
+    return urlparse(url).hostname not in ("127.0.0.1", "localhost") and not url.startswith(("data:", "blob:", "about:"))
+
+
+@pytest.fixture
+def page(browser, app_url):
+    """A fresh page; page.outside_requests lists every request that left localhost."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN", accept_downloads=True)
+    page = context.new_page()
+    page.outside_requests = []
+    page.on("request", lambda r: page.outside_requests.append(r.url) if _outside(r.url) else None)
+    yield page
+    context.close()

@@ -4,42 +4,12 @@ CI has no internet, so this passing is the proof that the map needs none.
 """
 
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
-from appserver import CHROMIUM, CHROMIUM_ARGS, running_app
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-
-
-@pytest.fixture(scope="module")
-def app_url():
-    with running_app() as (url, _process, _seconds):
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: run `bash scripts/install-browser.sh`")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser, app_url):
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.outside_requests = []
-    page.on("request", lambda r: page.outside_requests.append(r.url) if urlparse(r.url).hostname not in ("127.0.0.1", "localhost") and not r.url.startswith(("data:", "blob:", "about:")) else None)
-    yield page
-    context.close()
 
 
 def county_label(frame, name):
@@ -95,9 +65,7 @@ def test_click_a_county_then_open_its_page(page, app_url):
     assert page.outside_requests == [], page.outside_requests
 
 
-def test_download_button_delivers_the_map_png(browser, app_url):
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
-    page = context.new_page()
+def test_download_button_delivers_the_map_png(page, app_url):
     page.goto(app_url + "/?city=140800")
     wait_for_counties(page)
     page.get_by_text("导出", exact=True).click()
@@ -109,14 +77,17 @@ def test_download_button_delivers_the_map_png(browser, app_url):
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "exported-type-map.png").write_bytes(data)
-    context.close()
 
 
 def test_presentation_keys_step_through_counties(page, app_url):
     page.goto(app_url + "/?mode=present&set=type:ecological")
     page.get_by_role("heading", name="垣曲县").wait_for(timeout=45000)
     assert page.locator("[data-testid='stSidebar']").is_hidden()
-    page.get_by_role("heading", name="垣曲县").click()  # keys go to the page, not the map iframe
+    # Keys go to the page, not the map iframe; the shortcut listener is attached once the
+    # button is drawn.
+    page.get_by_role("button", name="下一个").wait_for(timeout=20000)
+    page.wait_for_load_state("networkidle")
+    page.get_by_role("heading", name="垣曲县").click()
     page.keyboard.press("ArrowRight")
     page.get_by_role("heading", name="平陆县").wait_for(timeout=20000)
     page.keyboard.press("ArrowRight")

@@ -3,46 +3,15 @@ with state reproduces the view; a click shows the county's value. All offline.""
 
 import re
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
-from appserver import CHROMIUM, CHROMIUM_ARGS, running_app
 from xiancheng import indicators
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 PREFAB = indicators.indicator_key("新开工装配式建筑占城镇新建建筑面积比例", "%")
 MAP = "iframe[title*='streamlit_folium']"
-
-
-# Same fixtures as tests/test_browser.py (module-scoped: one app and one browser per module).
-@pytest.fixture(scope="module")
-def app_url():
-    with running_app() as (url, _process, _seconds):
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: run `bash scripts/install-browser.sh`")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser, app_url):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
-    page = context.new_page()
-    page.outside_requests = []
-    page.on("request", lambda r: page.outside_requests.append(r.url) if urlparse(r.url).hostname not in ("127.0.0.1", "localhost") and not r.url.startswith(("data:", "blob:", "about:")) else None)
-    yield page
-    context.close()
 
 
 def legend(page, has_text: str, timeout: float = 45000):

@@ -2,43 +2,14 @@
 
 import io
 from pathlib import Path
-from urllib.parse import quote, unquote, urlparse
+from urllib.parse import quote, unquote
 
 import pytest
 
-from appserver import CHROMIUM, CHROMIUM_ARGS, running_app
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 YUNCHENG_PLAN = "000_6ee266aaec99fe33.txt"
-
-
-@pytest.fixture(scope="module")
-def app_url():
-    with running_app() as (url, _process, _seconds):
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: run `bash scripts/install-browser.sh`")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser, app_url):
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN", accept_downloads=True)
-    page = context.new_page()
-    page.outside_requests = []
-    page.on("request", lambda r: page.outside_requests.append(r.url) if urlparse(r.url).hostname not in ("127.0.0.1", "localhost") and not r.url.startswith(("data:", "blob:", "about:")) else None)
-    yield page
-    context.close()
 
 
 def selected(page, label: str, timeout: float = 20000) -> str:
