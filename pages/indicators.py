@@ -4,6 +4,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from xiancheng import classes, geo, indicators, maps, ui
+from xiancheng.ui import widgets
 
 t = ui.t
 lang = ui.lang()
@@ -106,6 +107,12 @@ with map_col:
         t("indicators.summary", counties=n_counties, cities=n_cities, missing=len(shown_counties) - n_counties)
         + " · " + t("source_boundaries")
     )
+    if used is not None:
+        with st.expander(t("export.section"), icon=":material/download:"):
+            widgets.download_row(
+                widgets.indicator_map_downloads(key, period.token if period else None, method, k, city or None),
+                key="indicator-export",
+            )
 
 # A click is taken once: st_folium keeps returning the last clicked county, and after the
 # back button the URL's county must win over that stale click.

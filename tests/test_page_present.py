@@ -54,3 +54,18 @@ def test_overview_and_county_offer_briefing_downloads():
 def test_english_presentation():
     text = all_text(present(lang="en", county="140827", **{"set": "city:140800"}))
     assert "Culture-tourism county town" in text
+
+
+def test_indicator_page_offers_map_downloads_that_render_the_shown_indicator():
+    from datetime import date
+
+    from xiancheng import indicators
+    from xiancheng.ui import widgets
+
+    key = indicators.indicator_key("全县常住人口城镇化率", "%")
+    app = run_page("pages/indicators.py", indicator=key, year="2027-target")
+    assert [b.proto.label for b in app.get("download_button")] == ["PNG", "PNG（300 dpi）", "SVG", "PDF"]
+    pdf = widgets._indicator_map(key, "2027-target", "quantiles", 5, None, "zh", "pdf", 150, date(2026, 11, 22))
+    assert pdf.startswith(b"%PDF")
+    png = widgets._indicator_map(key, "2027-target", "quantiles", 5, None, "zh", "png", 150, date(2026, 11, 22))
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"

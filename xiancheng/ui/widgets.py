@@ -58,6 +58,39 @@ def _profile(adcode: str, language: str, fmt: str, day: date) -> bytes:
     return export.render_county_profile(dataset(), adcode, lang=language, fmt=fmt, export_date=day)
 
 
+@lru_cache(maxsize=32)
+def _indicator_map(key: str, period_token: str | None, method: str, k: int, city: str | None, language: str, fmt: str, dpi: int, day: date) -> bytes:
+    from .. import export, indicators
+
+    data = dataset()
+    view = indicators.values(data, key, indicators.Period.parse(period_token))
+    county_values = view.county_values()
+    # One level per map: counties when the period has county values, else the cities.
+    level, values = ("county", county_values) if county_values else ("city", view.city_values())
+    units = view.counties if level == "county" else view.cities
+    cited = {c.document for u in units.values() for c in u.citations}
+    sources = [export.document_label(d, language) for d in data.documents if d.document in cited]
+    period = view.period
+    name = indicators.display_name(view.indicator, language)
+    return export.render_indicator_map(
+        values, level=level, title=name, indicator=name, unit=indicators.display_unit(view.indicator, language),
+        year=period.year if period else None, method=method, k=k, lang=language, fmt=fmt, dpi=dpi,
+        city_adcode=city, sources=sources, export_date=day,
+    )
+
+
+def indicator_map_downloads(key: str, period_token: str | None, method: str, k: int, city: str | None) -> list[Download]:
+    language, day = lang(), date.today()
+    stem = f"指标图-{key}-{period_token or ''}-{city or '山西省'}-{day.isoformat()}"
+    args = (key, period_token, method, k, city, language)
+    return [
+        Download("export.png", lambda: _indicator_map(*args, "png", 150, day), f"{stem}.png"),
+        Download("export.png300", lambda: _indicator_map(*args, "png", 300, day), f"{stem}-300dpi.png"),
+        Download("export.svg", lambda: _indicator_map(*args, "svg", 150, day), f"{stem}.svg"),
+        Download("export.pdf", lambda: _indicator_map(*args, "pdf", 150, day), f"{stem}.pdf"),
+    ]
+
+
 def type_map_downloads(city: str | None) -> list[Download]:
     language, day = lang(), date.today()
     stem = f"县城类型图-{city or '山西省'}-{day.isoformat()}"
