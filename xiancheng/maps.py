@@ -267,6 +267,10 @@ def base_map(bounds: list[list[float]] | None = None, basemap: str = "none", tia
     fmap.get_root().header.add_child(Element(_MAP_CSS))
     # Keep the right-hand strip free for the legend (top right), so it never hides a county.
     fmap.fit_bounds(bounds or PROVINCE_BOUNDS, padding_top_left=(10, 10), padding_bottom_right=(legend_room, 10))
+    # st_folium asks the map for its bounds, which folium computes by walking every vertex
+    # of every layer (~100 ms a rerun, on every click too); we already know them.
+    fitted = bounds or PROVINCE_BOUNDS
+    fmap.get_bounds = lambda: fitted
     return fmap
 
 
@@ -482,9 +486,6 @@ def indicator_map(
 
     view_bounds = bounds_of(counties) if city_adcode else PROVINCE_BOUNDS
     fmap = base_map(view_bounds, basemap, tianditu_key, height)
-    # st_folium asks the map for its bounds, which folium computes by walking every vertex
-    # of every layer (~100 ms a rerun, on every click too); we already know them.
-    fmap.get_bounds = lambda: view_bounds
     no_data = Fill(palette.NO_DATA, "hatch", NO_DATA_HATCH)
     over_city = Fill("transparent", "hatch", CITY_LEVEL_HATCH)
     city_fills = {}
