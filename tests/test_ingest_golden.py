@@ -242,3 +242,11 @@ def test_counts_match_golden(built):
     if os.environ.get("XIANCHENG_REGEN_GOLDEN") == "1":
         path.write_text(json.dumps(counts, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     assert counts == json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_levels_under_a_percent_heading_are_not_published_as_percent(ds):
+    # 004 line 201: "地区生产总值(%) 1174 … 7左右 … 5.8": the (%) is the growth columns'.
+    rows = [t for t in of(ds.targets, "004_908121938bbe22ca.txt") if t.indicator == "地区生产总值" and t.citation.line_start == 201]
+    baseline = next(t for t in rows if t.kind == "baseline")
+    assert (baseline.year, baseline.value, baseline.unit) == (2015, 1174.0, "")
+    assert "corrections" in type(ds).model_fields or ds.corrections
