@@ -249,4 +249,3 @@ def test_levels_under_a_percent_heading_are_not_published_as_percent(ds):
     rows = [t for t in of(ds.targets, "004_908121938bbe22ca.txt") if t.indicator == "地区生产总值" and t.citation.line_start == 201]
     baseline = next(t for t in rows if t.kind == "baseline")
     assert (baseline.year, baseline.value, baseline.unit) == (2015, 1174.0, "")
-    assert "corrections" in type(ds).model_fields or ds.corrections
