@@ -1,6 +1,5 @@
 """总览 · Overview: counties coloured by county-town type; click one for its details."""
 
-import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -61,10 +60,9 @@ with info_col:
     st.subheader(t("overview.counts_by_type"))
     counts = queries.counts_by_type(all_types, shown)
     keys = [*COUNTY_TYPES, queries.NOT_STATED, queries.MUNICIPAL_DISTRICT]
-    st.dataframe(
-        pd.DataFrame({t("overview.types_of"): [t("type." + k) for k in keys], t("count"): [counts[k] for k in keys]}),
-        hide_index=True, width="stretch",
-    )
+    # Markdown tables, not st.dataframe: the first page a visitor opens then does not load
+    # Streamlit's 1.3 MB data-grid bundle.
+    st.markdown(ui.markdown_table([t("overview.types_of"), t("count")], [[t("type." + k), counts[k]] for k in keys]))
     st.caption(t("overview.counts_note"))
 
     st.subheader(t("overview.documents", n=len(data.documents)))
@@ -77,5 +75,5 @@ st.subheader(t("overview.counts_by_city"))
 rows = []
 for city_code in ([city] if city else sorted(cities)):
     city_counts = queries.counts_by_type(all_types, geo.counties_of_city(city_code))
-    rows.append({t("city"): cities[city_code], **{t("type." + k): city_counts[k] for k in keys}})
-st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    rows.append([cities[city_code], *(city_counts[k] for k in keys)])
+st.markdown(ui.markdown_table([t("city"), *(t("type." + k) for k in keys)], rows))

@@ -32,6 +32,15 @@ def test_every_page_runs_without_exception(spec):
     assert app.title or app.header or app.subheader, spec.path
 
 
+def test_overview_counts_types_per_city_in_plain_tables():
+    app = run_page()
+    table = next(m.value for m in app.markdown if m.value.startswith("| 所属城市"))
+    yuncheng = next(line for line in table.splitlines() if line.startswith("| 运城市"))
+    # 运城市: 2 urban-integration, 3 specialised, 2 culture-tourism, 5 agricultural, 2 ecological
+    assert yuncheng.split(" | ")[1:6] == ["2", "3", "2", "5", "2"]
+    assert not app.dataframe  # no data-grid bundle on the first page
+
+
 def test_overview_shows_title_all_counties_and_click_hint():
     app = run_page()
     text = all_text(app)
@@ -53,8 +62,8 @@ def test_selected_county_from_the_url_shows_name_city_and_adcode():
 
 
 def test_chengqu_of_jincheng_is_not_yangquan():
-    text = all_text(run_page(county="140502"))
-    assert "晋城市" in text and "阳泉市" not in text
+    card = next(m.value for m in run_page(county="140502").markdown if "所属城市" in m.value)
+    assert "晋城市" in card and "阳泉市" not in card and "140502" in card
 
 
 def test_english_toggle_switches_the_text():

@@ -6,7 +6,6 @@ import filecmp
 import shutil
 from pathlib import Path
 
-import folium
 import xstatic.pkg.leaflet as xstatic_leaflet
 
 from .settings import STATIC_DIR
@@ -38,5 +37,7 @@ def use_local_leaflet() -> None:
     folium's defaults load six files from CDNs; on an intranet the st_folium iframe then
     stays blank. Our maps use only Leaflet itself.
     """
+    import folium  # here, not at module level: ui.serve imports this before the server starts
+
     folium.Map.default_js = [("leaflet", LEAFLET_JS)]
     folium.Map.default_css = [("leaflet_css", LEAFLET_CSS)]

@@ -135,6 +135,17 @@ def escape(text: str) -> str:
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]<>#|$~])")
 
 
+def markdown_table(header: list[str], rows: list[list]) -> str:
+    """A small Markdown table (cells quoted); numbers right-aligned."""
+    def cell(value) -> str:
+        return md_quote(value).replace("  \n", " ")
+
+    align = ["---:" if rows and isinstance(rows[0][i], (int, float)) else "---" for i in range(len(header))]
+    lines = ["| " + " | ".join(map(cell, header)) + " |", "| " + " | ".join(align) + " |"]
+    lines += ["| " + " | ".join(map(cell, row)) + " |" for row in rows]
+    return "\n".join(lines)
+
+
 def md_quote(text: str) -> str:
     """Document text for st.markdown, shown literally: no markup, links, math or HTML."""
     return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text)).replace("\n", "  \n")
