@@ -81,10 +81,13 @@ for name, value in zip(PARAMS, (key, period.token if period else None, method, s
 st.session_state[WRITTEN] = {name: st.query_params.get(name) for name in PARAMS}
 
 view = indicators.values(data, key, period)
+# Notes about the indicator go in one container that is always there: the map keeps its
+# place in the page, so switching indicators updates its iframe instead of replacing it.
+notes = st.container()
 if indicator.derived:
-    st.caption(t(f"indicators.about.{key}"))
+    notes.caption(t(f"indicators.about.{key}"))
 elif indicator.attribute:
-    st.caption(t("indicators.attribute", attribute=indicator.attribute))
+    notes.caption(t("indicators.attribute", attribute=indicator.attribute))
 
 shown_counties = geo.counties_of_city(city) if city else list(view.counties)
 shown_cities = [a for a in view.cities if city in ("", a)]
@@ -92,16 +95,19 @@ used = maps.indicator_classes(view, method, k, city or None)
 n_counties = sum(view.counties[a].value is not None for a in shown_counties)
 n_cities = sum(view.cities[a].value is not None for a in shown_cities)
 if used is None:
-    st.info(t("indicators.no_values"))
+    notes.info(t("indicators.no_values"))
 elif used.k < k:
-    st.info(t("indicators.k_reduced", n=used.k, k=k))
+    notes.info(t("indicators.k_reduced", n=used.k, k=k))
 
 map_col, info_col = st.columns([3, 1])
 with map_col:
-    fmap = maps.indicator_map(view, lang, method, k, city or None, height=620)
+    # The base map depends on the city only; the indicator's fills and legend are a layer
+    # that st_folium swaps inside the same iframe, so a switch does not redraw the whole map.
     clicked = st_folium(
-        fmap, key=f"indicator-map-{key}-{period.token if period else ''}-{method}-{k}-{city}-{lang}",
-        height=620, use_container_width=True, returned_objects=["last_active_drawing"],
+        maps.indicator_base(city or None, height=620),
+        feature_group_to_add=maps.indicator_layer(view, lang, method, k, city or None),
+        key=f"indicator-map-{city}-{lang}", height=620, use_container_width=True,
+        returned_objects=["last_active_drawing"],
     )
     st.caption(
         t("indicators.summary", counties=n_counties, cities=n_cities, missing=len(shown_counties) - n_counties)

@@ -55,9 +55,15 @@ def test_changing_the_indicator_changes_the_legend_and_back_restores_it(page, ap
     page.goto(app_url + "/indicators")
     before = legend(page, "适用任务数").inner_text()
     assert "33 – 43 项" in before and "无数据" in before
+    # The switch repaints the map in place: the same iframe document, one legend.
+    iframe = page.locator(MAP).first.element_handle().content_frame()
+    iframe.evaluate("() => { window.__xcMark = 1; }")
     choose(page, "指标", "重点镇数量")
     after = legend(page, "重点镇数量").inner_text()
     assert after != before and "个" in after
+    iframe = page.locator(MAP).first.element_handle().content_frame()
+    assert iframe.evaluate("() => window.__xcMark") == 1
+    assert iframe.evaluate("() => document.querySelectorAll('.xc-legend').length") == 1
     wait_for_param(page, "indicator=derived-key-towns")
     frame = page.frame_locator(MAP).first
     frame.locator("path.leaflet-interactive").nth(116).wait_for(state="attached", timeout=20000)

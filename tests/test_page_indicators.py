@@ -163,7 +163,7 @@ def test_city_value_is_on_the_city_polygon_and_counties_are_hatched_not_filled(d
 
 def test_county_features_keep_the_properties_a_click_returns(dataset):
     html = rendered(maps.indicator_map(indicators.values(dataset, "derived-tasks"), "zh"))
-    assert '"adcode":"140826","city_adcode":"140800","city_name":"运城市","kind":"县","name":"绛县"' in html
+    assert '"adcode":"140826","city_name":"运城市","name":"绛县","tip":""' in html
 
 
 def test_city_filter_draws_that_city_and_classes_only_its_values(dataset):
@@ -191,3 +191,23 @@ def test_document_text_is_escaped_in_tooltips():
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<img src=x" not in html and "&lt;img src=x" in html
     assert "某率&lt;b&gt;" in legend_html(fmap)
+
+
+def map_component(app: AppTest) -> tuple[str, dict]:
+    """(element id, arguments) of the st_folium map on the page."""
+    (element,) = app.get("component_instance")
+    return element.proto.id, json.loads(element.proto.json_args)
+
+
+def test_switching_the_indicator_keeps_the_map_and_swaps_only_its_layer():
+    app = run_page()
+    first_id, first = map_component(app)
+    app.selectbox(key="indicator").set_value("derived-key-towns").run()
+    assert not app.exception, app.exception
+    second_id, second = map_component(app)
+    # Same element and base script: the browser keeps the iframe and its drawn shapes.
+    assert second_id == first_id and second["script"] == first["script"]
+    # What changes travels in the (small) feature group: fills, tooltips, legend.
+    assert "适用任务数（项）" in first["feature_group"] and "重点镇数量（个）" in second["feature_group"]
+    assert "重点镇数量" not in second["script"]
+    assert len(second["feature_group"]) < 20_000 < len(second["script"])

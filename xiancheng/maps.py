@@ -24,6 +24,9 @@ use_local_leaflet()
 # separators cut the map page by a tenth. The environment is shared by folium's templates.
 folium.GeoJson._template.environment.policies["json.dumps_kwargs"] = {"sort_keys": True, "separators": (",", ":")}
 
+CITY_PANE = "xc-cities"
+CITY_VALUE_PANE = "xc-city-values"  # below the county shapes, which hatch over a city's value
+COUNTY_ROLE = "counties"
 PROVINCE_BOUNDS = [[34.57, 110.23], [40.74, 114.56]]  # [[south, west], [north, east]]
 TIANDITU_URL = "https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk="
 
@@ -112,8 +115,9 @@ _PATTERN_JS = Template(
 {% macro script(this, kwargs) %}
 (function () {
   var patterns = {{ this.patterns_json }};
-  var map = {{ this._parent.get_name() }};
+  var map = null;
   function install() {
+    if (!map) { return; }
     var svg = map.getPanes().overlayPane.querySelector('svg');
     if (!svg) { return; }
     var ns = 'http://www.w3.org/2000/svg';
@@ -136,9 +140,12 @@ _PATTERN_JS = Template(
       defs.appendChild(pat);
     });
   }
-  install();
-  map.whenReady(install);
-  map.on('layeradd', install);
+  // A layer, not a bare script: it works inside a feature group that st_folium swaps in
+  // place, and it stops listening when that group is removed.
+  var layer = new L.Layer();
+  layer.onAdd = function (m) { map = m; install(); map.on('layeradd', install); return this; };
+  layer.onRemove = function (m) { m.off('layeradd', install); map = null; return this; };
+  {{ this._parent.get_name() }}.addLayer(layer);
 })();
 {% endmacro %}
 """
@@ -203,7 +210,11 @@ _LEGEND_JS = Template(
     L.DomEvent.disableClickPropagation(div);
     return div;
   };
-  legend.addTo({{ this._parent.get_name() }});
+  // As a layer, the legend leaves with the feature group it belongs to.
+  var layer = new L.Layer();
+  layer.onAdd = function (map) { legend.addTo(map); return this; };
+  layer.onRemove = function (map) { map.removeControl(legend); return this; };
+  {{ this._parent.get_name() }}.addLayer(layer);
 })();
 {% endmacro %}
 """
@@ -265,6 +276,10 @@ def base_map(bounds: list[list[float]] | None = None, basemap: str = "none", tia
             tiles=TIANDITU_URL + tianditu_key, attr="天地图", subdomains="01234567", name="天地图"
         ).add_to(fmap)
     fmap.get_root().header.add_child(Element(_MAP_CSS))
+    # City outlines get a pane above the county fills: they stay on top even when the
+    # fills are added later (the indicator layer is swapped in after the base map).
+    folium.map.CustomPane(CITY_PANE, z_index=450, pointer_events=False).add_to(fmap)
+    folium.map.CustomPane(CITY_VALUE_PANE, z_index=390, pointer_events=False).add_to(fmap)
     # Keep the right-hand strip free for the legend (top right), so it never hides a county.
     fmap.fit_bounds(bounds or PROVINCE_BOUNDS, padding_top_left=(10, 10), padding_bottom_right=(legend_room, 10))
     # st_folium asks the map for its bounds, which folium computes by walking every vertex
@@ -280,55 +295,123 @@ def add_city_outlines(fmap: folium.Map, weight: float = 2.2) -> None:
         name="cities",
         style_function=lambda _: {"color": palette.CITY_EDGE, "weight": weight, "opacity": 0.9},
         interactive=False,
+        pane=CITY_PANE,
         control=False,
     ).add_to(fmap)
 
 
-def add_counties(
-    fmap: folium.Map,
-    fills: dict[str, Fill],
-    tooltips: dict[str, str],
-    tooltip_title: str = "",
-    adcodes: list[str] | None = None,
-    fill_opacity: float = 0.85,
-) -> None:
-    """The county polygons, each painted with its Fill; hover shows the (escaped) tooltip.
+def add_county_shapes(fmap: folium.Map, adcodes: list[str] | None = None) -> None:
+    """The county polygons, unpainted: a CountyStyle layer gives them fills and tooltips.
 
-    Feature properties carry adcode, name, city and kind, which a click sends back.
+    Feature properties are what the tooltip shows and a click sends back: adcode, name and
+    city name (pages look up everything else by adcode). The geometry is the heavy part
+    of a map page, so it stays in the base map while the styles, which change with the
+    indicator, travel separately.
     """
     keep = set(adcodes) if adcodes is not None else None
-    features = []
-    for feature in _web_features():
-        props = feature["properties"]
-        if keep is not None and props["adcode"] not in keep:
-            continue
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": feature["geometry"],
-                "properties": {**props, "tip": tooltips.get(props["adcode"], "")},
-            }
-        )
-    styles = {
-        adcode: {
-            "fillColor": fill.svg_fill,
-            "color": palette.COUNTY_EDGE,
-            "weight": 0.8,
-            "fillOpacity": fill_opacity if not fill.pattern else 1,
+    features = [
+        {
+            "type": "Feature",
+            "geometry": f["geometry"],
+            "properties": {k: f["properties"][k] for k in ("adcode", "name", "city_name")} | {"tip": ""},
         }
-        for adcode, fill in fills.items()
-    }
-    default = {"fillColor": palette.NO_DATA, "color": palette.COUNTY_EDGE, "weight": 0.8, "fillOpacity": 0.6}
+        for f in _web_features()
+        if keep is None or f["properties"]["adcode"] in keep
+    ]
     folium.GeoJson(
         {"type": "FeatureCollection", "features": features},
         name="counties",
-        style_function=lambda f: styles.get(f["properties"]["adcode"], default),
+        style_function=lambda _: _county_style(Fill(palette.NO_DATA), 0.6),
         highlight_function=lambda _: {"weight": 2.5, "color": "#000"},
         tooltip=folium.GeoJsonTooltip(fields=["name", "city_name", "tip"], labels=False, sticky=True),
         control=False,
         zoom_on_click=False,
+        xc_role=COUNTY_ROLE,
     ).add_to(fmap)
-    _Patterns(list(fills.values())).add_to(fmap)
+
+
+def _county_style(fill: Fill, fill_opacity: float = 0.85) -> dict:
+    return {
+        "fillColor": fill.svg_fill,
+        "color": palette.COUNTY_EDGE,
+        "weight": 0.8,
+        "fillOpacity": 1 if fill.pattern else fill_opacity,
+    }
+
+
+_COUNTY_STYLE_JS = Template(
+    """
+{% macro script(this, kwargs) %}
+(function () {
+  var styles = {{ this.styles_json }};
+  var units = {{ this.units_json }};  // adcode: [style index, tooltip html (escaped)]
+  function styleOf(feature) {
+    var unit = units[feature.properties.adcode];
+    return styles[unit ? unit[0] : {{ this.fallback }}];
+  }
+  // Paints the base map's county shapes (found by their role). As a layer it can sit in
+  // a feature group that st_folium swaps in place when the indicator changes.
+  var layer = new L.Layer();
+  layer.onAdd = function (map) {
+    map.eachLayer(function (counties) {
+      // (its polygons inherit the role option, hence the GeoJSON check)
+      if (!(counties instanceof L.GeoJSON) || counties.options.xcRole !== '{{ this.role }}') { return; }
+      counties.options.style = styleOf;  // resetStyle (after a hover) keeps these fills
+      counties.eachLayer(function (shape) {
+        var unit = units[shape.feature.properties.adcode];
+        shape.feature.properties.tip = unit ? unit[1] : '';
+      });
+      counties.setStyle(styleOf);
+    });
+    return this;
+  };
+  layer.onRemove = function () { return this; };  // the next CountyStyle repaints
+  {{ this._parent.get_name() }}.addLayer(layer);
+})();
+{% endmacro %}
+"""
+)
+
+
+class CountyStyle(MacroElement):
+    """Fills and tooltips for the county shapes of add_county_shapes (unlisted units: grey)."""
+
+    role = COUNTY_ROLE
+
+    def __init__(self, fills: dict[str, Fill], tooltips: dict[str, str], fill_opacity: float = 0.85):
+        super().__init__()
+        self._name = "CountyStyle"
+        self._template = _COUNTY_STYLE_JS
+        styles = [_county_style(Fill(palette.NO_DATA), 0.6)]
+        index: dict[str, int] = {}
+        units = {}
+        for adcode, fill in fills.items():
+            style = json.dumps(_county_style(fill, fill_opacity), sort_keys=True)
+            if style not in index:
+                index[style] = len(styles)
+                styles.append(json.loads(style))
+            units[adcode] = [index[style], tooltips.get(adcode, "")]
+        self.fallback = 0
+        self.styles_json = _script_json(styles)
+        self.units_json = _script_json(units)
+        self.fills = list(fills.values())
+
+
+def _script_json(value) -> str:
+    """JSON safe inside a <script> element (document text never closes the element)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+
+
+def add_counties(
+    parent: folium.Map | folium.FeatureGroup,
+    fills: dict[str, Fill],
+    tooltips: dict[str, str],
+    fill_opacity: float = 0.85,
+) -> None:
+    """Paint the county shapes (tooltips are HTML: escape document text before passing it)."""
+    style = CountyStyle(fills, tooltips, fill_opacity)
+    style.add_to(parent)
+    _Patterns(style.fills).add_to(parent)
 
 
 def add_labels(fmap: folium.Map, adcodes: list[str] | None = None) -> None:
@@ -404,6 +487,7 @@ def type_map(
     for adcode, county_types in all_types.items():
         labels = [type_label(k, lang) for k in county_types.types] or [type_label(county_types.status, lang)]
         tips[adcode] = html.escape(" · ".join(labels))
+    add_county_shapes(fmap)
     add_counties(fmap, fills, tips)
     add_city_outlines(fmap)
     if highlight:
@@ -465,6 +549,33 @@ def indicator_map(
     tianditu_key: str = "",
     height: int = 680,
 ) -> folium.Map:
+    """The indicator map in one piece (see indicator_base and indicator_layer)."""
+    fmap = indicator_base(city_adcode, basemap, tianditu_key, height)
+    indicator_layer(view, lang, method, k, city_adcode).add_to(fmap)
+    return fmap
+
+
+def indicator_base(city_adcode: str | None = None, basemap: str = "none", tianditu_key: str = "", height: int = 680) -> folium.Map:
+    """What the indicator map keeps while the indicator changes: view, city outlines, labels.
+
+    It depends on the city only, so st_folium keeps its iframe and swaps indicator_layer in
+    place (feature_group_to_add) instead of drawing a whole new map on every switch.
+    """
+    counties = geo.counties_of_city(city_adcode) if city_adcode else list(geo.counties())
+    fmap = base_map(bounds_of(counties) if city_adcode else PROVINCE_BOUNDS, basemap, tianditu_key, height)
+    add_county_shapes(fmap, counties)
+    add_city_outlines(fmap)
+    add_labels(fmap, counties)
+    return fmap
+
+
+def indicator_layer(
+    view,
+    lang: str,
+    method: str = "quantiles",
+    k: int = 5,
+    city_adcode: str | None = None,
+) -> folium.FeatureGroup:
     """A choropleth of one indicator (see indicators.values) with classes, legend and reasons.
 
     County values are painted by class. A city-level value is painted on the city polygon,
@@ -484,8 +595,7 @@ def indicator_map(
     def colour_of(value: float) -> str:
         return colours[class_of(value, classes.breaks)]
 
-    view_bounds = bounds_of(counties) if city_adcode else PROVINCE_BOUNDS
-    fmap = base_map(view_bounds, basemap, tianditu_key, height)
+    layer = folium.FeatureGroup(name="indicator", control=False)
     no_data = Fill(palette.NO_DATA, "hatch", NO_DATA_HATCH)
     over_city = Fill("transparent", "hatch", CITY_LEVEL_HATCH)
     city_fills = {}
@@ -502,7 +612,8 @@ def indicator_map(
             },
             interactive=False,
             control=False,
-        ).add_to(fmap)
+            pane=CITY_VALUE_PANE,
+        ).add_to(layer)
 
     city_names = geo.cities()
     fills: dict[str, Fill] = {}
@@ -530,9 +641,7 @@ def indicator_map(
             missing += 1
             parts = [reason_text(unit, lang)] + note_texts(unit, lang)
         tips[adcode] = "<br>".join(html.escape(p) for p in parts if p)
-    add_counties(fmap, fills, tips, adcodes=counties)
-    add_city_outlines(fmap)
-    add_labels(fmap, counties)
+    add_counties(layer, fills, tips)
 
     unit_text = display_unit(indicator, lang)
     entries = []
@@ -555,5 +664,5 @@ def indicator_map(
         notes.append(t("indicators.legend_method", lang, method=t(f"export.method.{method}", lang), k=classes.k))
     else:
         notes.append(t("indicators.legend_none", lang))
-    Legend(title, entries, " · ".join(n for n in notes if n)).add_to(fmap)
-    return fmap
+    Legend(title, entries, " · ".join(n for n in notes if n)).add_to(layer)
+    return layer
