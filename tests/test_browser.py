@@ -93,6 +93,9 @@ def test_presentation_keys_step_through_counties(page, app_url):
     page.keyboard.press("ArrowRight")
     page.get_by_role("heading", name="古县").wait_for(timeout=20000)
     assert "county=141025" in page.url
+    # No focus ring framing the slide after the keys (Streamlit draws it on stMain::before).
+    ring = page.evaluate("() => getComputedStyle(document.querySelector('[data-testid=stMain]'), '::before').display")
+    assert ring == "none"
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "presentation.png"))
     page.keyboard.press("ArrowLeft")

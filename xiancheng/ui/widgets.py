@@ -130,6 +130,9 @@ PRESENT_CSS = """
 html {font-size: 20px;}
 .block-container, [data-testid="stMainBlockContainer"] {padding-top: 1rem !important; max-width: 100% !important;}
 h1 {font-size: 2.6rem !important;}
+/* The arrow keys put keyboard focus on the main area, and Streamlit frames a focused main
+   area with a grey ring: on a projector that frame cuts through the slide. */
+[data-testid="stMain"]::before {display: none !important;}
 </style>
 """
 
