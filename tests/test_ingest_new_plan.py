@@ -28,7 +28,7 @@ QINYUAN, GU_ADCODE = "140431", "141025"
 def built(tmp_path_factory):
     plans = tmp_path_factory.mktemp("plans")
     text = (PLANS / GU).read_text(encoding="utf-8")
-    # Names can be broken over a PDF line break ("古\n县"); rename those too.
+    # Names can be broken over a PDF page or line break ("古", blank line, "县"): rename those too.
     text = re.sub(r"古(\s*)县", r"沁源\1县", text)
     text = re.sub(r"临(\s*)汾", r"长\1治", text)
     (plans / NEW).write_text(text, encoding="utf-8")
