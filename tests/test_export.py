@@ -419,6 +419,15 @@ def test_type_map_from_the_real_dataset_names_its_documents(real_dataset):
         assert tuple(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)) in colours
 
 
+def test_type_map_legend_counts_add_up_to_the_units_shown(real_dataset):
+    # Each swatch counts the units painted with it: 117 in the province, 13 in 运城市.
+    for city, units in ((None, 117), ("140800", 13)):
+        text = pdf_text(staticmap.render_type_map(real_dataset, city_adcode=city, fmt="pdf", export_date=DAY))
+        legend = squash(text).split("县城类型（县级单位数）")[1].split("市界")[0]
+        counts = [int(n) for n in re.findall(r"\((\d+)\)", legend)]
+        assert sum(counts) == units, counts
+
+
 def test_profiles_from_the_real_dataset(real_dataset):
     own = {d.scope_adcode for d in real_dataset.documents if d.scope_level == "county"}
     city_covered = {c.adcode for c in geo.counties().values() if c.city_adcode in {d.scope_adcode for d in real_dataset.documents}}

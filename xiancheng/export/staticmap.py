@@ -508,7 +508,9 @@ def render_type_map(
         handles, labels = [], []
         for type_key in COUNTY_TYPES:
             handles.append(_patch_handle(Style(palette.TYPE_COLOURS[type_key])))
-            labels.append(f"{type_label(type_key, lang)} ({sum(type_key in c.types for c in shown)})")
+            # Counts are of the units painted with each swatch (as in the web legend): a
+            # two-type county is counted under its stripes, so the counts add up to the units shown.
+            labels.append(f"{type_label(type_key, lang)} ({sum(c.types == (type_key,) for c in shown)})")
         pairs = sorted({c.types[:2] for c in shown if len(c.types) >= 2})
         for first, second in pairs or [("urban-integration", "ecological")]:
             handles.append(_patch_handle(two_type_style(first, second)))
