@@ -17,6 +17,7 @@ A4 = (8.27, 11.69)
 MARGIN = 0.55
 LOCATOR_W = 2.0  # inches; the locator map sits top right
 HIGHLIGHT = "#C62828"  # the county on the locator map (not a type colour)
+NOTICE = "#7A4F01"  # "no plan of its own": worth noticing on paper, not an error
 RULE = "#0072B2"
 MUTED = "#555555"
 BODY = 8.5  # pt
@@ -361,7 +362,7 @@ def _plans_note(flow: Flow, profile: Profile, lang: str) -> None:
             text = t("export.profile_no_own_plan", lang, plans=names)
         else:
             text = t("export.profile_no_plan_at_all", lang, city=profile.city_name)
-        flow.paragraph(text, SMALL + 0.5, max_lines=4, color=HIGHLIGHT)
+        flow.paragraph(text, SMALL + 0.5, max_lines=4, color=NOTICE)
 
 
 def _types_section(flow: Flow, profile: Profile, dataset, lang: str) -> None:
