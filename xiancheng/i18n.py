@@ -401,6 +401,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "指标：{indicator} · 年份：{year} · 统计单元：{level} · 分级：{method}，{k} 级",
         "Indicator: {indicator} · Year: {year} · Units: {level} · Classes: {method}, {k}",
     ),
+    "export.indicator_subtitle_period": (
+        "指标：{indicator} · {period} · 统计单元：{level} · 分级：{method}，{k} 级",
+        "Indicator: {indicator} · {period} · Units: {level} · Classes: {method}, {k}",
+    ),
     "export.level.county": ("县级", "counties"),
     "export.level.city": ("市级", "cities"),
     "export.year_none": ("未注明", "not stated"),

@@ -548,6 +548,7 @@ def render_indicator_map(
     indicator: str,
     unit: str = "",
     year: int | None = None,
+    period: str = "",
     method: str = "quantiles",
     k: int = 5,
     lang: str = "zh",
@@ -564,6 +565,8 @@ def render_indicator_map(
     legend with no_data_reason). Classes come from classes.classify over the units shown.
     With level="city" each value is drawn on its city polygon, never copied onto the
     counties. sources are document names for the source line (see document_label).
+    period: the period as the web legend names it ("2025年 · 目标值"); when given it
+    replaces the bare year, so a target is never read as a measured value.
     """
     _check(fmt, dpi)
     if level not in ("county", "city"):
@@ -596,10 +599,11 @@ def render_indicator_map(
     labels += [t("export.city_boundary", lang), t("export.county_boundary", lang)]
     year_text = str(year) if year else t("export.year_none", lang)
     subtitle = t(
-        "export.indicator_subtitle",
+        "export.indicator_subtitle_period" if period else "export.indicator_subtitle",
         lang,
         indicator=indicator,
         year=year_text,
+        period=period,
         method=t(f"export.method.{method}", lang),
         k=k_used,
         level=t(f"export.level.{level}", lang),

@@ -74,7 +74,7 @@ def _indicator_map(key: str, period_token: str | None, method: str, k: int, city
     name = indicators.display_name(view.indicator, language)
     return export.render_indicator_map(
         values, level=level, title=name, indicator=name, unit=indicators.display_unit(view.indicator, language),
-        year=period.year if period else None, method=method, k=k, lang=language, fmt=fmt, dpi=dpi,
+        year=period.year if period else None, period=indicators.period_label(period, language), method=method, k=k, lang=language, fmt=fmt, dpi=dpi,
         city_adcode=city, sources=sources, export_date=day,
     )
 
