@@ -321,7 +321,7 @@ def add_county_shapes(fmap: folium.Map, adcodes: list[str] | None = None) -> Non
     folium.GeoJson(
         {"type": "FeatureCollection", "features": features},
         name="counties",
-        style_function=lambda _: _county_style(Fill(palette.NO_DATA), 0.6),
+        style_function=lambda _: _UNPAINTED,
         highlight_function=lambda _: {"weight": 2.5, "color": "#000"},
         tooltip=folium.GeoJsonTooltip(fields=["name", "city_name", "tip"], labels=False, sticky=True),
         control=False,
@@ -339,6 +339,9 @@ def _county_style(fill: Fill, fill_opacity: float = 0.85) -> dict:
     }
 
 
+_UNPAINTED = _county_style(Fill(palette.NO_DATA), 0.6)  # a shape no CountyStyle lists
+
+
 _COUNTY_STYLE_JS = Template(
     """
 {% macro script(this, kwargs) %}
@@ -347,7 +350,7 @@ _COUNTY_STYLE_JS = Template(
   var units = {{ this.units_json }};  // adcode: [style index, tooltip html (escaped)]
   function styleOf(feature) {
     var unit = units[feature.properties.adcode];
-    return styles[unit ? unit[0] : {{ this.fallback }}];
+    return styles[unit ? unit[0] : 0];  // styles[0]: unpainted
   }
   // Paints the base map's county shapes (found by their role). As a layer it can sit in
   // a feature group that st_folium swaps in place when the indicator changes.
@@ -382,19 +385,16 @@ class CountyStyle(MacroElement):
         super().__init__()
         self._name = "CountyStyle"
         self._template = _COUNTY_STYLE_JS
-        styles = [_county_style(Fill(palette.NO_DATA), 0.6)]
-        index: dict[str, int] = {}
+        styles = [_UNPAINTED]
+        index: dict[Fill, int] = {}  # one style per distinct fill: the JSON stays small
         units = {}
         for adcode, fill in fills.items():
-            style = json.dumps(_county_style(fill, fill_opacity), sort_keys=True)
-            if style not in index:
-                index[style] = len(styles)
-                styles.append(json.loads(style))
-            units[adcode] = [index[style], tooltips.get(adcode, "")]
-        self.fallback = 0
+            if fill not in index:
+                index[fill] = len(styles)
+                styles.append(_county_style(fill, fill_opacity))
+            units[adcode] = [index[fill], tooltips.get(adcode, "")]
         self.styles_json = _script_json(styles)
         self.units_json = _script_json(units)
-        self.fills = list(fills.values())
 
 
 def _script_json(value) -> str:
@@ -409,9 +409,8 @@ def add_counties(
     fill_opacity: float = 0.85,
 ) -> None:
     """Paint the county shapes (tooltips are HTML: escape document text before passing it)."""
-    style = CountyStyle(fills, tooltips, fill_opacity)
-    style.add_to(parent)
-    _Patterns(style.fills).add_to(parent)
+    CountyStyle(fills, tooltips, fill_opacity).add_to(parent)
+    _Patterns(list(fills.values())).add_to(parent)
 
 
 def add_labels(fmap: folium.Map, adcodes: list[str] | None = None) -> None:
