@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from pathlib import Path
 
 import pytest
 import yaml
+from test_ingest_bad_input import GOOD as GU
+from test_ingest_bad_input import PLANS, make_plans
 
 from xiancheng.ingest.pipeline import build_dataset
-from xiancheng.settings import ROOT
 
-PLANS = ROOT / "plans"
-GU = "002_4ce72fc9d69db8e3.txt"
 NEW = "910_qinyuan.txt"
 QINYUAN, GU_ADCODE = "140431", "141025"
 
@@ -46,17 +44,9 @@ def built(tmp_path_factory):
         "task_scope": "scope",
     }
     (plans / "manifest.yaml").write_text(yaml.safe_dump({"documents": {NEW: entry}}, allow_unicode=True), encoding="utf-8")
-    gu, _ = build_dataset(_only(tmp_path_factory.mktemp("gu"), GU))
+    gu, _ = build_dataset(make_plans(tmp_path_factory.mktemp("gu"), {}))  # Gu's plan alone
     dataset, report = build_dataset(plans)
     return gu, dataset, report
-
-
-def _only(folder: Path, name: str) -> Path:
-    """A plans folder holding one of the project's documents with its manifest entry."""
-    (folder / name).write_bytes((PLANS / name).read_bytes())
-    entry = yaml.safe_load((PLANS / "manifest.yaml").read_text(encoding="utf-8"))["documents"][name]
-    (folder / "manifest.yaml").write_text(yaml.safe_dump({"documents": {name: entry}}, allow_unicode=True), encoding="utf-8")
-    return folder
 
 
 def test_the_new_plan_loads_cleanly(built):
