@@ -214,8 +214,7 @@ def indicator_switch_numbers(switches: int = 6) -> dict[str, float]:
             map_frame.evaluate(_ARM_LEGEND, name)
             start = time.perf_counter()
             option.click()
-            page.frame_locator(frame_selector).first.locator(".xc-legend .xc-title", has_text=name).wait_for(timeout=30000)
-            map_frame.wait_for_function("() => window.__xcLegend > 0", timeout=30000)
+            map_frame.wait_for_function("() => window.__xcLegend > 0", timeout=30000)  # set once that legend paints
             wall.append(time.perf_counter() - start)
             in_page.append(map_frame.evaluate("() => window.__xcLegend") - page.evaluate("() => window.__xcClick"))
         browser.close()
