@@ -31,3 +31,68 @@ def county_plan(county: str, issuer_prefix: str | None = None, number: str = "",
         lines += [f"{tasks + i + 1}．推进第{i + 1}项重点工作。在{county}实施配套工程第{i + 1}期，按年度计划推进建设任务并按季度报告进展。（县发改局）", ""]
     lines += ["三、保障措施", "", "（一）加强组织领导。建立工作专班，压实各方责任。", ""]
     return "\n".join(lines) + "\n"
+
+
+def pdf_of(text: str, width: int = 36) -> bytes:
+    """A PDF with a real text layer (reportlab, the CID font STSong-Light: CJK text that a
+    PDF reader can extract), lines wrapped at `width` characters as printed plans are."""
+    import io
+
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    out = io.BytesIO()
+    page = canvas.Canvas(out)
+    y = 800
+    for line in text.split("\n"):
+        for start in range(0, max(len(line), 1), width):
+            if y < 60:
+                page.showPage()
+                y = 800
+            page.setFont("STSong-Light", 11)
+            page.drawString(50, y, line[start : start + width])
+            y -= 16
+    page.showPage()
+    page.save()
+    return out.getvalue()
+
+
+def scanned_pdf() -> bytes:
+    """A PDF that is only a picture of a page (as a scanner makes): no text layer."""
+    import io
+
+    from PIL import Image, ImageDraw
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    image = Image.new("L", (600, 800), 255)
+    draw = ImageDraw.Draw(image)
+    for y in range(60, 760, 24):
+        draw.rectangle((60, y, 540, y + 10), fill=40)  # lines of "text" as ink, not characters
+    out = io.BytesIO()
+    page = canvas.Canvas(out)
+    page.drawImage(ImageReader(image), 0, 0, width=595, height=842)
+    page.showPage()
+    page.save()
+    return out.getvalue()
+
+
+def docx_of(text: str, table: list[list[str]] | None = None) -> bytes:
+    """A Word .docx (python-docx) with one paragraph per line, and a table after the text."""
+    import io
+
+    import docx
+
+    document = docx.Document()
+    for line in text.split("\n"):
+        document.add_paragraph(line)
+    if table:
+        grid = document.add_table(rows=len(table), cols=len(table[0]))
+        for r, row in enumerate(table):
+            for c, value in enumerate(row):
+                grid.cell(r, c).text = value
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()

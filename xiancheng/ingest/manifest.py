@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date as Date
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Literal, Optional, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
@@ -26,8 +26,6 @@ from .issues import IngestError, Issue, error, warning
 MANIFEST_NAME = "manifest.yaml"
 DOCUMENT_GLOB = "*.txt"
 ORIGINALS_DIR = "originals"  # what add-plan was given (.docx, .pdf, a GBK .txt), beside the text it made
-SCOPE_LEVELS = ("city", "county")
-TASK_SCOPES = ("county-towns", "all-units", "scope")
 KINDS = ("action-plan", "urbanisation-plan", "five-year-plan", "other")
 
 
@@ -302,9 +300,10 @@ def _explain(name: str, line: int, field_lines: dict[str, int], err: dict) -> Is
             f'Fix: put it in quotes: {fieldname}: "{value}"'
         )
     elif kind == "literal_error":
-        allowed = {"scope_level": SCOPE_LEVELS, "task_scope": TASK_SCOPES}.get(fieldname, ())
+        annotation = ManifestEntry.model_fields[fieldname].annotation if fieldname in ManifestEntry.model_fields else None
+        allowed = tuple(str(a) for a in get_args(annotation) if isinstance(a, str))
         what = f"field `{fieldname}` is {value!r}, which is not one of {', '.join(allowed)}. Fix: use one of those"
-        if fieldname == "scope_level" and value == "province":
+        if fieldname == "scope_level" and value not in allowed and value == "province":
             what += " (province-level plans are not supported by this version)"
     elif fieldname in ("title_lines", "task_scope_lines"):
         what = f"field `{fieldname}` must be two line numbers, first and last, like [3, 4]; got {value!r}"
