@@ -33,6 +33,8 @@ if locked:
         auth.sign_in_form()
     st.info(ui.t("auth.sign_in_to_view"), icon=":material/lock:")
     st.stop()
+if not presenting:
+    widgets.problems_sidebar()
 if presenting and page.url_path != "present":
     # ?mode=present on any page opens the slideshow with the same county/city/language.
     st.switch_page("pages/present.py", query_params=widgets.presentation_params())
