@@ -28,4 +28,4 @@ page = st.navigation(pages, position="hidden" if presenting else "sidebar")
 if presenting and page.url_path != "present":
     # ?mode=present on any page opens the slideshow with the same county/city/language.
     st.switch_page("pages/present.py", query_params=widgets.presentation_params())
-page.run()
+ui.run_page(page)
