@@ -33,6 +33,12 @@ SETTINGS = (
         "max_document_mb", "5",
         "Largest plan document ingested, in MB (2^20 bytes) of file; a larger file is refused with an error naming it.",
     ),
+    Setting(
+        "database_url", "sqlite:///" + str(ROOT / "data" / "xiancheng.sqlite"),
+        "Store for what people enter (accounts, audit, imports, progress): an SQLite file by default, "
+        "postgresql+psycopg://user:password@host/db for a deployment shared by several app processes.",
+    ),
+    Setting("require_sign_in", "0", "1: viewing needs sign-in too (writing always does)."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
