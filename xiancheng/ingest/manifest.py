@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Literal, Optional
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ..geo import PROVINCE_ADCODE
 
 from .issues import IngestError, Issue, error, warning
 
@@ -26,7 +28,7 @@ class ManifestEntry(BaseModel):
     number: str = ""
     date: str = ""
     scope_adcode: str
-    scope_level: Literal["city", "county"]
+    scope_level: Literal["province", "city", "county"]
     kind: str
     sha256: str = ""
     title_lines: tuple[int, int]
@@ -40,9 +42,19 @@ class ManifestEntry(BaseModel):
             raise ValueError(f"scope_adcode must be 6 digits, got {value!r}")
         return value
 
+    @model_validator(mode="after")
+    def _province(self) -> "ManifestEntry":
+        # A province plan (晋政发, 晋政办发) is Shanxi's as a whole: its scope is 140000 only.
+        if (self.scope_level == "province") != (self.scope_adcode == PROVINCE_ADCODE):
+            raise ValueError(f"scope_level province goes with scope_adcode {PROVINCE_ADCODE} and only with it (got {self.scope_level} {self.scope_adcode})")
+        return self
+
     @property
-    def city_adcode(self) -> str:
-        """The city the document belongs to: names in it are resolved relative to this city."""
+    def city_adcode(self) -> Optional[str]:
+        """The city the document belongs to: names in it are resolved relative to this city.
+        None for a province plan: a name several cities share stays unresolved there."""
+        if self.scope_level == "province":
+            return None
         return self.scope_adcode[:4] + "00"
 
 
