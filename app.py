@@ -25,6 +25,8 @@ pages = [
     for p in ui.PAGES
 ]
 page = st.navigation(pages, position="hidden" if presenting else "sidebar")
+if not presenting:
+    widgets.problems_sidebar()
 if presenting and page.url_path != "present":
     # ?mode=present on any page opens the slideshow with the same county/city/language.
     st.switch_page("pages/present.py", query_params=widgets.presentation_params())

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 from plan_builder import assert_clean, county_plan, province_plan, write_plans
-from pydantic import ValidationError
 
 from xiancheng import geo, indicators, maps, queries, ui
-from xiancheng.ingest.manifest import ManifestEntry
+from xiancheng.ingest.manifest import parse_manifest
 from xiancheng.ingest.pipeline import build_dataset
 
 PROVINCE, KELAN, QINGXU, YANGQU, HONGTONG = "140000", "140929", "140121", "140122", "141024"
@@ -126,9 +125,18 @@ def test_the_county_page_shows_the_province_plan_as_province_level(built, monkey
 
 
 @pytest.mark.parametrize(
-    "level, adcode",
-    [("province", "140800"), ("city", PROVINCE), ("county", PROVINCE)],
+    "level, adcode, fix",
+    [("province", "140800", "scope_level: city"), ("province", HONGTONG, "scope_level: county"), ("city", PROVINCE, "scope_level: province")],
 )
-def test_province_scope_goes_with_140000_only(level, adcode):
-    with pytest.raises(ValidationError, match="province"):
-        ManifestEntry(document="x.txt", title="t", scope_adcode=adcode, scope_level=level, kind="action-plan", title_lines=(1, 1))
+def test_province_scope_goes_with_140000_only(level, adcode, fix):
+    text = f'documents:\n  x.txt:\n    title: t\n    scope_adcode: "{adcode}"\n    scope_level: {level}\n    kind: action-plan\n    title_lines: [1, 1]\n'
+    manifest = parse_manifest(text)
+    assert manifest.documents == {}
+    (issue,) = manifest.rejected["x.txt"]
+    assert issue.code == "manifest-entry" and issue.line == 5 and fix in issue.message
+
+
+def test_a_province_entry_is_accepted():
+    text = 'documents:\n  x.txt:\n    title: t\n    scope_adcode: "140000"\n    scope_level: province\n    kind: action-plan\n    title_lines: [1, 1]\n'
+    entry = parse_manifest(text).documents["x.txt"]
+    assert (entry.scope_level, entry.city_adcode) == ("province", None)
