@@ -370,7 +370,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "present.set.city": ("{city}各县区", "Units of {city}"),
     "present.position": ("{i} / {n}", "{i} / {n}"),
     "present.empty": ("该演示范围内没有县区。", "There is no county in this set."),
-    "present.counts": ("任务 {tasks} 项 · 项目 {projects} 个 · 本县目标 {targets} 项", "{tasks} tasks · {projects} projects · {targets} county targets"),
+    "present.tasks": ("任务", "Tasks"),
+    "present.projects": ("项目", "Projects"),
+    "present.own_shared": ("本县 {own} · 全市适用 {shared}", "own {own} · city-wide {shared}"),
+    "present.targets": ("本县目标 {n} 项", "{n} county targets"),
     "present.keys": ("键盘：← 上一个 · → 下一个 · Esc 退出", "Keys: ← previous · → next · Esc exit"),
     # --- export (download buttons)
     "export.section": ("导出", "Export"),
