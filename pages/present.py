@@ -69,14 +69,6 @@ if not slides:
     st.stop()
 
 map_col, card_col = st.columns([3, 2])
-with map_col:
-    # The set's map stays in its iframe (key without the county): a step swaps only the
-    # outline-and-zoom layer, no reload.
-    st_folium(
-        maps.slide_map(all_types, lang, slides), feature_group_to_add=maps.slide_layer(county),
-        key=f"present-map-{chosen_set}-{lang}", height=600, use_container_width=True, returned_objects=[],
-    )
-
 profile = queries.county_profile(data, county)
 own_tasks, shared_tasks = queries.own_and_city_wide(profile.tasks, county)
 own_projects, shared_projects = queries.own_and_city_wide(profile.projects, county)
@@ -101,3 +93,12 @@ with card_col:
     else:
         st.markdown(f"**{t('present.targets', n=len(profile.targets))}**")
     st.caption(t("present.keys"))
+
+# The map last: its component is the heaviest part of a step, the card paints first.
+with map_col:
+    # The set's map stays in its iframe (key without the county): a step swaps only the
+    # outline-and-zoom layer, no reload.
+    st_folium(
+        maps.slide_map(all_types, lang, slides), feature_group_to_add=maps.slide_layer(county),
+        key=f"present-map-{chosen_set}-{lang}", height=600, use_container_width=True, returned_objects=[],
+    )
