@@ -136,3 +136,28 @@ def test_arrow_keys_step_after_a_map_click_and_keep_the_map(projector, app_url):
     projector.keyboard.press("ArrowLeft")
     slide_shown(projector, "平陆县")
     assert "county=140829" in projector.url
+
+
+COLOURED_IN_VIEW = """() => {
+  const grey = new Set(['#d9d9d9', '#eeeeee', '#ffffff', 'transparent', 'none']);
+  return [...document.querySelectorAll('path.leaflet-interactive')].filter(p => {
+    const fill = (p.getAttribute('fill') || '').toLowerCase();
+    return fill && !grey.has(fill) && !fill.startsWith('url(#xc-hatch');
+  }).map(p => { const r = p.getBoundingClientRect(); return [r.top, r.bottom, r.left, r.right]; });
+}"""
+
+
+@pytest.mark.parametrize("path", ["/", "/indicators"])
+def test_the_coloured_map_is_on_a_projector_first_screen(projector, app_url, path):
+    projector.goto(app_url + path)
+    frame = map_window(projector)
+    frame.wait_for_selector(".xc-legend", timeout=30000)
+    projector.wait_for_timeout(500)
+    box = projector.locator(MAP).first.bounding_box()
+    assert box["y"] + box["height"] <= 768, "a tall head pushes the map below the first screen"
+    coloured = frame.evaluate(COLOURED_IN_VIEW)
+    assert len(coloured) >= 10
+    below = [r for r in coloured if box["y"] + r[1] > 768]
+    assert not below, f"{len(below)} coloured counties below the first screen"
+    ARTIFACTS.mkdir(exist_ok=True)
+    projector.screenshot(path=str(ARTIFACTS / f"first-screen{path.replace('/', '-')}.png"))

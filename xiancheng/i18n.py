@@ -78,6 +78,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "overview.documents": ("已载入文件（{n} 份）", "Loaded documents ({n})"),
     "overview.no_documents": ("尚未载入规划文件：所有县区显示为“未明确”。", "No plan documents loaded: every unit shows as not stated."),
     "overview.types_of": ("县城类型", "County-town type"),
+    "overview.grey_why": (
+        "灰色的 {n} 个县：已载入的 {docs} 份文件（{places}的规划）都没有写明其县城类型。",
+        "The {n} grey counties: none of the {docs} loaded documents (plans of {places}) states their county-town type.",
+    ),
     "overview.total": ("合计", "Total"),
     "count": ("数量", "Count"),
     # --- indicators

@@ -122,6 +122,26 @@ def county_downloads(adcode: str, name: str, tasks, projects, sources: list[str]
     ]
 
 
+# --- a compact page head: on a projector (1366×768) the map must start on the first screen,
+# not below a tall title block.
+COMPACT_CSS = """
+<style>
+.block-container, [data-testid="stMainBlockContainer"] {padding-top: 4.2rem !important;}
+.xc-head {display: flex; align-items: baseline; gap: 0.8rem; margin: 0 0 0.2rem; flex-wrap: wrap;}
+.xc-head h1 {font-size: 1.55rem !important; padding: 0 !important; margin: 0 !important;}
+.xc-head .xc-sub {color: rgba(49, 51, 63, 0.65); font-size: 0.95rem;}
+</style>
+"""
+
+
+def compact_header(title: str, caption: str = "") -> None:
+    """Page title and caption on one short line."""
+    from . import escape
+
+    caption_html = f'<span class="xc-sub">{escape(caption)}</span>' if caption else ""
+    st.markdown(COMPACT_CSS + f'<div class="xc-head"><h1>{escape(title)}</h1>{caption_html}</div>', unsafe_allow_html=True)
+
+
 # --- presentation mode: ?mode=present hides the chrome and enlarges the type.
 # The top bar is ~5rem at 20 px: the map takes the rest of the window, whatever its size.
 PRESENT_CSS = """
