@@ -16,6 +16,10 @@ COUNTY_TYPES = (
     "agricultural",
     "ecological",
 )
+# Types of the 2022 national opinion with no Shanxi counterpart (人口流失县城): a plan's
+# statement is kept as stated, never folded into one of Shanxi's five.
+NATIONAL_ONLY_TYPES = ("population-loss",)
+ALL_TYPES = COUNTY_TYPES + NATIONAL_ONLY_TYPES
 # The eight actions (八项行动), in the order the plans list them; see ingest/actions.yaml.
 ACTION_KEYS = (
     "safety-resilience",
@@ -28,7 +32,7 @@ ACTION_KEYS = (
     "people-land-money",
 )
 CountyType = Literal[
-    "urban-integration", "specialised-function", "culture-tourism", "agricultural", "ecological"
+    "urban-integration", "specialised-function", "culture-tourism", "agricultural", "ecological", "population-loss"
 ]
 Adcode = str  # 6 digits, e.g. "140826"
 

@@ -16,6 +16,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "type.culture-tourism": ("文旅赋能型县城", "Culture-tourism county town"),
     "type.agricultural": ("农产品主产区县城", "Agricultural county town"),
     "type.ecological": ("重点生态功能区县城", "Ecological county town"),
+    "type.population-loss": ("人口流失县城（国家分类，山西五类无对应）", "Population-loss county town (national type; no Shanxi counterpart)"),
     "type.not-stated": ("已载入文件未明确类型", "Not stated in the loaded documents"),
     "type.municipal-district": ("市辖区（非县城）", "Municipal district (not a county town)"),
     "type.two-types": ("两种类型（条纹）", "Two types (striped)"),
@@ -191,6 +192,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "county.statement_kind.annex-list": ("附件名单", "annex list"),
     "county.statement_kind.body-text": ("正文", "body text"),
+    "county.statement_kind.body-list": ("正文名单", "body list"),
     "county.statement_kind.override": ("人工校订", "curated override"),
     "county.positioning": ("功能定位", "Positioning"),
     "county.positioning_none": ("已载入文件未给出该县的定位表述。", "No loaded document states this county's positioning."),
@@ -402,6 +404,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "export.type_short.culture-tourism": ("文旅赋能", "culture-tourism"),
     "export.type_short.agricultural": ("农产品主产区", "agricultural"),
     "export.type_short.ecological": ("重点生态功能区", "ecological"),
+    "export.type_short.population-loss": ("人口流失", "population-loss"),
     "export.city_boundary": ("市界", "City boundary"),
     "export.county_boundary": ("县界", "County boundary"),
     "export.indicator_subtitle": (

@@ -437,14 +437,14 @@ def type_fill(county_types) -> Fill:
 
 def type_legend(all_types: dict, lang: str, adcodes: list[str] | None = None) -> Legend:
     """Legend of the type map: five types, two-type stripes, not stated, districts, with counts."""
-    from .dataset import COUNTY_TYPES
+    from .dataset import COUNTY_TYPES, NATIONAL_ONLY_TYPES
     from .i18n import t, type_label
     from .queries import MUNICIPAL_DISTRICT, NOT_STATED
 
     shown = [all_types[a] for a in (adcodes if adcodes is not None else all_types)]
     entries = [
         LegendEntry(Fill(palette.TYPE_COLOURS[k]), type_label(k, lang), sum(c.types == (k,) for c in shown))
-        for k in COUNTY_TYPES
+        for k in COUNTY_TYPES + tuple(k for k in NATIONAL_ONLY_TYPES if any(k in c.types for c in shown))
     ]
     doubles = sorted({c.types for c in shown if len(c.types) >= 2})
     for pair in doubles:

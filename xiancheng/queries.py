@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import geo
-from .dataset import COUNTY_TYPES, Classification, Dataset
+from .dataset import ALL_TYPES, Classification, Dataset
 
 NOT_STATED = "not-stated"
 MUNICIPAL_DISTRICT = "municipal-district"
@@ -16,7 +16,7 @@ class CountyTypes:
     """What the loaded documents say about one unit's county-town type."""
 
     adcode: str
-    types: tuple[str, ...]  # in COUNTY_TYPES order; empty when not stated
+    types: tuple[str, ...]  # in ALL_TYPES order; empty when not stated
     status: str  # "classified" / NOT_STATED / MUNICIPAL_DISTRICT
     statements: tuple[Classification, ...] = field(default=(), compare=False)
 
@@ -40,7 +40,7 @@ def county_types(dataset: Dataset) -> dict[str, CountyTypes]:
     result = {}
     for adcode, county in geo.counties().items():
         statements = tuple(by_county.get(adcode, ()))
-        types = tuple(t for t in COUNTY_TYPES if any(s.type == t for s in statements))
+        types = tuple(t for t in ALL_TYPES if any(s.type == t for s in statements))
         if types:
             status = "classified"
         elif county.kind == "市辖区":
@@ -106,7 +106,7 @@ def county_profile(dataset: Dataset, adcode: str) -> CountyProfile:
 def counts_by_type(all_types: dict[str, CountyTypes], adcodes: list[str] | None = None) -> dict[str, int]:
     """Units per type (a two-type county counts under both), plus not-stated and districts."""
     shown = [all_types[a] for a in (adcodes if adcodes is not None else all_types)]
-    counts = {k: sum(k in c.types for c in shown) for k in COUNTY_TYPES}
+    counts = {k: sum(k in c.types for c in shown) for k in ALL_TYPES}
     counts[NOT_STATED] = sum(c.status == NOT_STATED for c in shown)
     counts[MUNICIPAL_DISTRICT] = sum(c.status == MUNICIPAL_DISTRICT for c in shown)
     return counts

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from . import geo, queries
-from .dataset import COUNTY_TYPES, Dataset, Document
+from .dataset import ALL_TYPES, Dataset, Document
 from .i18n import DEFAULT_LANGUAGE, STRINGS, t
 
 KINDS = ("task", "project")
@@ -165,7 +165,7 @@ def build_table(dataset: Dataset, lang: str = DEFAULT_LANGUAGE) -> RecordTable:
             cite = record.citation
             document = documents.get(cite.document)
             adcodes = tuple(record.adcodes)
-            types = tuple(k for k in COUNTY_TYPES if any(k in types_of.get(a, ()) for a in adcodes))
+            types = tuple(k for k in ALL_TYPES if any(k in types_of.get(a, ()) for a in adcodes))
             units = tuple(record.responsible_units)
             if kind == "task":
                 title = _task_title(record)
@@ -349,7 +349,7 @@ def filter_options(table: RecordTable) -> Options:
     return Options(
         cities=tuple(sorted(a for a in table.members["city"] if a in geo.cities())),
         counties=tuple(sorted(a for a in table.members["county"] if a in counties)),
-        types=tuple(k for k in COUNTY_TYPES if k in table.members["type"]),
+        types=tuple(k for k in ALL_TYPES if k in table.members["type"]),
         actions=actions,
         units=tuple(u for u, _ in sorted(unit_counts.items(), key=lambda item: (-item[1], item[0]))),
         years=tuple(sorted(table.members["year"])),

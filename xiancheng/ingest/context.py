@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
+from .. import geo
 from ..dataset import Citation
 from .issues import Issue, warning
 from .manifest import ManifestEntry
@@ -50,8 +51,10 @@ class Context:
         """Place mentions, noting names that cannot be resolved in this document's city."""
         found = find_mentions(text, self.city)
         for mention in found:
-            if mention.adcode is None:
+            if mention.adcode is None and (line, mention.name) not in self.unresolved:
                 self.unresolved.append((line, mention.name))
+                where = f"in {geo.place_name(self.city)}" if self.city else "without a city"
+                self.warn(line, "unresolved-place", f"{mention.name} names no single unit {where}: left unresolved")
         return found
 
     def counties_in(self, text: str, line: int) -> list[str]:
