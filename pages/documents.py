@@ -3,6 +3,7 @@
 import streamlit as st
 
 from xiancheng import tables, ui
+from xiancheng.ui import widgets
 
 t = ui.t
 lang = ui.lang()
@@ -10,6 +11,7 @@ data = ui.dataset()
 
 st.title(t("page.documents"))
 st.caption(t("documents.caption"))
+widgets.problems_banner()
 if not data.documents:
     st.info(t("documents.none"))
     st.stop()

@@ -158,6 +158,15 @@ class AppliedCorrection(Record):
     touched: list[str] = []  # "<kind>:<document>:<line_start>" of each record touched
 
 
+class RejectedBuild(Record):
+    """A build that failed and would have lost documents, so it was not served (see
+    ingest.pipeline.load_or_build): the documents it lost and its errors."""
+
+    lost_documents: list[str] = []
+    problems: list[BuildWarning] = []
+    inputs: dict[str, str] = {}
+
+
 class Dataset(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -173,6 +182,16 @@ class Dataset(BaseModel):
     warnings: list[BuildWarning] = []
     corrections: list[AppliedCorrection] = []
     inputs: dict[str, str] = {}
+    # Only on a dataset served in place of a failed build (never written to disk).
+    rejected_build: Optional[RejectedBuild] = None
+
+    @property
+    def problems(self) -> list[BuildWarning]:
+        """What the app shows in its banner: the errors of the latest build, whether it was
+        served or rejected (a document or manifest entry that could not be loaded)."""
+        if self.rejected_build is not None:
+            return self.rejected_build.problems
+        return [w for w in self.warnings if w.severity == "error"]
 
     @classmethod
     def read(cls, path: Path) -> "Dataset":
@@ -180,7 +199,7 @@ class Dataset(BaseModel):
 
     def write(self, path: Path) -> None:
         Path(path).write_text(
-            json.dumps(self.model_dump(mode="json"), ensure_ascii=False, indent=1) + "\n",
+            json.dumps(self.model_dump(mode="json", exclude={"rejected_build"}), ensure_ascii=False, indent=1) + "\n",
             encoding="utf-8",
         )
 

@@ -94,6 +94,16 @@ def dataset() -> Dataset:
     return load_or_build(DATASET_PATH)
 
 
+def refresh_dataset() -> None:
+    """Forget the dataset and everything cached from it (after a plan was added): the next
+    reader of this process gets the new build, with no restart."""
+    for cached in (dataset, record_table, record_options, document_lines):
+        cached.clear()
+    from . import widgets
+
+    widgets.clear_export_caches()
+
+
 def page_url(url_path: str, **params) -> str:
     """A relative link to a page with query parameters (keeps the language)."""
     from urllib.parse import urlencode
