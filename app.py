@@ -40,4 +40,4 @@ if present_clicked or (presenting and page.url_path != "present"):
     # ?mode=present on any page opens the slideshow with the same county/city/language;
     # leaving it returns to that page.
     widgets.enter_presentation(here)
-page.run()
+ui.run_page(page)
