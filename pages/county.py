@@ -5,6 +5,7 @@ import streamlit as st
 
 from xiancheng import geo, palette, queries, ui
 from xiancheng.dataset import ACTION_KEYS
+from xiancheng.ui import progress as progress_ui
 from xiancheng.ui import widgets
 
 t = ui.t
@@ -121,6 +122,7 @@ if profile.city_targets:
         )
 
 # --- tasks grouped by canonical action
+progress_snap = progress_ui.snapshot()
 st.subheader(t("county.tasks", n=len(profile.tasks)))
 if not profile.tasks:
     st.caption(t("county.tasks_none"))
@@ -141,6 +143,8 @@ for key in [*ACTION_KEYS, None]:
                 meta.append(f"{t('county.years')}：{'、'.join(str(y) for y in task.years)}")
             if task.scope_adcode != selected and len(task.adcodes) > 1:
                 meta.append(t("county.applies_city_wide"))
+            if progress_line := progress_ui.meta(progress_snap, "task", task):
+                meta.append(progress_line)
             lines.append(" · ".join([*map(ui.md_quote, meta), ui.source_link(task.citation)]))
             st.markdown("  \n".join(x for x in lines if x))
             st.divider()
@@ -155,6 +159,7 @@ if profile.projects:
                 t("col.project"): [p.name for p in projects],
                 t("col.investment"): [p.investment_yi for p in projects],
                 t("col.units"): ["、".join(p.responsible_units) for p in projects],
+                t("progress.col.status"): [progress_ui.meta(progress_snap, "project", p) for p in projects],
                 t("col.source"): [ui.citation_url(p.citation) for p in projects],
             }
         ),
@@ -163,6 +168,9 @@ if profile.projects:
     )
 else:
     st.caption(t("county.projects_none"))
+
+# --- progress: status per item, and reporting for editors in scope (issue 14)
+progress_ui.section(progress_snap.place_items(selected), key="county_progress")
 
 # --- towns
 st.subheader(t("county.towns"))
