@@ -20,6 +20,7 @@ run: $(STAMP)
 
 browser-deps:
 	bash scripts/install-browser.sh
+	bash scripts/install-test-deps.sh
 
 test: $(STAMP) browser-deps
 	$(BIN)/python -m pytest

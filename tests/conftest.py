@@ -1,4 +1,6 @@
+import os
 import sys
+import tempfile
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -6,8 +8,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
+# The app and CLI under test write to a throw-away store, never to the developer's data/.
+os.environ["XIANCHENG_DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='xiancheng-test-')}/app.sqlite"
 
 from appserver import CHROMIUM, CHROMIUM_ARGS, running_app  # noqa: E402
+from storefixtures import admin, postgres_cluster, postgres_url, sqlite_url, store, store_url  # noqa: E402,F401
 
 
 # Browser tests share one app server and one Chromium for the whole run.

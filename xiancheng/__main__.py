@@ -1,4 +1,5 @@
-"""Command line: `python -m xiancheng ingest [--json]`, `export-dataset OUT.json`, `add-plan FILE [--scope ADCODE]`."""
+"""Command line: `ingest [--json]`, `export-dataset OUT.json`, `add-plan FILE [--scope ADCODE]`,
+`db upgrade|current|dump|restore`, `user add|list|passwd|disable`."""
 
 from __future__ import annotations
 
@@ -50,7 +51,12 @@ def main(argv=None) -> int:
         add.add_argument(f"--{name}", help=f"the {what}, when the one read from the text is wrong")
     add.add_argument("--kind", choices=("action-plan", "urbanisation-plan", "five-year-plan", "other"), help="the document kind")
     add.add_argument("--dry-run", action="store_true", help="show what was read and checked; write nothing")
+    from .store import cli as store_cli
+
+    store_cli.add_parsers(sub)
     args = parser.parse_args(argv)
+    if args.command in ("db", "user"):
+        return store_cli.run(args)
     if args.command == "add-plan":
         return _add_plan(args)
 

@@ -535,6 +535,21 @@ STRINGS: dict[str, tuple[str, str]] = {
         "说明：投资以亿元计（原文万元已换算）；原文未列投资的留空。",
         "Note: investment in 100 million yuan (figures in 10 000 yuan converted); empty when the document gives none.",
     ),
+    # sign-in (xiancheng/ui/auth.py)
+    "auth.sign_in": ("登录", "Sign in"),
+    "auth.sign_out": ("退出登录", "Sign out"),
+    "auth.username": ("用户名", "User name"),
+    "auth.password": ("密码", "Password"),
+    "auth.signed_in_as": ("已登录：{name}（{role}）", "Signed in: {name} ({role})"),
+    "auth.refused": ("用户名或密码错误。", "Wrong user name or password."),
+    "auth.too_many": ("登录失败次数过多，请 {minutes} 分钟后再试。", "Too many failed sign-ins; try again in {minutes} min."),
+    "auth.sign_in_to_continue": ("此页需要登录（侧栏“登录”）。", "This page needs sign-in (Sign in, in the sidebar)."),
+    "auth.sign_in_to_view": ("本系统需登录后查看（侧栏“登录”）。", "Sign in to view this dashboard (Sign in, in the sidebar)."),
+    "auth.role_needed": ("此页需要以下角色：{roles}。", "This page needs the role: {roles}."),
+    "auth.store_unavailable": ("数据库不可用，登录与填报已停用：{error}", "The database is unavailable; sign-in and data entry are off: {error}"),
+    "auth.role.admin": ("管理员", "admin"),
+    "auth.role.editor": ("填报员", "editor"),
+    "auth.role.viewer": ("查看者", "viewer"),
 }
 
 

@@ -29,6 +29,12 @@ SETTINGS = (
     Setting("dataset_path", str(ROOT / "build" / "dataset.json"), "Where the built dataset is written and read."),
     Setting("static_dir", str(ROOT / "static"), "Streamlit static folder the app serves Leaflet from."),
     Setting("tianditu_key", "", "Tianditu tile key; the Tianditu basemap is offered only when set."),
+    Setting(
+        "database_url", "sqlite:///" + str(ROOT / "data" / "xiancheng.sqlite"),
+        "Store for what people enter (accounts, audit, imports, progress): an SQLite file by default, "
+        "postgresql+psycopg://user:password@host/db for a deployment shared by several app processes.",
+    ),
+    Setting("require_sign_in", "0", "1: viewing needs sign-in too (writing always does)."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
