@@ -30,7 +30,7 @@ from .decoding import DecodeError, decode, split_lines
 from .duplicates import Duplicate, compare, fingerprint
 from .issues import IngestError
 from .manifest import (
-    MANIFEST_NAME, ORIGINALS_DIR, ManifestEntry, _check_adcode, _explain, document_files, load_manifest, parse_manifest,
+    KINDS, MANIFEST_NAME, ORIGINALS_DIR, ManifestEntry, _check_adcode, _explain, document_files, load_manifest, parse_manifest,
     read_document,
 )
 from .metadata import Metadata, detect, level_of
