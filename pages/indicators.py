@@ -7,6 +7,7 @@ from xiancheng import classes, geo, indicators, maps, ui
 from xiancheng.ui import widgets
 
 t = ui.t
+MAP_HEIGHT = 540  # under the head and the indicator picker, the map ends on a 1366×768 first screen
 lang = ui.lang()
 data = ui.dataset()
 catalogue = indicators.catalogue(data)
@@ -54,8 +55,7 @@ k_options = list(range(2, classes.MAX_K + 1))
 follow_url("k", "k", int(ui.query_param("k", allowed=[str(n) for n in k_options], default=str(classes.DEFAULT_K))))
 k = st.sidebar.selectbox(t("indicators.k"), k_options, key="k")
 
-st.title(t("indicators.title"))
-st.caption(t("indicators.caption"))
+widgets.compact_header(t("indicators.title"), t("indicators.caption"))
 pick_col, year_col = st.columns([3, 1])
 with pick_col:
     option_labels = {k: option_label(k) for k in keys}
@@ -104,9 +104,9 @@ with map_col:
     # The base map depends on the city only; the indicator's fills and legend are a layer
     # that st_folium swaps inside the same iframe, so a switch does not redraw the whole map.
     clicked = st_folium(
-        maps.indicator_base(city or None, height=620),
+        maps.indicator_base(city or None, height=MAP_HEIGHT),
         feature_group_to_add=maps.indicator_layer(view, lang, method, k, city or None),
-        key=f"indicator-map-{city}-{lang}", height=620, use_container_width=True,
+        key=f"indicator-map-{city}-{lang}", height=MAP_HEIGHT, use_container_width=True,
         returned_objects=["last_active_drawing"],
     )
     st.caption(

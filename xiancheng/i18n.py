@@ -83,6 +83,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "overview.documents": ("已载入文件（{n} 份）", "Loaded documents ({n})"),
     "overview.no_documents": ("尚未载入规划文件：所有县区显示为“未明确”。", "No plan documents loaded: every unit shows as not stated."),
     "overview.types_of": ("县城类型", "County-town type"),
+    "overview.grey_why": (
+        "灰色的 {n} 个县：已载入的 {docs} 份文件（{places}的规划）都没有写明其县城类型。",
+        "The {n} grey counties: none of the {docs} loaded documents (plans of {places}) states their county-town type.",
+    ),
     "overview.total": ("合计", "Total"),
     "count": ("数量", "Count"),
     # --- indicators
@@ -434,7 +438,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "present.set.city": ("{city}各县区", "Units of {city}"),
     "present.position": ("{i} / {n}", "{i} / {n}"),
     "present.empty": ("该演示范围内没有县区。", "There is no county in this set."),
-    "present.counts": ("任务 {tasks} 项 · 项目 {projects} 个 · 本县目标 {targets} 项", "{tasks} tasks · {projects} projects · {targets} county targets"),
+    "present.tasks": ("任务", "Tasks"),
+    "present.projects": ("项目", "Projects"),
+    "present.own_shared": ("本县 {own} · 全市适用 {shared}", "own {own} · city-wide {shared}"),
+    "present.targets": ("本县目标 {n} 项", "{n} county targets"),
     "present.keys": ("键盘：← 上一个 · → 下一个 · Esc 退出", "Keys: ← previous · → next · Esc exit"),
     # --- export (download buttons)
     "export.section": ("导出", "Export"),
