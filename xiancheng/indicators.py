@@ -215,7 +215,8 @@ def catalogue(dataset: Dataset) -> dict[str, Indicator]:
         )
     from . import progress_map  # progress indicators (issue 14): values from the store's reports
 
-    result.extend(progress_map.catalogue_entries(dataset))
+    if dataset.tasks or dataset.projects:
+        result.extend(progress_map.catalogue_entries(dataset))
     targets = []
     for key, records in _targets_by_key(dataset).items():
         first = records[0]
