@@ -690,6 +690,7 @@ PROGRESS_STRINGS: dict[str, tuple[str, str]] = {
     "progress.unit_none": ("（未注明责任单位）", "(no department named)"),
     "progress.reminders_title": ("催报提醒：{period} 尚未报告的事项", "Reminders: items with no report for {period}"),
     "progress.reminders_caption": ("按责任单位列出本期尚无报告且未完成的事项；可下载发给各单位。", "Per department, the items not done and with no report this period; download to send to each department."),
+    "progress.reminders_download": ("下载催报清单", "Download the reminder list"),
     "progress.reminders_none": ("本期所有事项均已报告。", "Every item has a report this period."),
     "progress.reminders_count": ("{unit} · {n} 项", "{unit} · {n} items"),
     "progress.orphans_title": ("失去对应事项的进展（孤立记录）", "Progress whose item is gone (orphans)"),

@@ -416,3 +416,21 @@ def keys_by_citation_cached(items: dict[str, Item]) -> dict:
         _BY_CITATION.pop(next(iter(_BY_CITATION), None), None)
     _BY_CITATION[id(items)] = (items, mapping)
     return mapping
+
+
+def one_pager(snap: Snapshot, adcode: str, lang: str = "zh") -> tuple[str, list]:
+    """The one-pager's progress section: a summary line and (item, status, department) rows,
+    late items first, then the reported ones (items with nothing to say are counted only)."""
+    from .i18n import t
+
+    items = snap.place_items(adcode)
+    summary = summarise(items, snap.status_of)
+    share = f"{summary.done_share:.0%}" if summary.done_share is not None else "—"
+    line = t("progress.briefing_overview_text", lang, tasks=summary.tasks, done=summary.tasks_done, share=share,
+             late=summary.late, reported=summary.reported, planned=f"{summary.investment_planned_yi:,.2f}",
+             invested=f"{summary.investment_done_yi:,.2f}")
+    order = {LATE: 0, "in-progress": 1, "paused": 2, "not-started": 3, DONE: 4}
+    shown = [i for i in items if snap.status_of[i.key].status is not None]
+    shown.sort(key=lambda i: order.get(snap.status_of[i.key].status, 5))
+    rows = [(i.title, t(f"progress.status.{snap.status_of[i.key].status}", lang), "、".join(i.units[:2])) for i in shown]
+    return line, rows

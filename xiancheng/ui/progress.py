@@ -264,3 +264,60 @@ def expanded() -> bool:
     """Open the explorer's progress section for editors (they come to report)."""
     user = auth.current_user()
     return user is not None and user.role in ("editor", "admin")
+
+
+def slide(adcode: str, limit: int = 8) -> None:
+    """Presentation mode's progress slide: done / in progress / late, the late items named
+    with their departments."""
+    from .. import geo
+
+    snap = snapshot()
+    items = snap.place_items(adcode)
+    summary = pg.summarise(items, snap.status_of)
+    st.markdown(f"### {t('progress.slide_title', name=geo.place_name(adcode))}")
+    done, going, late = st.columns(3)
+    done.metric(t("progress.status.done"), summary.counts.get("done", 0))
+    going.metric(t("progress.status.in-progress"), summary.counts.get("in-progress", 0))
+    late.metric(t("progress.status.late"), summary.late)
+    st.caption(t("progress.metric.done") + f" {summary.tasks_done}/{summary.tasks} · "
+               + t("progress.metric.reported") + f" {summary.reported}")
+    late_items = [i for i in items if snap.status_of[i.key].status == pg.LATE]
+    from . import md_quote
+
+    if late_items:
+        st.markdown(f"#### {t('progress.slide_late_items')}")
+        lines = [f"- {md_quote(i.title)} — {md_quote('、'.join(i.units) or t('progress.unit_none'))}" for i in late_items[:limit]]
+        if len(late_items) > limit:
+            lines.append(f"- {t('export.more', n=len(late_items) - limit)}")
+        st.markdown("\n".join(lines))
+    else:
+        st.caption(t("progress.briefing_late_none"))
+
+
+def briefing_bytes(place: str, period: str, fmt: str) -> bytes:
+    """The 调度会 briefing as PDF or .docx, at the store's current state (cached per data version)."""
+    from . import lang
+
+    snap = snapshot()
+    return _briefing(place, period, fmt, lang(), snap.data_version, snap.today)
+
+
+_BRIEFINGS: dict = {}
+
+
+def _briefing(place: str, period: str, fmt: str, language: str, version: int, today) -> bytes:
+    from ..export import briefing
+    from . import dataset
+
+    key = (place, period, fmt, language, version, today)
+    if key in _BRIEFINGS:
+        return _BRIEFINGS[key]
+    if len(_BRIEFINGS) > 16:
+        _BRIEFINGS.clear()
+    made = briefing.gather(dataset(), snapshot(), auth.workspace(), place, period, language)
+    map_key = (place, period, "map", language, version, today)
+    if map_key not in _BRIEFINGS:  # the PDF and the .docx share the map
+        _BRIEFINGS[map_key] = briefing.completion_map_png(made)
+    writer = briefing.briefing_pdf if fmt == "pdf" else briefing.briefing_docx
+    _BRIEFINGS[key] = writer(made, _BRIEFINGS[map_key])
+    return _BRIEFINGS[key]
