@@ -10,10 +10,10 @@ from xiancheng.ui import auth
 from xiancheng.ui import progress as progress_ui
 
 t = ui.t
-user = auth.require_role("admin")
-snap = progress_ui.snapshot()
 st.title(t("progress.orphans_title"))
 st.caption(t("progress.orphans_caption"))
+user = auth.require_role("admin")
+snap = progress_ui.snapshot()
 flash = st.session_state.pop("progress_admin_flash", None)
 if flash:
     st.success(flash)

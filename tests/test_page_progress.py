@@ -71,3 +71,29 @@ def test_the_explorer_offers_the_filtered_items_to_an_editor():
     editor = store_module.User("zj", "住建", "editor", units=("县住建局",), areas=("141025",))
     app = run("pages/explorer.py", editor, county="141025")
     assert "您可填报" in all_text(app)
+
+
+def test_the_admin_page_lists_an_orphan_with_candidates_and_re_attaches_it(workspace):
+    admin = store_module.system_user("test")
+    items = pg.items_of(dataset())
+    target = next(i for i in items.values() if i.kind == "task" and i.title == "健全城市防洪体系")
+    # A report on an item that a re-ingest no longer finds (its title reworded).
+    gone = sp.ItemScope(target.key.replace("健全城市防洪体系", "健全城市防洪排涝体系"), "task", target.units,
+                        target.home_adcode, target.document, "健全城市防洪排涝体系")
+    sp.report(workspace, admin, gone, sp.check_values("2026-10", "in-progress", percent=20))
+    app = run("pages/progress_admin.py", admin)
+    assert "健全城市防洪排涝体系" in all_text(app)
+    radio = app.radio(key="orphan_0")
+    assert radio.value == target.key  # the closest item comes first
+    app.button(key="reattach_0").click().run()
+    assert not app.exception, app.exception
+    assert gone.key not in sp.current(workspace) and sp.current(workspace)[target.key].percent == 20
+    viewer = run("pages/progress_admin.py", store_module.User("kan2", "看", "viewer"))
+    assert not [r for r in viewer.radio]
+
+
+def test_reminders_and_present_show_progress():
+    app = run("pages/reminders.py", city="140800")
+    assert "尚未报告的事项" in all_text(app)
+    app = run("pages/present.py", mode="present", set="city:140800", county=LINYI, slide="progress")
+    assert "临猗县 · 工作进展" in all_text(app)
