@@ -286,7 +286,8 @@ def default_key(dataset: Dataset) -> str:
     map of near-equal counties; it is still there to pick, not the first thing shown.
     """
     indicators = list(catalogue(dataset).values())
-    derived = [i for i in indicators if i.derived]
+    # Progress indicators change with every report: never the page's default.
+    derived = [i for i in indicators if i.derived and not progress_map_key(i.key)]
     if not derived:
         return indicators[0].key
 
