@@ -149,7 +149,7 @@ COLOURED_IN_VIEW = """() => {
 }"""
 
 
-@pytest.mark.parametrize("path, painted", [("/", 14), ("/indicators", 6)])
+@pytest.mark.parametrize("path, painted", [("/", 12), ("/indicators", 6)])
 def test_the_coloured_map_is_on_a_projector_first_screen(projector, app_url, path, painted):
     projector.goto(app_url + path)
     frame = map_window(projector)
