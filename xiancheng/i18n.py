@@ -195,8 +195,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "indicators.tip_province": ("省级数值：{place} {value}（不代表本县）", "Province-level value: {place} {value} (not this county's)"),
     "indicators.tip_city": ("市级数值：{city} {value}（不代表本县）", "City-level value: {city} {value} (not this county's)"),
     "indicators.k_reduced": (
-        "该指标在当前视图中只有 {n} 个不同数值，分级数由 {k} 减为 {n}。",
-        "This indicator has only {n} distinct values in this view, so {n} classes are used instead of {k}.",
+        "该指标在当前视图中只有 {n} 个不同数值，分级数由 {k} 减为 {n}：每个数值一种颜色。",
+        "This indicator has only {n} distinct values in this view, so {n} classes are used instead of {k}: one colour per value.",
     ),
     "indicators.no_values": ("当前视图中没有任何数值。", "No unit has a value in this view."),
     "indicators.summary": (
