@@ -23,8 +23,11 @@ if not presenting:
 # Viewing is open unless the require_sign_in setting says otherwise; writing always needs sign-in.
 locked = auth.viewing_needs_sign_in() and auth.current_user() is None
 
+user = auth.current_user()
 pages = [
-    st.Page(p.path, title=ui.t(p.title_key), icon=p.icon, url_path=p.url_path, default=p.default)
+    st.Page(p.path, title=ui.t(p.title_key), icon=p.icon, url_path=p.url_path, default=p.default,
+            # role pages stay reachable by URL (they check the role themselves) but are listed only for that role
+            visibility="visible" if not p.roles or (user and user.role in p.roles) else "hidden")
     for p in ui.PAGES
 ]
 page = st.navigation(pages, position="hidden" if presenting or locked else "sidebar")

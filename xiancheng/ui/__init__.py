@@ -32,6 +32,7 @@ class PageSpec:
     icon: str
     url_path: str
     default: bool = False
+    roles: tuple[str, ...] = ()  # non-empty: listed in the menu only for these roles
 
 
 # The page list lives here once: app.py builds the navigation from it, the smoke test
@@ -43,6 +44,7 @@ PAGES = (
     PageSpec("pages/explorer.py", "page.explorer", ":material/table:", "explorer"),
     PageSpec("pages/documents.py", "page.documents", ":material/description:", "documents"),
     PageSpec("pages/present.py", "page.present", ":material/slideshow:", "present"),
+    PageSpec("pages/admin.py", "page.admin", ":material/admin_panel_settings:", "admin", roles=("admin",)),
 )
 
 # URL contract shared by every page (a copied link reproduces the view):
@@ -220,3 +222,16 @@ def document_lines(name: str) -> tuple[str, ...] | None:
     if name not in dataset().documents_by_name:  # only loaded files: never a path from the URL
         return None
     return tables.read_lines(PLANS_DIR / name)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def store_accounts(data_version: int) -> list[dict]:
+    """Every account (current version), keyed by the store's data version so a write in any
+    app process shows here on the next run, with no cache turned off."""
+    from .auth import workspace
+
+    return [
+        {"username": u.username, "display_name": u.display_name, "role": u.role, "units": "、".join(u.units),
+         "areas": "、".join(u.areas), "version": u.version}
+        for u in workspace().users(include_retired=False)
+    ]
