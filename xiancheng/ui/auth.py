@@ -15,7 +15,7 @@ import json
 import streamlit as st
 
 from .. import settings
-from ..store import DatabaseSettingError, SignInRefused, Store, User
+from ..store import DatabaseSettingError, SignInRefused, Store, StoreError, User
 from ..store import open as open_store
 from ..store import sessions
 
@@ -39,26 +39,41 @@ def workspace() -> Store:
     return open_store()
 
 
+_FAILURE: dict[str, tuple[float, str]] = {}  # url -> (when, why): an unreachable server is retried every 15 s
+_RETRY_SECONDS = 15
+
+
 def workspace_error() -> str | None:
     """Why the store cannot be used, or None when it can."""
+    import time
+
+    url = settings.get("database_url")
+    failed = _FAILURE.get(url)
+    if failed and time.monotonic() - failed[0] < _RETRY_SECONDS:
+        return failed[1]
     try:
         workspace()
     except DatabaseSettingError as error:
+        _FAILURE[url] = (time.monotonic(), str(error))
         return str(error)
+    _FAILURE.pop(url, None)
     return None
 
 
 def client_address() -> str:
     """The browser's address for the audit trail and the per-client sign-in limit.
 
-    Behind the deploy/ proxy it is the first X-Forwarded-For address (nginx sets it).
+    Behind the deploy/ proxy (a loopback peer) it is the X-Forwarded-For address nginx
+    sets; a browser talking to the app directly cannot choose its address that way.
     """
-    headers = st.context.headers or {}
-    forwarded = headers.get("X-Forwarded-For", "")
-    address = forwarded.split(",")[0].strip() if isinstance(forwarded, str) else ""
-    if not address:
-        address = st.context.ip_address
-    return address[:100] if isinstance(address, str) else ""  # no address in AppTest
+    peer = st.context.ip_address
+    peer = peer if isinstance(peer, str) else ""  # no address in AppTest
+    if peer in ("127.0.0.1", "::1"):
+        headers = st.context.headers or {}
+        forwarded = headers.get("X-Forwarded-For", "")
+        if isinstance(forwarded, str) and forwarded.strip():
+            return forwarded.split(",")[-1].strip()[:100]
+    return peer[:100]
 
 
 def sign_in_seconds() -> int:
@@ -167,6 +182,9 @@ def _submit_sign_in() -> None:
     except SignInRefused as refused:
         key = "auth.too_many" if refused.retry_after_seconds else "auth.refused"
         st.session_state[_REFUSAL_KEY] = _t(key, minutes=refused.retry_after_seconds // 60 + 1)
+        return
+    except StoreError as error:  # e.g. the database became read-only or unreachable
+        st.session_state[_REFUSAL_KEY] = _t("auth.store_unavailable", error=error)
         return
     token, nonce = sessions.issue(store, user)
     _signed_in(user, nonce)
