@@ -38,7 +38,7 @@ class PageSpec:
     icon: str
     url_path: str
     default: bool = False
-    roles: tuple[str, ...] = ()  # non-empty: listed in the menu only for these roles
+    admin_only: bool = False  # listed in the navigation only for a signed-in administrator
 
 
 # The page list lives here once: app.py builds the navigation from it, the smoke test
@@ -50,7 +50,8 @@ PAGES = (
     PageSpec("pages/explorer.py", "page.explorer", ":material/table:", "explorer"),
     PageSpec("pages/documents.py", "page.documents", ":material/description:", "documents"),
     PageSpec("pages/present.py", "page.present", ":material/slideshow:", "present"),
-    PageSpec("pages/admin.py", "page.admin", ":material/admin_panel_settings:", "admin", roles=("admin",)),
+    PageSpec("pages/manage.py", "page.manage", ":material/upload_file:", "manage", admin_only=True),
+    PageSpec("pages/admin.py", "page.admin", ":material/admin_panel_settings:", "admin", admin_only=True),
 )
 
 # URL contract shared by every page (a copied link reproduces the view):
@@ -91,15 +92,38 @@ def counties() -> dict[str, geo.County]:
     return geo.counties()
 
 
+def _manifest_stamp() -> tuple[int, int] | None:
+    """When and how big plans/manifest.yaml is: it changes with every plan added (here, in
+    another app process or with the CLI) and with every hand edit."""
+    from .. import settings
+
+    try:
+        info = (settings.PLANS_DIR / "manifest.yaml").stat()
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size
+
+
 @st.cache_resource(show_spinner=False)
-def dataset() -> Dataset:
-    """The built dataset, read once per server process (records are frozen: never mutated)."""
+def _loaded_dataset() -> tuple[tuple[int, int] | None, Dataset]:
     _await_warmup()
+    stamp = _manifest_stamp()
     try:
         from ..ingest.pipeline import load_or_build
     except ImportError:  # ingestion not installed yet: an empty dataset, shown as empty
-        return Dataset()
-    return load_or_build(DATASET_PATH)
+        return stamp, Dataset()
+    return stamp, load_or_build(DATASET_PATH)
+
+
+def dataset() -> Dataset:
+    """The built dataset, read once per server process (records are frozen: never mutated),
+    and again when the manifest changed (one stat per call), so a plan added anywhere shows
+    on the next rerun with no restart."""
+    stamp, data = _loaded_dataset()
+    if stamp != _manifest_stamp():
+        refresh_dataset()
+        stamp, data = _loaded_dataset()
+    return data
 
 
 def run_page(page) -> None:
@@ -118,7 +142,7 @@ def run_page(page) -> None:
 def refresh_dataset() -> None:
     """Forget the dataset and everything cached from it (after a plan was added): the next
     reader of this process gets the new build, with no restart."""
-    for cached in (dataset, record_table, record_options, document_lines):
+    for cached in (_loaded_dataset, record_table, record_options, document_lines):
         cached.clear()
     from . import widgets
 

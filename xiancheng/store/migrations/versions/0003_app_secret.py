@@ -1,7 +1,7 @@
 """app_secret: random keys shared by the app processes (the sign-in cookie is signed with one).
 
-Revision ID: 0002_app_secret
-Revises: 0001_store
+Revision ID: 0003_app_secret
+Revises: 0002_progress_reports
 Create Date: 2026-12-01
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 import xiancheng.store.db
 
-revision = "0002_app_secret"
-down_revision = "0001_store"
+revision = "0003_app_secret"
+down_revision = "0002_progress_reports"
 branch_labels = None
 depends_on = None
 
