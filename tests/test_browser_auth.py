@@ -31,7 +31,7 @@ def test_sign_in_survives_a_reload_and_sign_out_ends_it(page, app_url, browser_a
     cookie = next(c for c in page.context.cookies() if c["name"] == "xiancheng_session")
     assert cookie["value"] and cookie["expires"] > 0 and cookie["sameSite"] == "Strict"
     # the admin page is listed for an admin
-    page.get_by_test_id("stSidebarNav").get_by_text("管理").wait_for(timeout=15000)
+    page.get_by_test_id("stSidebarNav").get_by_text("账号与审计").wait_for(timeout=15000)
 
     page.reload()
     sidebar = page.get_by_test_id("stSidebar")

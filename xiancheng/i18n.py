@@ -580,7 +580,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "auth.oidc_no_account": ("{name} 尚无本系统账号，请联系管理员开通。", "{name} has no account here yet; ask an admin to add one."),
     "auth.role.admin": ("管理员", "admin"),
     # admin page (pages/admin.py)
-    "page.admin": ("管理", "Admin"),
+    "page.admin": ("账号与审计", "Accounts & audit"),
     "admin.title": ("账号与审计", "Accounts and audit"),
     "admin.accounts": ("账号", "Accounts"),
     "admin.audit": ("审计记录", "Audit trail"),
