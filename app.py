@@ -37,6 +37,7 @@ if locked:
     st.stop()
 if not presenting:
     widgets.problems_sidebar()
+    ui.restore_shared()
 here = next((p.path for p in ui.PAGES if p.url_path == page.url_path), ui.PAGES[0].path)  # default page: ""
 if present_clicked or (presenting and page.url_path != "present"):
     # ?mode=present on any page opens the slideshow with the same county/city/language;

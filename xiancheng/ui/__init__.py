@@ -206,6 +206,28 @@ def md_quote(text: str) -> str:
     return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text)).replace("\n", "  \n")
 
 
+# City and county travel with the user: the sidebar's page links drop the URL's parameters,
+# so the last city and county a page wrote are kept for the session and put back
+# (restore_shared) when the next page's URL has none. An explicit URL always wins.
+SHARED_PARAMS = ("city", "county")
+
+
+def _shared_key(name: str) -> str:
+    return f"_shared_{name}"
+
+
+def restore_shared() -> None:
+    """Before a page runs: a city/county chosen on another page, when this URL names none."""
+    for name in SHARED_PARAMS:
+        remembered = st.session_state.get(_shared_key(name))
+        if remembered and name not in st.query_params:
+            st.query_params[name] = remembered
+
+
+def forget_shared(name: str) -> None:
+    st.session_state.pop(_shared_key(name), None)
+
+
 def query_param(name: str, allowed=None, default: str | None = None) -> str | None:
     """A URL parameter, or default when absent or not one of allowed."""
     value = st.query_params.get(name)
@@ -215,6 +237,8 @@ def query_param(name: str, allowed=None, default: str | None = None) -> str | No
 
 
 def set_query_param(name: str, value: str | None) -> None:
+    if name in SHARED_PARAMS:
+        st.session_state[_shared_key(name)] = value or None
     if value in (None, ""):
         if name in st.query_params:
             del st.query_params[name]
