@@ -11,7 +11,7 @@ from xiancheng import classes, geo, indicators, maps, ui
 from xiancheng.ui import widgets
 
 t = ui.t
-MAP_HEIGHT = 540  # under the head and the indicator picker, the map ends on a 1366×768 first screen
+MAP_HEIGHT = 500  # under the head, the picker and two note lines, the map ends on a 1366×768 first screen
 lang = ui.lang()
 data = ui.dataset()
 catalogue = indicators.catalogue(data)
@@ -117,7 +117,7 @@ n_cities = sum(view.cities[a].value is not None for a in shown_cities)
 if used is None:
     notes.info(t("indicators.no_values"))
 elif used.k < k:
-    notes.info(t("indicators.k_reduced", n=used.k, k=k))
+    notes.caption(t("indicators.k_reduced", n=used.k, k=k))  # one line: the map stays on the first screen
 
 map_col, info_col = st.columns([3, 1])
 with map_col:
