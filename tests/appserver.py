@@ -27,9 +27,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(timeout: float = 60.0, env: dict[str, str] | None = None):
-    """Yield (base_url, process, seconds_until_healthy) of the app as `make run` starts it
-    (env: extra environment variables, e.g. XIANCHENG_PLANS_DIR for a test's own plans)."""
+def running_app(timeout: float = 60.0, env: dict | None = None):
+    """Yield (base_url, process, seconds_until_healthy) of the app as `make run` starts it;
+    env adds variables (e.g. XIANCHENG_PLANS_DIR for a plans folder of the test's own)."""
     port = free_port()
     started = time.perf_counter()
     process = subprocess.Popen(
