@@ -50,6 +50,8 @@ PAGES = (
     PageSpec("pages/explorer.py", "page.explorer", ":material/table:", "explorer"),
     PageSpec("pages/documents.py", "page.documents", ":material/description:", "documents"),
     PageSpec("pages/present.py", "page.present", ":material/slideshow:", "present"),
+    PageSpec("pages/reminders.py", "page.reminders", ":material/notifications:", "reminders"),
+    PageSpec("pages/progress_admin.py", "page.progress_admin", ":material/link:", "progress-admin", admin_only=True),
     PageSpec("pages/manage.py", "page.manage", ":material/upload_file:", "manage", admin_only=True),
 )
 

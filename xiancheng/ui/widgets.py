@@ -52,10 +52,25 @@ def _type_map(city: str | None, language: str, fmt: str, dpi: int, day: date) ->
 
 
 @lru_cache(maxsize=32)
-def _profile(adcode: str, language: str, fmt: str, day: date) -> bytes:
+def _profile(adcode: str, language: str, fmt: str, day: date, progress_version: int = -1) -> bytes:
     from .. import export
+    from .. import progress as pg
 
-    return export.render_county_profile(dataset(), adcode, lang=language, fmt=fmt, export_date=day)
+    # The status per item comes from the store: the key carries its data version.
+    progress = pg.one_pager(pg.snapshot(dataset()), adcode, language) if progress_version >= 0 else None
+    return export.render_county_profile(dataset(), adcode, lang=language, fmt=fmt, export_date=day, progress=progress)
+
+
+def _progress_version() -> int:
+    from .auth import workspace_error
+
+    return -1 if workspace_error() else _store_version()
+
+
+def _store_version() -> int:
+    from .auth import workspace
+
+    return workspace().data_version()
 
 
 @lru_cache(maxsize=32)
@@ -159,8 +174,8 @@ def county_downloads(adcode: str, name: str, tasks, projects, sources: list[str]
         )
 
     return [
-        Download("export.profile_png", lambda: _profile(adcode, language, "png", day), f"{stem}-概况.png"),
-        Download("export.profile_pdf", lambda: _profile(adcode, language, "pdf", day), f"{stem}-概况.pdf"),
+        Download("export.profile_png", lambda: _profile(adcode, language, "png", day, _progress_version()), f"{stem}-概况.png"),
+        Download("export.profile_pdf", lambda: _profile(adcode, language, "pdf", day, _progress_version()), f"{stem}-概况.pdf"),
         Download("export.ledger_xlsx", ledger, f"{stem}-台账.xlsx"),
     ]
 
