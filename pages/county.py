@@ -57,7 +57,7 @@ with st.expander(t("export.section"), icon=":material/download:"):
         widgets.county_downloads(selected, county.name, profile.tasks, profile.projects, sources), key="county-export"
     )
 
-titles = lambda docs: "、".join(f"《{d.title}》" for d in docs)  # noqa: E731
+titles = lambda docs: "、".join(f"《{ui.md_quote(d.title)}》" for d in docs)  # noqa: E731
 if profile.own_documents:
     st.markdown(t("county.own_plan", titles=titles(profile.own_documents)))
 elif profile.city_documents:

@@ -79,7 +79,7 @@ money_col.metric(
 
 if rows.empty:
     described = tables.describe_filters(chosen, lang, documents)
-    st.info(t("explorer.empty") + " " + t("explorer.empty_reason", filters="；".join(f"{k}：{v}" for k, v in described.items())))
+    st.info(t("explorer.empty") + " " + t("explorer.empty_reason", filters="；".join(f"{k}：{ui.md_quote(v)}" for k, v in described.items())))
     st.stop()
 
 column = st.column_config
@@ -117,7 +117,7 @@ with st.container(border=True):
     if selected:
         row = rows.iloc[selected[0]]
         record = table.records[rows.index[selected[0]]]
-        st.markdown(f"**{tables.markdown_escape(row['title'] or row['kind_label'])}** · {row['kind_label']} · {row['action']}")
+        st.markdown(f"**{tables.markdown_escape(row['title'] or row['kind_label'])}** · {row['kind_label']} · {tables.markdown_escape(row['action'])}")
         st.text(row["text"])
         facts = [
             (t("explorer.col.units"), row["units_text"]),

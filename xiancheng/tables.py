@@ -117,13 +117,11 @@ def _counties_label(adcodes: Sequence[str], scope_adcode: str, lang: str) -> str
     return "、".join(_place(a) for a in adcodes)
 
 
-_MARKDOWN_SPECIALS = set("\\`*_{}[]()#+-.!|<>~$")
-
-
 def markdown_escape(text: str) -> str:
-    """Text from a document made inert for st.markdown: every Markdown/HTML character
-    backslash-escaped, so it shows as printed."""
-    return "".join("\\" + c if c in _MARKDOWN_SPECIALS else c for c in str(text))
+    """Text from a document made inert for st.markdown (see xiancheng.text), shown as printed."""
+    from .text import markdown_text
+
+    return markdown_text(text)
 
 
 def url_number(text: str | None, lowest: int, highest: int) -> int | None:
