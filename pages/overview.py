@@ -1,11 +1,11 @@
 """总览 · Overview: counties coloured by county-town type; click one for its details."""
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from xiancheng import geo, maps, queries, settings, ui
 from xiancheng.dataset import COUNTY_TYPES
 from xiancheng.ui import widgets
+from xiancheng.ui.mapview import map_view
 
 t = ui.t
 lang = ui.lang()
@@ -28,9 +28,10 @@ st.caption(t("app_subtitle"))
 shown = geo.counties_of_city(city) if city else list(ui.counties())
 map_col, info_col = st.columns([3, 1.25])
 with map_col:
-    fmap = maps.type_map(all_types, lang, city or None, basemap, settings.get("tianditu_key"))
-    clicked = st_folium(
-        fmap, key=f"overview-map-{city}-{basemap}-{lang}", height=680, use_container_width=True,
+    # Built once per process for each city, basemap and language (the same for everyone).
+    clicked = map_view(
+        lambda: maps.type_map(all_types, lang, city or None, basemap, settings.get("tianditu_key")),
+        ("type", city, basemap, lang), key=f"overview-map-{city}-{basemap}-{lang}", height=680,
         returned_objects=["last_active_drawing"],
     )
     st.caption(t("counties_shown", n=len(shown)) + " · " + t("source_boundaries"))

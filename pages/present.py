@@ -1,11 +1,11 @@
 """演示 · Presentation: a slideshow through a set of counties, big type, no chrome."""
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from xiancheng import geo, maps, palette, queries, ui
 from xiancheng.dataset import COUNTY_TYPES
 from xiancheng.ui import widgets
+from xiancheng.ui.mapview import map_view
 
 t = ui.t
 lang = ui.lang()
@@ -72,8 +72,10 @@ if not slides:
 
 map_col, card_col = st.columns([3, 2])
 with map_col:
-    fmap = maps.type_map(all_types, lang, focus=slides, highlight=county, height=760)
-    st_folium(fmap, key=f"present-map-{chosen_set}-{county}-{lang}", height=760, use_container_width=True, returned_objects=[])
+    map_view(
+        lambda: maps.type_map(all_types, lang, focus=slides, highlight=county, height=760),
+        ("present", chosen_set, county, lang), key=f"present-map-{chosen_set}-{county}-{lang}", height=760, returned_objects=[],
+    )
 
 profile = queries.county_profile(data, county)
 with card_col:
