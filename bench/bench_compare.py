@@ -143,9 +143,12 @@ def side_by_side(rounds: int = ROUNDS) -> dict[str, dict[str, float]]:
     from playwright.sync_api import sync_playwright
 
     apps = {"project": None, "plain": "bench/plain_app.py", "bare": "bench/bare_app.py"}
-    from xiancheng.offline import install_static_assets
+    import shutil
 
-    install_static_assets(ROOT / "bench" / "static")  # Leaflet for the plain page, served locally
+    import xstatic.pkg.leaflet as xstatic_leaflet
+
+    # Leaflet for the plain page, served locally from bench/static/leaflet.
+    shutil.copytree(xstatic_leaflet.BASE_DIR, ROOT / "bench" / "static" / "leaflet", dirs_exist_ok=True)
     results: dict[str, dict[str, float]] = {}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -1,10 +1,10 @@
 """指标 · Indicator map: one indicator in one period, classed; click a county for its value."""
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from xiancheng import classes, geo, indicators, maps, ui
 from xiancheng.ui import widgets
+from xiancheng.ui.mapview import map_view
 
 t = ui.t
 lang = ui.lang()
@@ -103,11 +103,12 @@ map_col, info_col = st.columns([3, 1])
 with map_col:
     # The base map depends on the city only; the indicator's fills and legend are a layer
     # that st_folium swaps inside the same iframe, so a switch does not redraw the whole map.
-    clicked = st_folium(
-        maps.indicator_base(city or None, height=620),
-        feature_group_to_add=maps.indicator_layer(view, lang, method, k, city or None),
-        key=f"indicator-map-{city}-{lang}", height=620, use_container_width=True,
-        returned_objects=["last_active_drawing"],
+    # Both are built once per process for their key and reused by every session.
+    clicked = map_view(
+        lambda: maps.indicator_base(city or None, height=620, lang=lang), ("indicator-base", city, lang),
+        build_layer=lambda: maps.indicator_layer(view, lang, method, k, city or None),
+        layer_key=("indicator", key, period.token if period else None, method, k, city, lang),
+        key=f"indicator-map-{city}-{lang}", height=620, returned_objects=["last_active_drawing"],
     )
     st.caption(
         t("indicators.summary", counties=n_counties, cities=n_cities, missing=len(shown_counties) - n_counties)

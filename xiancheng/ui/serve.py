@@ -51,6 +51,9 @@ def warm() -> None:
 def main(argv: list[str] | None = None) -> int:
     from streamlit.web import cli
 
+    from ..offline import mark_immutable_static
+
+    mark_immutable_static()
     WARMING.set()
     threading.Thread(target=warm, name="xiancheng-warm", daemon=True).start()
     sys.argv = ["streamlit", "run", str(ROOT / "app.py"), *(sys.argv[1:] if argv is None else argv)]
