@@ -3,7 +3,7 @@
 import streamlit as st
 
 from xiancheng import geo, ui
-from xiancheng.ui import widgets
+from xiancheng.ui import auth, widgets
 
 st.set_page_config(page_title="县城一张图", page_icon="assets/favicon.png", layout="wide")
 ui.static_assets()
@@ -19,13 +19,23 @@ if not presenting:
     ui.language_toggle()
     if st.sidebar.button(ui.t("present.toggle"), icon=":material/slideshow:", key="present_toggle"):
         st.switch_page("pages/present.py", query_params=widgets.presentation_params())
+    auth.sign_in_form()
+# Viewing is open unless the require_sign_in setting says otherwise; writing always needs sign-in.
+locked = auth.viewing_needs_sign_in() and auth.current_user() is None
 
 pages = [
     st.Page(p.path, title=ui.t(p.title_key), icon=p.icon, url_path=p.url_path, default=p.default)
     for p in ui.PAGES
 ]
-page = st.navigation(pages, position="hidden" if presenting else "sidebar")
+page = st.navigation(pages, position="hidden" if presenting or locked else "sidebar")
+if locked:
+    if presenting:
+        auth.sign_in_form()
+    st.info(ui.t("auth.sign_in_to_view"), icon=":material/lock:")
+    st.stop()
+if not presenting:
+    widgets.problems_sidebar()
 if presenting and page.url_path != "present":
     # ?mode=present on any page opens the slideshow with the same county/city/language.
     st.switch_page("pages/present.py", query_params=widgets.presentation_params())
-page.run()
+ui.run_page(page)

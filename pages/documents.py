@@ -3,6 +3,7 @@
 import streamlit as st
 
 from xiancheng import tables, ui
+from xiancheng.ui import widgets
 
 t = ui.t
 lang = ui.lang()
@@ -10,6 +11,7 @@ data = ui.dataset()
 
 st.title(t("page.documents"))
 st.caption(t("documents.caption"))
+widgets.problems_banner()
 if not data.documents:
     st.info(t("documents.none"))
     st.stop()
@@ -35,8 +37,7 @@ ui.set_query_param("doc", name if (requested or name != names[0]) else None)
 
 
 def line_param(param: str) -> int | None:
-    value = st.query_params.get(param, "")
-    return int(value) if value.isdigit() else None
+    return tables.url_number(st.query_params.get(param), 0, tables.MAX_LINE_NUMBER)
 
 
 document = data.documents_by_name[name]
@@ -54,7 +55,7 @@ not_printed = t("documents.not_printed")
 st.caption(t(
     "documents.meta", issuer=document.issuer or not_printed, number=document.number or not_printed,
     date=document.date or not_printed, scope=tables.filter_value_label("city", document.scope_adcode, lang)
-    if document.scope_level == "city" else tables.filter_value_label("county", document.scope_adcode, lang),
+    if document.scope_level != "county" else tables.filter_value_label("county", document.scope_adcode, lang),
     lines=len(lines),
 ))
 if cited:

@@ -147,6 +147,8 @@ with info_col:
                 city_unit = view.cities[county.city_adcode]
                 if city_unit.value is not None:
                     st.caption(t("indicators.tip_city", city=md(cities[county.city_adcode]), value=indicators.value_label(city_unit, indicator, lang)))
+            if unit.reason == indicators.PROVINCE_LEVEL and view.province is not None and view.province.value is not None:
+                st.caption(t("indicators.tip_province", place=md(unit.detail), value=indicators.value_label(view.province, indicator, lang)))
         for note in indicators.note_texts(unit, lang):
             st.caption(note)
         if unit.citations:
@@ -158,9 +160,11 @@ with info_col:
 
 # --- the values as a table, each with its source
 st.subheader(t("indicators.table_title"))
-rows = [(view.cities[a], cities.get(a, a)) for a in shown_cities]
+rows = [(view.province, geo.place_name(geo.PROVINCE_ADCODE))] if view.province is not None else []
+rows += [(view.cities[a], cities.get(a, a)) for a in shown_cities]
 rows += [(view.counties[a], geo.full_name(a)) for a in shown_counties if view.counties[a].value is not None or view.counties[a].reason in (indicators.NO_NUMBER, indicators.CONFLICT, indicators.UNPRICED)]
-rows.sort(key=lambda row: (row[0].level != "city", -(row[0].value if row[0].value is not None else float("-inf"))))
+level_order = {"province": 0, "city": 1, "county": 2}
+rows.sort(key=lambda row: (level_order[row[0].level], -(row[0].value if row[0].value is not None else float("-inf"))))
 if rows:
     header = [t("indicators.col_place"), t("indicators.col_level"), t("indicators.col_value"), t("indicators.col_text"), t("indicators.col_note"), t("indicators.col_source")]
     cells = []

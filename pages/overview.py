@@ -3,7 +3,7 @@
 import streamlit as st
 
 from xiancheng import geo, maps, queries, settings, ui
-from xiancheng.dataset import COUNTY_TYPES
+from xiancheng.dataset import COUNTY_TYPES, NATIONAL_ONLY_TYPES
 from xiancheng.ui import widgets
 from xiancheng.ui.mapview import map_view
 
@@ -60,7 +60,7 @@ with info_col:
 
     st.subheader(t("overview.counts_by_type"))
     counts = queries.counts_by_type(all_types, shown)
-    keys = [*COUNTY_TYPES, queries.NOT_STATED, queries.MUNICIPAL_DISTRICT]
+    keys = [*COUNTY_TYPES, *(k for k in NATIONAL_ONLY_TYPES if counts[k]), queries.NOT_STATED, queries.MUNICIPAL_DISTRICT]
     # Markdown tables, not st.dataframe: the first page a visitor opens then does not load
     # Streamlit's 1.3 MB data-grid bundle.
     st.markdown(ui.markdown_table([t("overview.types_of"), t("count")], [[t("type." + k), counts[k]] for k in keys]))

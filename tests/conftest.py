@@ -1,4 +1,7 @@
+import logging
+import os
 import sys
+import tempfile
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -6,8 +9,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
+# The app and CLI under test write to a throw-away store, never to the developer's data/.
+os.environ["XIANCHENG_DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='xiancheng-test-')}/app.sqlite"
 
 from appserver import CHROMIUM, CHROMIUM_ARGS, running_app  # noqa: E402
+from storefixtures import admin, postgres_cluster, postgres_url, sqlite_url, store, store_url  # noqa: E402,F401
 
 
 # Browser tests share one app server and one Chromium for the whole run.
@@ -42,3 +48,34 @@ def page(browser, app_url):
     page.on("request", lambda r: page.outside_requests.append(r.url) if _outside(r.url) else None)
     yield page
     context.close()
+
+
+# --- the app's error boundary (ui.run_page) turns a page's exception into a calm message, so
+# AppTest no longer lists it in app.exception: every test fails if the boundary caught one,
+# unless it asks for expected_page_errors.
+class _Records(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def _page_errors(request):
+    from xiancheng.ui import PAGE_ERRORS
+
+    handler = _Records()
+    PAGE_ERRORS.addHandler(handler)
+    yield handler.records
+    PAGE_ERRORS.removeHandler(handler)
+    if handler.records and "expected_page_errors" not in request.fixturenames:
+        record = handler.records[0]
+        pytest.fail(f"a page failed inside the error boundary: {record.getMessage()}\n{logging.Formatter().formatException(record.exc_info)}")
+
+
+@pytest.fixture
+def expected_page_errors(_page_errors):
+    """The log records of page errors the boundary caught during this test."""
+    return _page_errors

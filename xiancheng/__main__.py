@@ -1,4 +1,4 @@
-"""Command line: `python -m xiancheng ingest [--json]`, `python -m xiancheng export-dataset OUT.json`."""
+"""Command line: `ingest [--json]`, `export-dataset OUT.json`, `db upgrade|current|dump|restore`, `user add|list|passwd|disable`."""
 
 from __future__ import annotations
 
@@ -43,7 +43,12 @@ def main(argv=None) -> int:
     ingest.add_argument("--json", action="store_true", help="print the full report as JSON")
     export = sub.add_parser("export-dataset", help="build the dataset and write it as JSON")
     export.add_argument("out", type=Path, help="output file, e.g. build/dataset.json")
+    from .store import cli as store_cli
+
+    store_cli.add_parsers(sub)
     args = parser.parse_args(argv)
+    if args.command in ("db", "user"):
+        return store_cli.run(args)
 
     from .ingest.pipeline import build_dataset, write_dataset
 

@@ -16,6 +16,10 @@ COUNTY_TYPES = (
     "agricultural",
     "ecological",
 )
+# Types of the 2022 national opinion with no Shanxi counterpart (人口流失县城): a plan's
+# statement is kept as stated, never folded into one of Shanxi's five.
+NATIONAL_ONLY_TYPES = ("population-loss",)
+ALL_TYPES = COUNTY_TYPES + NATIONAL_ONLY_TYPES
 # The eight actions (八项行动), in the order the plans list them; see ingest/actions.yaml.
 ACTION_KEYS = (
     "safety-resilience",
@@ -28,7 +32,7 @@ ACTION_KEYS = (
     "people-land-money",
 )
 CountyType = Literal[
-    "urban-integration", "specialised-function", "culture-tourism", "agricultural", "ecological"
+    "urban-integration", "specialised-function", "culture-tourism", "agricultural", "ecological", "population-loss"
 ]
 Adcode = str  # 6 digits, e.g. "140826"
 
@@ -56,8 +60,8 @@ class Document(Record):
     issuer: str = ""
     number: str = ""  # 文号, empty when not printed
     date: str = ""  # ISO date or year as printed
-    scope_adcode: Adcode  # the city or county the plan is for
-    scope_level: Literal["city", "county"]
+    scope_adcode: Adcode  # the province (140000), city or county the plan is for
+    scope_level: Literal["province", "city", "county"]
     kind: str  # action-plan / urbanisation-plan / five-year-plan
     sha256: str
     line_count: int
@@ -92,15 +96,15 @@ class Task(Record):
     text: str
     responsible_units: list[str] = []
     years: list[int] = []
-    adcodes: list[Adcode] = []  # counties the task applies to
+    adcodes: list[Adcode] = []  # counties the task applies to (a province task naming none: empty)
     scope_adcode: Adcode  # the document's scope
     citation: Citation
 
 
 class Target(Record):
     indicator: str  # indicator name as written (Chinese)
-    scope_adcode: Adcode  # county or city the value is about
-    scope_level: Literal["city", "county"]
+    scope_adcode: Adcode  # county, city or province (140000) the value is about
+    scope_level: Literal["province", "city", "county"]
     year: Optional[int] = None
     comparator: str = ""  # 达到 / 以上 / 以内 / 不低于 / 不超过 / = ...
     value: Optional[float] = None
@@ -154,6 +158,15 @@ class AppliedCorrection(Record):
     touched: list[str] = []  # "<kind>:<document>:<line_start>" of each record touched
 
 
+class RejectedBuild(Record):
+    """A build that failed and would have lost documents, so it was not served (see
+    ingest.pipeline.load_or_build): the documents it lost and its errors."""
+
+    lost_documents: list[str] = []
+    problems: list[BuildWarning] = []
+    inputs: dict[str, str] = {}
+
+
 class Dataset(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -169,6 +182,16 @@ class Dataset(BaseModel):
     warnings: list[BuildWarning] = []
     corrections: list[AppliedCorrection] = []
     inputs: dict[str, str] = {}
+    # Only on a dataset served in place of a failed build (never written to disk).
+    rejected_build: Optional[RejectedBuild] = None
+
+    @property
+    def problems(self) -> list[BuildWarning]:
+        """What the app shows in its banner: the errors of the latest build, whether it was
+        served or rejected (a document or manifest entry that could not be loaded)."""
+        if self.rejected_build is not None:
+            return self.rejected_build.problems
+        return [w for w in self.warnings if w.severity == "error"]
 
     @classmethod
     def read(cls, path: Path) -> "Dataset":
@@ -176,7 +199,7 @@ class Dataset(BaseModel):
 
     def write(self, path: Path) -> None:
         Path(path).write_text(
-            json.dumps(self.model_dump(mode="json"), ensure_ascii=False, indent=1) + "\n",
+            json.dumps(self.model_dump(mode="json", exclude={"rejected_build"}), ensure_ascii=False, indent=1) + "\n",
             encoding="utf-8",
         )
 

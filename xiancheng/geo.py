@@ -106,6 +106,12 @@ def aliases() -> list[tuple[str, str, str]]:
         return [(row["alias"], row["adcode"], row["note"]) for row in csv.DictReader(handle)]
 
 
+# Names that several cities have (or had) for a unit: 城区 (阳泉, 晋城; 大同 and 长治 before
+# 2018), 矿区 (阳泉; 大同 before 2018), 郊区 (阳泉; 长治 before 2018). A bare one means the
+# unit of the document's own city, never another city's.
+GENERIC_NAMES = frozenset({"城区", "矿区", "郊区"})
+
+
 def _name_index() -> dict[str, list[str]]:
     index: dict[str, list[str]] = {}
     for county in counties().values():
@@ -113,7 +119,7 @@ def _name_index() -> dict[str, list[str]]:
         index.setdefault(county.city_name + county.name, []).append(county.adcode)
         # Short names (临猗县 → 临猗) only for names of three or more characters: a
         # one-character stem (古, 绛, 夏) is too common in running text to mean a county.
-        if len(county.name) >= 3 and county.name not in ("城区", "矿区", "郊区"):
+        if len(county.name) >= 3 and county.name not in GENERIC_NAMES:
             index.setdefault(county.name[:-1], []).append(county.adcode)
     for alias, adcode, _ in aliases():
         index.setdefault(alias, []).append(adcode)
@@ -131,9 +137,21 @@ def resolve(name: str, city_adcode: str | None = None) -> str | None:
     """Adcode for a county/city name, or None if unknown or ambiguous.
 
     Names repeat inside Shanxi (城区 is 140302 in 阳泉 and 140502 in 晋城): a mention is
-    resolved relative to the city of the document that makes it.
+    resolved relative to the city of the document that makes it, first as that city's own
+    name ("长治市" + "郊区" → 潞州区 through the alias table). A generic name (城区, 矿区,
+    郊区) never resolves outside that city: in a 长治 plan 郊区 is 潞州区, in a 运城 or a
+    province plan it stays unresolved, and it is never 阳泉's 郊区 by default.
     """
-    candidates = name_index().get(name.strip(), ())
+    name = name.strip()
+    index = name_index()
+    city_name = cities().get(city_adcode or "")
+    if city_name and not name.startswith(city_name):
+        qualified = index.get(city_name + name, ())
+        if len(qualified) == 1:
+            return qualified[0]
+    candidates = index.get(name, ())
+    if name in GENERIC_NAMES:
+        return None
     if len(candidates) == 1:
         return candidates[0]
     if city_adcode:

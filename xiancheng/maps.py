@@ -611,14 +611,14 @@ def type_fill(county_types) -> Fill:
 
 def type_legend(all_types: dict, lang: str, adcodes: list[str] | None = None) -> Legend:
     """Legend of the type map: five types, two-type stripes, not stated, districts, with counts."""
-    from .dataset import COUNTY_TYPES
+    from .dataset import COUNTY_TYPES, NATIONAL_ONLY_TYPES
     from .i18n import t, type_label
     from .queries import MUNICIPAL_DISTRICT, NOT_STATED
 
     shown = [all_types[a] for a in (adcodes if adcodes is not None else all_types)]
     entries = [
         LegendEntry(Fill(palette.TYPE_COLOURS[k]), type_label(k, lang), sum(c.types == (k,) for c in shown))
-        for k in COUNTY_TYPES
+        for k in COUNTY_TYPES + tuple(k for k in NATIONAL_ONLY_TYPES if any(k in c.types for c in shown))
     ]
     doubles = sorted({c.types for c in shown if len(c.types) >= 2})
     for pair in doubles:
@@ -699,6 +699,10 @@ def _shown_units(view, city_adcode: str | None) -> tuple[list[str], list[str]]:
     return counties, cities
 
 
+def _province_value(view) -> float | None:
+    return view.province.value if view.province is not None else None
+
+
 def indicator_classes(view, method: str, k: int, city_adcode: str | None = None):
     """Class breaks over every value shown (county and city values alike), or None if none."""
     from .classes import classify
@@ -706,6 +710,7 @@ def indicator_classes(view, method: str, k: int, city_adcode: str | None = None)
     counties, cities = _shown_units(view, city_adcode)
     numbers = [view.counties[a].value for a in counties if view.counties[a].value is not None]
     numbers += [view.cities[a].value for a in cities if view.cities[a].value is not None]
+    numbers += [v for v in [_province_value(view)] if v is not None]
     if not numbers:
         classify([0.0], method, k)  # still reject an unknown method or k
         return None
@@ -755,12 +760,14 @@ def indicator_layer(
 
     County values are painted by class. A city-level value is painted on the city polygon,
     and the city's counties are drawn over it with white hatching ("no value of their own"):
-    the value is never copied onto them. Counties with no value are hatched grey; every
-    tooltip says the value or why there is none. All document text is escaped.
+    the value is never copied onto them. A province-level value is painted the same way on
+    every city without a value of its own, under the counties that have none. Counties with
+    no value are hatched grey; every tooltip says the value or why there is none. All
+    document text is escaped.
     """
     from .classes import class_of, interval_labels
     from .i18n import t
-    from .indicators import CITY_LEVEL, display_name, display_unit, period_label, reason_text, value_label, note_texts
+    from .indicators import CITY_LEVEL, PROVINCE_LEVEL, display_name, display_unit, period_label, reason_text, value_label, note_texts
 
     indicator = view.indicator
     counties, cities = _shown_units(view, city_adcode)
@@ -774,6 +781,9 @@ def indicator_layer(
     no_data = Fill(palette.NO_DATA, "hatch", NO_DATA_HATCH)
     over_city = Fill("transparent", "hatch", CITY_LEVEL_HATCH)
     city_fills = {}
+    province_value = _province_value(view)
+    if province_value is not None:
+        city_fills = {adcode: colour_of(province_value) for adcode in geo.cities()}
     for adcode in cities:
         unit = view.cities[adcode]
         city_fills[adcode] = colour_of(unit.value) if unit.value is not None else palette.NO_DATA
@@ -811,6 +821,12 @@ def indicator_layer(
                 parts = [t("indicators.tip_city", lang, city=city_name, value=value_label(city_unit, indicator, lang))]
             else:
                 parts = [f"{city_name}：{reason_text(city_unit, lang)}" if lang == "zh" else f"{city_name}: {reason_text(city_unit, lang)}"]
+        elif unit.reason == PROVINCE_LEVEL and view.province is not None:
+            fills[adcode] = over_city
+            if view.province.value is not None:
+                parts = [t("indicators.tip_province", lang, place=unit.detail, value=value_label(view.province, indicator, lang))]
+            else:
+                parts = [reason_text(view.province, lang)]
         else:
             fills[adcode] = no_data
             missing += 1
@@ -823,6 +839,7 @@ def indicator_layer(
     if classes:
         shown_values = [view.counties[a].value for a in counties if view.counties[a].value is not None]
         shown_values += [view.cities[a].value for a in cities if view.cities[a].value is not None]
+        shown_values += [v for v in [province_value] if v is not None]
         bins = [class_of(v, classes.breaks) for v in shown_values]
         for index, label in enumerate(interval_labels(classes, unit_text)):
             entries.append(LegendEntry(Fill(colours[index]), label, bins.count(index)))
@@ -830,6 +847,9 @@ def indicator_layer(
     if cities:
         swatch = colours[len(colours) // 2] if colours else palette.NO_DATA
         entries.append(LegendEntry(Fill(swatch, "hatch", CITY_LEVEL_HATCH), t("indicators.legend_city", lang), len(valued_cities)))
+    if view.province is not None:
+        swatch = colour_of(province_value) if province_value is not None else palette.NO_DATA
+        entries.append(LegendEntry(Fill(swatch, "hatch", CITY_LEVEL_HATCH), t("indicators.legend_province", lang), int(province_value is not None)))
     if missing:
         entries.append(LegendEntry(no_data, t("indicators.legend_no_data", lang), missing))
     name = display_name(indicator, lang)

@@ -10,6 +10,7 @@ TYPE_COLOURS = {
     "culture-tourism": "#CC79A7",
     "agricultural": "#E69F00",
     "ecological": "#009E73",
+    "population-loss": "#56B4E9",  # national type only (人口流失县城); shown when a plan states it
 }
 NOT_STATED = "#D9D9D9"  # a county town no loaded document classifies
 MUNICIPAL_DISTRICT = "#FFFFFF"  # 市辖区: not a county town; drawn white with grey hatching

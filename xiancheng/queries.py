@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import geo
-from .dataset import COUNTY_TYPES, Classification, Dataset
+from .dataset import ALL_TYPES, Classification, Dataset
 
 NOT_STATED = "not-stated"
 MUNICIPAL_DISTRICT = "municipal-district"
@@ -16,7 +16,7 @@ class CountyTypes:
     """What the loaded documents say about one unit's county-town type."""
 
     adcode: str
-    types: tuple[str, ...]  # in COUNTY_TYPES order; empty when not stated
+    types: tuple[str, ...]  # in ALL_TYPES order; empty when not stated
     status: str  # "classified" / NOT_STATED / MUNICIPAL_DISTRICT
     statements: tuple[Classification, ...] = field(default=(), compare=False)
 
@@ -40,7 +40,7 @@ def county_types(dataset: Dataset) -> dict[str, CountyTypes]:
     result = {}
     for adcode, county in geo.counties().items():
         statements = tuple(by_county.get(adcode, ()))
-        types = tuple(t for t in COUNTY_TYPES if any(s.type == t for s in statements))
+        types = tuple(t for t in ALL_TYPES if any(s.type == t for s in statements))
         if types:
             status = "classified"
         elif county.kind == "市辖区":
@@ -65,6 +65,11 @@ class CountyProfile:
     tasks: tuple
     projects: tuple
     towns: tuple
+    # Province plans (晋政发 …): what they say for Shanxi as a whole, shown as 省级 on every
+    # county page; a province task naming this county is in tasks, not here.
+    province_documents: tuple = ()
+    province_targets: tuple = ()
+    province_tasks: tuple = ()
 
     @property
     def disagreement(self) -> bool:
@@ -100,13 +105,16 @@ def county_profile(dataset: Dataset, adcode: str) -> CountyProfile:
         tasks=tasks,
         projects=projects,
         towns=tuple(t for t in dataset.towns if t.adcode == adcode),
+        province_documents=tuple(d for d in documents if d.scope_level == "province"),
+        province_targets=tuple(t for t in dataset.targets if t.scope_level == "province"),
+        province_tasks=tuple(t for t in dataset.tasks if t.scope_adcode == geo.PROVINCE_ADCODE and not t.adcodes),
     )
 
 
 def counts_by_type(all_types: dict[str, CountyTypes], adcodes: list[str] | None = None) -> dict[str, int]:
     """Units per type (a two-type county counts under both), plus not-stated and districts."""
     shown = [all_types[a] for a in (adcodes if adcodes is not None else all_types)]
-    counts = {k: sum(k in c.types for c in shown) for k in COUNTY_TYPES}
+    counts = {k: sum(k in c.types for c in shown) for k in ALL_TYPES}
     counts[NOT_STATED] = sum(c.status == NOT_STATED for c in shown)
     counts[MUNICIPAL_DISTRICT] = sum(c.status == MUNICIPAL_DISTRICT for c in shown)
     return counts

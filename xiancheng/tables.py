@@ -20,10 +20,12 @@ import numpy as np
 import pandas as pd
 
 from . import geo, queries
-from .dataset import COUNTY_TYPES, Dataset, Document
+from .dataset import ALL_TYPES, Dataset, Document
 from .i18n import DEFAULT_LANGUAGE, STRINGS, t
 
 KINDS = ("task", "project")
+# A line number in a URL beyond any document (a bound, so a 4,300-digit number is not parsed).
+MAX_LINE_NUMBER = 10**7
 NO_ACTION = "none"  # filter value for records the plans file under no canonical action
 COUNTY_LIST_LIMIT = 3  # more counties than this are summarised as "运城市 12 个县（市）"
 
@@ -122,6 +124,19 @@ def markdown_escape(text: str) -> str:
     return "".join("\\" + c if c in _MARKDOWN_SPECIALS else c for c in str(text))
 
 
+def url_number(text: str | None, lowest: int, highest: int) -> int | None:
+    """A whole number from a URL parameter within [lowest, highest], else None.
+
+    ASCII digits only: str.isdigit() accepts '²' and other digits int() refuses, int()
+    accepts Arabic-Indic digits, and a 4,300-digit string makes int() raise.
+    """
+    text = (text or "").strip()
+    if not (text.isascii() and text.isdecimal()) or len(text) > len(str(highest)):
+        return None
+    value = int(text)
+    return value if lowest <= value <= highest else None
+
+
 # --------------------------------------------------------------------------- the table
 
 
@@ -165,7 +180,7 @@ def build_table(dataset: Dataset, lang: str = DEFAULT_LANGUAGE) -> RecordTable:
             cite = record.citation
             document = documents.get(cite.document)
             adcodes = tuple(record.adcodes)
-            types = tuple(k for k in COUNTY_TYPES if any(k in types_of.get(a, ()) for a in adcodes))
+            types = tuple(k for k in ALL_TYPES if any(k in types_of.get(a, ()) for a in adcodes))
             units = tuple(record.responsible_units)
             if kind == "task":
                 title = _task_title(record)
@@ -287,7 +302,7 @@ class Filters:
                 continue
             raw = str(raw).strip()
             if name == "year":
-                values[name] = int(raw) if raw.isdigit() and len(raw) == 4 else None
+                values[name] = url_number(raw, 1000, 9999)
             else:
                 values[name] = raw
         return cls(**values)
@@ -349,7 +364,7 @@ def filter_options(table: RecordTable) -> Options:
     return Options(
         cities=tuple(sorted(a for a in table.members["city"] if a in geo.cities())),
         counties=tuple(sorted(a for a in table.members["county"] if a in counties)),
-        types=tuple(k for k in COUNTY_TYPES if k in table.members["type"]),
+        types=tuple(k for k in ALL_TYPES if k in table.members["type"]),
         actions=actions,
         units=tuple(u for u, _ in sorted(unit_counts.items(), key=lambda item: (-item[1], item[0]))),
         years=tuple(sorted(table.members["year"])),
@@ -581,3 +596,12 @@ def records_in_range(dataset: Dataset, document: str, start: int, end: int) -> d
         if n:
             found[kind] = n
     return found
+
+
+def problem_rows(dataset: Dataset) -> list[dict]:
+    """The build's errors (documents and manifest entries that could not be loaded) as
+    rows of file, line and message, in file and line order, for the app's banner."""
+    return [
+        {"document": p.document, "line": p.line, "message": p.message}
+        for p in sorted(dataset.problems, key=lambda p: (p.document, p.line or 0, p.code))
+    ]

@@ -484,7 +484,7 @@ def render_type_map(
     hatching. The legend counts the units shown. The source line names the documents whose
     statements are drawn.
     """
-    from ..dataset import COUNTY_TYPES
+    from ..dataset import COUNTY_TYPES, NATIONAL_ONLY_TYPES
     from ..queries import MUNICIPAL_DISTRICT, NOT_STATED, county_types
 
     _check(fmt, dpi)
@@ -506,7 +506,7 @@ def render_type_map(
         key = draw_labels(page, adcodes, _label_size(city_adcode))
         draw_header(page, title, subtitle)
         handles, labels = [], []
-        for type_key in COUNTY_TYPES:
+        for type_key in COUNTY_TYPES + tuple(k for k in NATIONAL_ONLY_TYPES if any(k in c.types for c in shown)):
             handles.append(_patch_handle(Style(palette.TYPE_COLOURS[type_key])))
             # Counts are of the units painted with each swatch (as in the web legend): a
             # two-type county is counted under its stripes, so the counts add up to the units shown.

@@ -8,22 +8,42 @@ from __future__ import annotations
 
 import re
 
-from ..dataset import Classification, Positioning, Town
+from .. import geo
+from ..dataset import Citation, Classification, Positioning, Town
 from .context import Context
 from .segment import LABEL_LINE, Block
 
-# 晋政办发〔2023〕80号 types as the plans name them; "生态功能区县城" is the short form the
-# Gu county plan uses for 重点生态功能区县城.
-TYPE_NAMES = (
-    ("城市融合型", "urban-integration"),
-    ("专业功能型", "specialised-function"),
-    ("文旅赋能型", "culture-tourism"),
-    ("农产品主产区", "agricultural"),
-    ("重点生态功能区", "ecological"),
-    ("生态功能区", "ecological"),
+# Type names as plans write them → type keys: Shanxi's five (晋政办发〔2023〕80号) and the
+# five of the 2022 national opinion on county-town urbanisation, with the variants plans use.
+# 大城市周边县城 is Shanxi's 城市融合型; 专业功能县城 its 专业功能型; 生态保护型 and the short
+# 生态功能区 (Gu's plan) are 重点生态功能区. 人口流失县城 has no Shanxi counterpart: it is
+# kept as its own type, "population-loss" (dataset.NATIONAL_ONLY_TYPES), never folded into
+# one of the five. The statement's quote keeps the wording the plan used.
+TYPE_STEMS = {
+    "城市融合": "urban-integration",
+    "大城市周边": "urban-integration",
+    "专业功能": "specialised-function",
+    "文旅赋能": "culture-tourism",
+    "农产品主产区": "agricultural",
+    "重点生态功能区": "ecological",
+    "生态功能区": "ecological",
+    "生态保护": "ecological",
+    "人口流失": "population-loss",
+}
+TYPE_PHRASE = re.compile("(" + "|".join(sorted(TYPE_STEMS, key=len, reverse=True)) + ")(?:型|类)?县城")
+# The sentence forms that state a type: "古县属于…县城", "打造…县城", "建设成为…县城",
+# "作为…县城", "列为…县城", "定位为…县城" (the verb at most 15 characters before the name,
+# within one clause), and "以…县城定位为引领".
+TYPE_VERB = re.compile(
+    r"(属于|作为|列为|列入|确定为|划为|划入|定位为|打造成为|打造成|打造|建设成为|建设成|建成|建设|成为|争创|创建|是|为)"
+    r"[^，。；：、,;:]{0,15}$"
 )
-TYPE_PHRASE = re.compile(r"(城市融合型|专业功能型|文旅赋能型|农产品主产区|重点生态功能区|生态功能区)县城")
-TYPE_KEY = dict(TYPE_NAMES)
+
+
+def type_key(match: re.Match) -> str:
+    return TYPE_STEMS[match.group(1)]
+
+
 LIST_LINE = re.compile(r"^(?P<label>[^：:]{2,20})[：:]\s*(?P<items>.+)$")
 POSITION_VERB = re.compile(r"(建设成为|打造成为|发展成为|努力成为|建成为|成为)")
 POSITION_SECTION = re.compile(r"定位|格局")
@@ -52,7 +72,7 @@ def parse_classifications(ctx: Context) -> list[Classification]:
                     records.append(
                         Classification(
                             adcode=mention.adcode,
-                            type=TYPE_KEY[label.group(1)],
+                            type=type_key(label),
                             statement_kind=kind,
                             citation=ctx.cite(block, 0, len(block.text)),
                         )
@@ -75,31 +95,59 @@ def parse_classifications(ctx: Context) -> list[Classification]:
                     records.append(
                         Classification(
                             adcode=adcode,
-                            type=TYPE_KEY[TYPE_PHRASE.fullmatch(heading.title).group(1)],
+                            type=type_key(TYPE_PHRASE.fullmatch(heading.title)),
                             statement_kind="body-text",
                             citation=ctx.cite(block, 0, len(sentence)),
                         )
                     )
                 continue
-        # 3. a county plan about itself: "古县属于生态功能区县城", "以重点生态功能区县城定位为引领"
-        if ctx.entry.scope_level == "county":
-            for sentence in SENTENCES.finditer(block.text):
-                for t in TYPE_PHRASE.finditer(sentence.group(0)):
-                    before = sentence.group(0)[: t.start()]
-                    after = sentence.group(0)[t.end() : t.end() + 3]
-                    if before.endswith(("属于", "是", "为")) or after.startswith("定位"):
-                        others = [a for a in ctx.counties_in(sentence.group(0), block.line_start) if a != ctx.entry.scope_adcode]
-                        if others:
-                            continue
-                        records.append(
-                            Classification(
-                                adcode=ctx.entry.scope_adcode,
-                                type=TYPE_KEY[t.group(1)],
-                                statement_kind="body-text",
-                                citation=ctx.cite(block, sentence.start(), sentence.end()),
-                            )
-                        )
+        # 3. a sentence that states a type: a county plan about itself ("古县属于生态功能区
+        # 县城", "以重点生态功能区县城定位为引领"), a city or province plan about the counties
+        # it names before the verb ("支持临猗县、夏县打造城市融合型县城").
+        for sentence in SENTENCES.finditer(block.text):
+            records.extend(_sentence_statement(ctx, block, sentence))
     return records
+
+
+def _sentence_statement(ctx: Context, block: Block, sentence: re.Match) -> list[Classification]:
+    """Classifications stated by one sentence; a type named for the plan's own county (or
+    a county the sentence names) that is not read becomes a warning with its line."""
+    text = sentence.group(0)
+    phrases = list(TYPE_PHRASE.finditer(text))
+    if not phrases:
+        return []
+    line = block.lines_of(sentence.start(), sentence.end())[0]
+    named = ctx.counties_in(text, line)
+    own = ctx.entry.scope_level == "county"
+    if not own and not named:
+        return []  # a type in general ("以城市融合型县城为重点"): about no county
+
+    def cite() -> Citation:
+        return ctx.cite(block, sentence.start(), sentence.end())
+
+    stated = [p for p in phrases if TYPE_VERB.search(text[: p.start()]) or text[p.end() :].startswith("定位")]
+    keys = list(dict.fromkeys(type_key(p) for p in stated))  # two types may be stated together
+
+    def statements(adcodes: list[str]) -> list[Classification]:
+        return [Classification(adcode=a, type=k, statement_kind="body-text", citation=cite()) for a in adcodes for k in keys]
+
+    why = ""
+    if not stated:
+        why = "no stating verb (属于/作为/打造/建设…) before the type name"
+    elif own:
+        others = [a for a in named if a != ctx.entry.scope_adcode]
+        if not others:
+            return statements([ctx.entry.scope_adcode])
+        why = "the sentence also names " + "、".join(geo.place_name(a) for a in others)
+    else:
+        first = stated[0].start()
+        subjects = [m.adcode for m in ctx.mentions(text[:first], line) if m.level == "county"]
+        subjects = [a for a in dict.fromkeys(subjects) if geo.counties()[a].kind != "市辖区"]
+        if subjects:
+            return statements(subjects)
+        why = "no county town named before the type"
+    ctx.warn(line, "type-statement-unread", f"type named but not read as a classification ({why}): {text.strip()[:80]}")
+    return []
 
 
 def _is_first_paragraph(ctx: Context, block: Block) -> bool:

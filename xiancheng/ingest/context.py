@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
+from .. import geo
 from ..dataset import Citation
 from .issues import Issue, warning
 from .manifest import ManifestEntry
@@ -25,7 +26,7 @@ class Context:
         return self.entry.document
 
     @property
-    def city(self) -> str:
+    def city(self) -> Optional[str]:
         return self.entry.city_adcode
 
     def warn(self, line: Optional[int], code: str, message: str) -> None:
@@ -50,15 +51,23 @@ class Context:
         """Place mentions, noting names that cannot be resolved in this document's city."""
         found = find_mentions(text, self.city)
         for mention in found:
-            if mention.adcode is None:
+            if mention.adcode is None and (line, mention.name) not in self.unresolved:
                 self.unresolved.append((line, mention.name))
+                where = f"in {geo.place_name(self.city)}" if self.city else "without a city"
+                self.warn(line, "unresolved-place", f"{mention.name} names no single unit {where}: left unresolved")
         return found
 
     def counties_in(self, text: str, line: int) -> list[str]:
         return county_adcodes(self.mentions(text, line))
 
     def default_units(self) -> list[str]:
-        """Units a record applies to when its text names none (manifest task_scope)."""
+        """Units a record applies to when its text names none (manifest task_scope).
+
+        None for a province plan: what it says applies to the province as a whole and is
+        shown as 省级 on every county page, never copied onto 117 counties.
+        """
+        if self.entry.scope_level == "province":
+            return []
         if self.entry.scope_level == "county" or self.entry.task_scope == "scope":
             return [self.entry.scope_adcode]
         if self.entry.task_scope == "county-towns":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from importlib import resources
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Optional
@@ -11,10 +12,18 @@ from .. import geo
 
 # Names that are also ordinary words (老城区, 中心城区, 矿区, 郊区): only taken as a place when
 # they stand alone as a list label ("城区：南村铸造小镇") or an item of a 、-list.
-GENERIC_NAMES = frozenset({"城区", "矿区", "郊区"})
-# A short name (临猗 for 临猗县) must stand at a word boundary: 提高平均 is not 高平.
+GENERIC_NAMES = geo.GENERIC_NAMES
+# A place name is a whole token: the text before it ends a word (punctuation, a list mark,
+# a joining word, the start of the line, a province or city name) and the text after it is
+# punctuation or the name's own suffix. 提高平均 is not 高平, 振兴县域 is not 兴县.
 BOUNDARY_BEFORE = set("、，。；：:,（(“《和与及在至到对向从由的同、 \t-—")
 BOUNDARY_AFTER = set("、，。；：:,）)”》和与及等县市区两三四五六七八九十各的发 \t-—")
+# A unit named by one character plus 县 (兴县, 代县, 临县, 夏县, 应县, 古县 …) hides in
+# ordinary words (振兴县域, 现代县城, 莅临县城, 华夏县域, 相应县级). After anything but a
+# boundary or a place name it counts only when its first character does not close a word
+# with the character before it: 支持绛县 is 绛县 (持绛 is no word), 振兴县域 is not 兴县
+# (振兴 is). The words come from jieba's dictionary, the standard Chinese word list.
+PROVINCE_NAMES = ("山西省", "山西", "全省")
 
 
 @dataclass(frozen=True)
@@ -34,18 +43,39 @@ class Mention:
 
 
 @lru_cache(maxsize=1)
-def _names() -> tuple[re.Pattern, frozenset[str]]:
+def _names() -> tuple[re.Pattern, frozenset[str], frozenset[str], tuple[str, ...]]:
     index = geo.name_index()
     full = {c.name for c in geo.counties().values()} | set(geo.cities().values())
     full |= {c.city_name + c.name for c in geo.counties().values()}
+    # one-character stem + 县: a full name, but as easily the tail of an ordinary word
+    short_full = frozenset(n for n in full if len(n) == 2 and n not in GENERIC_NAMES)
     names = sorted((n for n in index if len(n) >= 2), key=lambda n: (-len(n), n))
     pattern = re.compile("|".join(re.escape(n) for n in names))
-    return pattern, frozenset(full)
+    # what may stand right before a name: a province or city name, full ("临汾市") or short ("临汾")
+    places = PROVINCE_NAMES + tuple(geo.cities().values()) + tuple(n[:-1] for n in geo.cities().values())
+    return pattern, frozenset(full), short_full, places
+
+
+@lru_cache(maxsize=1)
+def _words_ending_in(stems: frozenset[str]) -> frozenset[str]:
+    """Two-character dictionary words whose second character is one of stems (现代, 振兴 …)."""
+    text = (resources.files("jieba") / "dict.txt").read_text(encoding="utf-8")
+    chars = re.escape("".join(sorted(stems)))
+    return frozenset(re.findall(rf"^(.[{chars}]) \d", text, re.M))
+
+
+def _starts_token(text: str, start: int, places: tuple[str, ...]) -> bool:
+    if start == 0 or text[start - 1] in BOUNDARY_BEFORE:
+        return True
+    return text[:start].endswith(places)
 
 
 def find_mentions(text: str, city_adcode: Optional[str]) -> list[Mention]:
-    """Place names in text (longest name wins), each resolved relative to the document's city."""
-    pattern, full = _names()
+    """Place names in text (longest name wins), each resolved relative to the document's city.
+
+    city_adcode None (a province document): names shared by several cities stay unresolved.
+    """
+    pattern, full, short_full, places = _names()
     found = []
     for m in pattern.finditer(text):
         name = m.group(0)
@@ -56,7 +86,11 @@ def find_mentions(text: str, city_adcode: Optional[str]) -> list[Mention]:
                 continue
             if m.start() == 0 and after not in "：:、，":
                 continue
-        elif name not in full and (before not in BOUNDARY_BEFORE or after not in BOUNDARY_AFTER):
+        elif name in short_full:
+            words = _words_ending_in(frozenset(n[0] for n in short_full))
+            if not _starts_token(text, m.start(), places) and text[m.start() - 1 : m.start() + 1] in words:
+                continue
+        elif name not in full and (not _starts_token(text, m.start(), places) or after not in BOUNDARY_AFTER):
             continue
         found.append(Mention(m.start(), m.end(), name, geo.resolve(name, city_adcode)))
     return found

@@ -16,19 +16,23 @@ The pipeline never imports Streamlit, folium or the map modules.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from ..dataset import AppliedCorrection, BuildWarning, Dataset, Document
+from ..dataset import AppliedCorrection, BuildWarning, Dataset, Document, RejectedBuild
 from .checks import check_counts, check_record, valid_adcodes
 from .classify import parse_classifications, parse_positionings, parse_towns
 from .context import Context
 from .corrections import CORRECTIONS_PATH, apply_corrections, load_corrections, record_key
 from .issues import IngestError, Issue, error, warning
-from .manifest import MANIFEST_NAME, ManifestEntry, document_files, load_manifest, read_document
+from .duplicates import compare, fingerprint
+from .manifest import MANIFEST_NAME, ManifestEntry, document_files, load_manifest, other_files, read_document
+from .metadata import detect, place_of
 from .projects import parse_projects
 from .segment import segment
 from .targets import parse_targets
@@ -100,18 +104,49 @@ def input_hashes(plans_dir: Path, corrections_path: Path = CORRECTIONS_PATH, act
     return dict(sorted(hashes.items()))
 
 
-def ingest_document(path: Path, entry: Optional[ManifestEntry], taxonomy) -> tuple[dict[str, list], DocumentReport, Optional[Context]]:
+def _failed(report: "DocumentReport", issue: Issue) -> None:
+    report.status = "failed"
+    report.issues.append(issue)
+    report.counts = {name: 0 for name in COUNT_NAMES}
+    report.counts["warnings"] = len(report.issues)
+
+
+def scope_disagreement(name: str, lines: list[str], entry: ManifestEntry) -> Optional[Issue]:
+    """An error when the document's own title or issuer names another place than its
+    scope_adcode (a 古县 plan filed under 安泽县 would put its tasks on the wrong county)."""
+    from .. import geo
+
+    meta = detect(lines)
+    for source, label in ((meta.title, "title"), (meta.issuer, "issuer"), (None, "manifest title")):
+        text = source.value if source is not None else entry.title
+        place = place_of(text)
+        if place is None:
+            continue
+        adcode, printed = place
+        if adcode == entry.scope_adcode:
+            return None
+        line = source.line_start if source is not None else None
+        where = f"line {line} of the text" if line else f"the manifest's title"
+        return error(
+            name, line, "scope-mismatch",
+            f"{name} is filed under scope_adcode {entry.scope_adcode} ({geo.place_name(entry.scope_adcode)}), "
+            f"but its {label} ({where}) names {printed} ({adcode}). Fix: set scope_adcode: \"{adcode}\" in {MANIFEST_NAME}, "
+            "or correct the title",
+        )
+    return None
+
+
+def ingest_document(path: Path, entry: Optional[ManifestEntry], taxonomy, lines: Optional[list[str]] = None) -> tuple[dict[str, list], DocumentReport, Optional[Context]]:
     """Parse one document; a document that cannot be read gives an empty result and a report."""
     report = DocumentReport(Path(path).name)
     records: dict[str, list] = {kind: [] for kind in RECORD_KINDS}
-    try:
-        lines, issues = read_document(path, entry)
-    except IngestError as exc:
-        report.status = "failed"
-        report.issues.append(exc.issue)
-        report.counts = {name: 0 for name in COUNT_NAMES}
-        report.counts["warnings"] = 1
-        return records, report, None
+    issues: list[Issue] = []
+    if lines is None:
+        try:
+            lines, issues = read_document(path, entry)
+        except IngestError as exc:
+            _failed(report, exc.issue)
+            return records, report, None
     ctx = Context(entry, segment(entry.document, lines), list(issues))
     records["tasks"] = parse_tasks(ctx, taxonomy)
     targets, used_tables = parse_targets(ctx)
@@ -148,6 +183,20 @@ def _is_town_table(block) -> bool:
     return bool(block.rows) and block.rows[0].cells[0].strip().startswith("试点县")
 
 
+@contextmanager
+def _collector_paused():
+    """The build makes hundreds of thousands of small objects and frees few before it ends;
+    Python's cyclic collector re-scanning them cost about a fifth of the build (bench_ingest)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@_collector_paused()
 def build_dataset(
     plans_dir: Optional[Path] = None,
     *,
@@ -165,17 +214,50 @@ def build_dataset(
     except IngestError as exc:
         report.issues.append(exc.issue)
         return Dataset(inputs=input_hashes(plans_dir, corrections_path, actions_path)), report
+    report.issues.extend(manifest.issues)
     taxonomy = load_actions(Path(actions_path))
     present = {p.name: p for p in document_files(plans_dir)}
     for name in manifest.documents:
         if name not in present:
             report.issues.append(error(name, None, "missing-document", f"{name} is listed in {MANIFEST_NAME} but not in {plans_dir}"))
+    for path in other_files(plans_dir):
+        report.issues.append(warning(
+            path.name, None, "not-a-text-document",
+            f"{path.name} in {plans_dir.name}/ is not read: only .txt plans are; add it with `python -m xiancheng add-plan {path.name}`, "
+            "which converts .docx and .pdf to text",
+        ))
     records: dict[str, list] = {kind: [] for kind in RECORD_KINDS}
     documents: list[Document] = []
     contexts: dict[str, Context] = {}
+    loaded = []  # fingerprints of the documents loaded so far, for duplicates
     for name, path in present.items():
         entry = manifest.documents.get(name)
-        doc_records, doc_report, ctx = ingest_document(path, entry, taxonomy)
+        doc_report = DocumentReport(name)
+        if entry is None and name in manifest.rejected:
+            first = manifest.rejected[name][0]
+            _failed(doc_report, error(name, None, "manifest-entry", f"{name} is skipped: its entry in {MANIFEST_NAME} has errors ({first.message})"))
+            report.documents.append(doc_report)
+            continue
+        try:
+            lines, read_issues = read_document(path, entry)
+        except IngestError as exc:
+            _failed(doc_report, exc.issue)
+            report.documents.append(doc_report)
+            continue
+        mismatch = scope_disagreement(name, lines, entry)
+        if mismatch is not None:
+            _failed(doc_report, mismatch)
+            report.documents.append(doc_report)
+            continue
+        mark = fingerprint(name, lines, entry.number)
+        found = compare(mark, loaded)
+        if found and found[0].refused:
+            _failed(doc_report, error(name, None, f"duplicate-{found[0].how}", found[0].message()))
+            report.documents.append(doc_report)
+            continue
+        loaded.append(mark)
+        doc_records, doc_report, ctx = ingest_document(path, entry, taxonomy, lines)
+        doc_report.issues[:0] = read_issues + [warning(name, None, "near-duplicate", d.message()) for d in found]
         report.documents.append(doc_report)
         if ctx is None:
             continue
@@ -213,14 +295,14 @@ def build_dataset(
     adcodes = valid_adcodes()
     by_doc = {d.document: d for d in report.documents}
 
-    def lines_of(document: str):
+    def cleaned_lines_of(document: str):
         ctx = contexts.get(document)
-        return ctx.seg.lines if ctx else None
+        return ctx.seg.cleaned if ctx else None
 
     for kind in RECORD_KINDS:
         kept = []
         for record in records[kind]:
-            problems = check_record(kind, record, lines_of, adcodes)
+            problems = check_record(kind, record, cleaned_lines_of, adcodes)
             target = by_doc.get(record.citation.document)
             (target.issues if target else report.issues).extend(problems)
             if not any(p.severity == "error" for p in problems):
@@ -245,8 +327,9 @@ def build_dataset(
         inputs=input_hashes(plans_dir, corrections_path, actions_path),
         **records,
     )
-    # validate the whole dataset the way the app will read it
-    dataset = Dataset.model_validate_json(dataset_json(dataset))
+    # validate the whole dataset the way the app will read it (the same JSON values, without
+    # the indent: json's C encoder does not indent, and the indented dump was a sixth of the build)
+    dataset = Dataset.model_validate_json(json.dumps(dataset.model_dump(mode="json"), ensure_ascii=False))
     return dataset, report
 
 
@@ -261,7 +344,7 @@ def _counts_of(dataset: Dataset) -> dict[str, dict[str, int]]:
 
 def dataset_json(dataset: Dataset) -> str:
     """Deterministic JSON of a dataset: the same inputs give the same bytes."""
-    return json.dumps(dataset.model_dump(mode="json"), ensure_ascii=False, indent=1, sort_keys=False) + "\n"
+    return json.dumps(dataset.model_dump(mode="json", exclude={"rejected_build"}), ensure_ascii=False, indent=1, sort_keys=False) + "\n"
 
 
 def write_dataset(dataset: Dataset, path: Path) -> None:
@@ -272,21 +355,43 @@ def write_dataset(dataset: Dataset, path: Path) -> None:
     tmp.replace(path)
 
 
+def lost_documents(previous: Dataset, built: Dataset) -> list[str]:
+    """Documents of the previous build that the new one no longer has."""
+    kept = {d.document for d in built.documents}
+    return sorted(d.document for d in previous.documents if d.document not in kept)
+
+
 def load_or_build(path: Optional[Path] = None, plans_dir: Optional[Path] = None) -> Dataset:
-    """The built dataset at path if it is up to date with its inputs, else a fresh build (written to path)."""
+    """The built dataset at path if it is up to date with its inputs, else a fresh build.
+
+    The last good build is never replaced by a worse one: a build with errors that loses
+    any document of the previous build is not written; the previous dataset is served,
+    carrying that build's errors in ``rejected_build`` so the app can say what went wrong.
+    A build that only adds documents, or loses some cleanly (file and entry removed, no
+    error), replaces it.
+    """
     from ..settings import DATASET_PATH, PLANS_DIR
 
     path = Path(path or DATASET_PATH)
     plans_dir = Path(plans_dir or PLANS_DIR)
     current = input_hashes(plans_dir)
+    previous: Optional[Dataset] = None
     if path.exists():
         try:
-            dataset = Dataset.read(path)
-            if dataset.inputs == current:
-                return dataset
+            previous = Dataset.read(path)
         except (ValueError, OSError):
-            pass  # unreadable or from an older schema: rebuild
-    dataset, _ = build_dataset(plans_dir)
+            previous = None  # unreadable or from an older schema: rebuild
+        if previous is not None and previous.inputs == current:
+            return previous
+    dataset, report = build_dataset(plans_dir, previous=previous)
+    if previous is not None and not report.ok:
+        lost = lost_documents(previous, dataset)
+        if lost:
+            return previous.model_copy(update={"rejected_build": RejectedBuild(
+                lost_documents=lost,
+                problems=[w for w in dataset.warnings if w.severity == "error"],
+                inputs=current,
+            )})
     try:
         write_dataset(dataset, path)
     except OSError:

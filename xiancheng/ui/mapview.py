@@ -48,6 +48,12 @@ def _cached(key: tuple, build: Callable[[], object]):
     return value
 
 
+def clear() -> None:
+    """Forget every built map (the dataset changed)."""
+    with _lock:
+        _cache.clear()
+
+
 def _render_map(build_map: Callable) -> _Rendered:
     import streamlit_folium as sf
 

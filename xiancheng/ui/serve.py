@@ -35,6 +35,7 @@ def warm() -> None:
         from ..settings import DATASET_PATH
 
         offline.install_static_assets()
+        _open_store()
         geo.counties()
         geo.cities()
         maps.label_points()
@@ -46,6 +47,17 @@ def warm() -> None:
         load_or_build(DATASET_PATH)
     finally:
         WARMED.set()
+
+
+def _open_store() -> None:
+    """Migrate the store on start; a problem is printed here and shown in the app's sidebar."""
+    from ..store import DatabaseSettingError
+    from ..store import open as open_store
+
+    try:
+        open_store()
+    except DatabaseSettingError as error:
+        print(f"store: {error}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:

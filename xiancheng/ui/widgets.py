@@ -154,3 +154,46 @@ def presentation_params() -> dict[str, str]:
 
 def apply_presentation_style() -> None:
     st.markdown(PRESENT_CSS, unsafe_allow_html=True)
+
+
+def clear_export_caches() -> None:
+    for cached in (_type_map, _profile, _indicator_map):
+        cached.cache_clear()
+
+
+# --- loading problems: everyone sees that something was not loaded, and where
+
+
+def problems_sidebar() -> None:
+    """A count of loading problems in the sidebar, linking to the documents page."""
+    from .. import tables
+
+    rows = tables.problem_rows(dataset())
+    if rows:
+        params = {"lang": lang()} if lang() != "zh" else None
+        st.sidebar.page_link("pages/documents.py", label=t("problems.sidebar", n=len(rows)), icon=":material/report:", query_params=params)
+
+
+def problems_banner() -> None:
+    """A calm banner with every loading problem: file, line, what is wrong and the fix."""
+    from .. import tables
+    from . import md_quote
+
+    data = dataset()
+    rows = tables.problem_rows(data)
+    if not rows:
+        return
+    rejected = data.rejected_build
+    text = t("problems.banner", n=len(rows))
+    if rejected is not None and rejected.lost_documents:
+        text = t("problems.kept", lost="、".join(rejected.lost_documents)) + " " + text
+    st.info(md_quote(text), icon=":material/info:")
+    with st.expander(t("problems.details", n=len(rows)), expanded=False):
+        st.dataframe(
+            rows, hide_index=True, width="stretch",
+            column_config={
+                "document": st.column_config.TextColumn(t("problems.col.document"), width="small"),
+                "line": st.column_config.NumberColumn(t("documents.col.line"), format="%d", width="small"),
+                "message": st.column_config.TextColumn(t("documents.col.message"), width="large"),
+            },
+        )

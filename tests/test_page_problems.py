@@ -1,0 +1,89 @@
+"""AppTest: documents that failed to load are shown to everyone — a calm banner on the
+documents page with file, line and fix, and a count in the sidebar (issue 9 item 8,
+issue 12 item 2)."""
+
+from __future__ import annotations
+
+import pytest
+from plan_factory import county_plan
+from streamlit.testing.v1 import AppTest
+from test_manifest_entries import BROKEN, GOOD_NEW, SEEDS, broken_plans, entry_text, seed_plans
+
+from xiancheng import settings, ui
+
+TIMEOUT = 60
+
+
+@pytest.fixture
+def app_on(monkeypatch, tmp_path):
+    """Point the app at a plans folder and dataset path of the test's own."""
+
+    def use(plans):
+        monkeypatch.setattr(settings, "PLANS_DIR", plans)
+        monkeypatch.setattr(ui, "DATASET_PATH", tmp_path / "build" / "dataset.json")
+        ui.refresh_dataset()
+
+    yield use
+    monkeypatch.undo()
+    ui.refresh_dataset()
+
+
+def run(page: str | None = "pages/documents.py") -> AppTest:
+    app = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    if page:
+        app.switch_page(page)  # (AppTest then runs the page alone, without app.py's sidebar)
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def sidebar_links(app: AppTest) -> list[str]:
+    """Labels of the page links in the sidebar (the loading-problem count is one)."""
+    return [e.proto.label for e in app.sidebar.children.values() if type(e).__name__ == "PageLink"]
+
+
+def test_broken_entries_are_in_a_banner_and_counted_in_the_sidebar(app_on, tmp_path):
+    app_on(broken_plans(tmp_path))
+    app = run()
+    listing = app.dataframe[-1].value
+    assert len(listing) == len(SEEDS) + 1  # every other document still listed
+    banner = " ".join(i.value for i in app.info)
+    problems = ui.dataset().problems
+    assert f"{len(problems)} 处问题" in banner
+    table = app.dataframe[0].value
+    for name, *_ in BROKEN:
+        assert table["message"].str.contains(name, regex=False).any(), name
+    assert any(str(line) for line in table["line"].dropna())
+    assert sidebar_links(run(None)) == [f"{len(problems)} 个载入问题"]
+
+
+def test_cr_only_document_names_line_endings_in_the_app(app_on, tmp_path):
+    plans = seed_plans(tmp_path)
+    (plans / "970_cr.txt").write_bytes(county_plan("壶关县").replace("\n", "\r").encode("utf-8"))
+    (plans / "manifest.yaml").write_text((plans / "manifest.yaml").read_text(encoding="utf-8") + entry_text("970_cr.txt", "壶关县", "140427"), encoding="utf-8")
+    app_on(plans)
+    app = run()
+    table = app.dataframe[0].value
+    row = table[table["document"] == "970_cr.txt"].iloc[0]
+    assert "line ends" in row["message"] and "CR" in row["message"]
+
+
+def test_no_banner_when_everything_loads(app_on, tmp_path):
+    app_on(seed_plans(tmp_path))
+    app = run()
+    assert not app.info
+    assert sidebar_links(run(None)) == []
+
+
+def test_last_good_build_is_served_with_the_problem_named(app_on, tmp_path):
+    plans = seed_plans(tmp_path)
+    app_on(plans)
+    assert len(ui.dataset().documents) == 5
+    manifest = (plans / "manifest.yaml").read_text(encoding="utf-8")
+    (plans / "manifest.yaml").write_text(manifest.replace("    kind: five-year-plan", "\tkind: five-year-plan"), encoding="utf-8")
+    ui.refresh_dataset()
+    app = run()
+    assert len(app.dataframe[-1].value) == 5  # the last good build, not four documents
+    banner = " ".join(i.value for i in app.info)
+    assert "上次成功构建" in banner and "004\\_908121938bbe22ca.txt" in banner
+    assert app.dataframe[0].value["message"].str.contains("tab").any()

@@ -1,0 +1,393 @@
+"""The Store: reading, the one way of writing (scope-checked, audited, versioned), accounts and sign-in."""
+
+from __future__ import annotations
+
+import os
+import threading
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import event, exc, select, update
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from . import accounts, migrate
+from .db import Base, engine_for, utcnow
+from .errors import DatabaseSettingError, ScopeError, SignInRefused, StaleEdit, StoreError
+from .history import History, current_select, latest_row
+from .models import Account, AuditEntry, DataVersion
+from .scope import ROLES, User, authorize
+
+SETTING = "XIANCHENG_DATABASE_URL"
+
+
+class StoreSession(Session):
+    """Session whose flushes are checked: history rows are never changed, writes go through Store.write."""
+
+
+@event.listens_for(StoreSession, "before_flush")
+def _guard_flush(session, _context, _instances) -> None:
+    for obj in session.deleted:
+        if isinstance(obj, (History, AuditEntry)):
+            raise StoreError(f"{type(obj).__tablename__} is append-only: retire a record instead of deleting it")
+    for obj in session.dirty:
+        if isinstance(obj, (History, AuditEntry)) and session.is_modified(obj):
+            raise StoreError(f"{type(obj).__tablename__} is append-only: save a new version instead of changing a row")
+    if session.new:
+        writer = session.info.get("writer")
+        if writer is None and not session.info.get("internal"):
+            raise StoreError("store writes go through Store.write(user, action)")
+        if writer is not None:
+            writer.wrote = True
+
+
+class Writer:
+    """One unit of work of one user; use Store.write() to get one."""
+
+    def __init__(self, store: "Store", session: Session, user: User | None):
+        self.store = store
+        self.session = session
+        self.user = user
+        self.targets: list[str] = []
+        self.wrote = False
+
+    def authorize(self, model, unit: str | None = None, adcode: str | None = None, what: str = "") -> None:
+        """Scope check for rows a feature adds itself (session.add) rather than through append()."""
+        admin_only = getattr(model, "__scope__", None) is None
+        authorize(self.user, unit, adcode, admin_only=admin_only, what=what or model.__tablename__)
+
+    def append(self, model, key: str, based_on: int | None, **values):
+        """Save a new version of record `key` of a History table.
+
+        based_on is the version the user's edit started from (None for a new record). If
+        someone saved after it, StaleEdit names who and when; nothing is written.
+        """
+        row = model(key=key, **values)
+        unit, adcode = row.scope_of()
+        what = f"{model.__tablename__} {key!r}"
+        authorize(self.user, unit, adcode, admin_only=model.__scope__ is None, what=what)
+        latest = latest_row(self.session, model, key)
+        current = latest.version if latest is not None else None
+        if current != based_on:
+            if latest is None:
+                raise StoreError(f"{what} does not exist (the edit was based on version {based_on})")
+            raise StaleEdit(model.__tablename__, key, based_on, latest.version, latest.created_by, latest.created_at)
+        row.version = (based_on or 0) + 1
+        row.retired = bool(values.get("retired", False))
+        row.created_at = utcnow()
+        row.created_by = self.user.username
+        self.session.add(row)
+        try:
+            self.session.flush()
+        except exc.IntegrityError:
+            # Someone saved version n+1 between our read and our insert (the unique key says so).
+            self.session.rollback()
+            latest = latest_row(self.session, model, key)
+            if latest is None or latest.version == based_on:
+                raise
+            raise StaleEdit(model.__tablename__, key, based_on, latest.version, latest.created_by, latest.created_at) from None
+        self.targets.append(f"{model.__tablename__}:{key}")
+        return row
+
+    def retire(self, model, key: str, based_on: int | None):
+        """Append a version marking the record retired (it leaves the current state, its history stays)."""
+        latest = latest_row(self.session, model, key)
+        if latest is None:
+            raise StoreError(f"{model.__tablename__} {key!r} does not exist")
+        values = {c.key: getattr(latest, c.key) for c in model.__mapper__.column_attrs
+                  if c.key not in ("id", "key", "version", "retired", "created_at", "created_by")}
+        return self.append(model, key, based_on, retired=True, **values)
+
+
+class Store:
+    """The workspace store at one URL. Get it with xiancheng.store.open(); share it across threads."""
+
+    def __init__(self, url: str, engine: Engine):
+        self.url = url
+        self.engine = engine
+        self._sessions = sessionmaker(engine, class_=StoreSession, expire_on_commit=False)
+        self._write_engine = engine.execution_options(xiancheng_write=True)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    @contextmanager
+    def read(self):
+        """A Session for reading (never commits)."""
+        session = self._sessions()
+        try:
+            yield session
+        finally:
+            session.close()
+
+    def data_version(self) -> int:
+        """Bumped by every write in any process: key caches on it."""
+        with self.engine.connect() as connection:
+            return connection.execute(select(DataVersion.version).where(DataVersion.id == 1)).scalar_one()
+
+    def current(self, model, *where, include_retired: bool = False) -> list:
+        """The current row of every record of a History table (optionally filtered)."""
+        with self.read() as session:
+            return list(session.scalars(current_select(model, include_retired).where(*where)))
+
+    def get(self, model, key: str):
+        """The current row of one record, or None (also None when retired)."""
+        with self.read() as session:
+            row = latest_row(session, model, key)
+            return None if row is None or row.retired else row
+
+    def history(self, model, key: str) -> list:
+        """Every saved version of one record, oldest first."""
+        with self.read() as session:
+            return list(session.scalars(select(model).where(model.key == key).order_by(model.version)))
+
+    # -- writing ---------------------------------------------------------------------------
+
+    @contextmanager
+    def write(self, user: User | None, action: str, *, client: str = "", detail: str = ""):
+        """The one way to write: scope-checked appends, one audit row, the data version bumped, one commit.
+
+        A ScopeError or StaleEdit inside rolls everything back and is audited as refused.
+        """
+        session = self._sessions(bind=self._write_engine)
+        writer = Writer(self, session, user)
+        session.info["writer"] = writer
+        actor = user.username if user else ""
+        try:
+            if user is None:
+                raise ScopeError("writing needs sign-in")
+            yield writer
+            session.flush()
+            if writer.wrote:
+                session.execute(update(DataVersion).where(DataVersion.id == 1)
+                                .values(version=DataVersion.version + 1, changed_at=utcnow()))
+                session.add(AuditEntry(at=utcnow(), actor=actor, action=action, outcome="ok",
+                                       target=" ".join(writer.targets), client=client, detail=detail))
+            session.commit()
+        except (ScopeError, StaleEdit) as refusal:
+            session.rollback()
+            self.audit(actor, action, "refused", target=" ".join(writer.targets), client=client, detail=str(refusal))
+            raise
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def audit(self, actor: str, action: str, outcome: str, *, target: str = "", client: str = "", detail: str = "") -> None:
+        """Record an event in its own transaction (sign-ins, refusals). Never pass a password."""
+        session = self._sessions(bind=self._write_engine)
+        session.info["internal"] = True
+        try:
+            session.add(AuditEntry(at=utcnow(), actor=actor[:100], action=action, outcome=outcome,
+                                   target=target, client=client[:100], detail=detail))
+            session.commit()
+        finally:
+            session.close()
+
+    def audit_log(self, *, actor: str | None = None, action: str | None = None, outcome: str | None = None,
+                  client: str | None = None, since: datetime | None = None, until: datetime | None = None,
+                  limit: int = 1000) -> list[AuditEntry]:
+        """Audit entries, newest first, filtered by any of the arguments."""
+        query = select(AuditEntry)
+        for column, value in ((AuditEntry.actor, actor), (AuditEntry.action, action),
+                              (AuditEntry.outcome, outcome), (AuditEntry.client, client)):
+            if value:
+                query = query.where(column == value)
+        if since is not None:
+            query = query.where(AuditEntry.at >= since)
+        if until is not None:
+            query = query.where(AuditEntry.at < until)
+        with self.read() as session:
+            return list(session.scalars(query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)))
+
+    # -- accounts --------------------------------------------------------------------------
+
+    def user(self, username: str) -> User | None:
+        row = self.get(Account, username)
+        return _user_of(row) if row is not None else None
+
+    def users(self, include_retired: bool = False) -> list[User]:
+        return [_user_of(row) for row in self.current(Account, include_retired=include_retired)]
+
+    def add_user(self, by: User, username: str, password: str, role: str, *, display_name: str = "",
+                 units=(), areas=(), client: str = "") -> User:
+        """Create an account (admins only; the check is inside write/append)."""
+        username = username.strip()
+        if not username or len(username) > 100 or username.startswith("system:"):
+            raise StoreError(f"invalid user name {username!r}")
+        _check_role_scope(role, units, areas)
+        with self.write(by, "account.add", client=client, detail=f"role={role}") as tx:
+            existing = latest_row(tx.session, Account, username)
+            if existing is not None:
+                raise StoreError(f"user {username!r} already exists (version {existing.version}, by {existing.created_by})")
+            row = tx.append(Account, username, None, display_name=display_name or username,
+                            password_hash=accounts.hash_password(password), role=role,
+                            units=list(units), areas=list(areas))
+        return _user_of(row)
+
+    def update_user(self, by: User, username: str, based_on: int, *, password: str | None = None,
+                    role: str | None = None, display_name: str | None = None, units=None, areas=None,
+                    disabled: bool | None = None, client: str = "") -> User:
+        """Save a new version of an account; fields left None keep their value."""
+        with self.write(by, "account.update", client=client) as tx:
+            latest = latest_row(tx.session, Account, username)
+            if latest is None:
+                raise StoreError(f"no user {username!r}")
+            values = dict(
+                display_name=latest.display_name if display_name is None else display_name,
+                password_hash=latest.password_hash if password is None else accounts.hash_password(password),
+                role=latest.role if role is None else role,
+                units=list(latest.units if units is None else units),
+                areas=list(latest.areas if areas is None else areas),
+                retired=latest.retired if disabled is None else disabled,
+            )
+            _check_role_scope(values["role"], values["units"], values["areas"])
+            row = tx.append(Account, username, based_on, **values)
+        return _user_of(row)
+
+    def sign_in(self, username: str, password: str, *, client: str = "") -> User:
+        """The account if the password matches; every attempt is audited (never the password)."""
+        username = (username or "").strip()[:100]
+        wait = self._sign_in_wait(username, client)
+        if wait:
+            self.audit(username, "sign_in", "refused", client=client, detail="too many failed attempts")
+            raise SignInRefused(f"too many failed sign-ins; try again in {wait // 60 + 1} min", retry_after_seconds=wait)
+        row = self.get(Account, username) if username else None
+        if not accounts.verify_password(row.password_hash if row is not None else None, password or ""):
+            self.audit(username, "sign_in", "failed", client=client, detail="wrong user name or password")
+            raise SignInRefused("wrong user name or password")
+        self.audit(username, "sign_in", "ok", client=client)
+        return _user_of(row)
+
+    def _sign_in_wait(self, username: str, client: str) -> int:
+        """Seconds until another attempt is allowed (0: now), from failures in the audit table."""
+        since = utcnow() - timedelta(seconds=accounts.FAILURE_WINDOW_SECONDS)
+        checks = [(AuditEntry.actor, username, accounts.FAILURES_PER_USER)]
+        if client:
+            checks.append((AuditEntry.client, client, accounts.FAILURES_PER_CLIENT))
+        with self.read() as session:
+            for column, value, allowed in checks:
+                times = list(session.scalars(
+                    select(AuditEntry.at).where(column == value, AuditEntry.action == "sign_in",
+                                                AuditEntry.outcome == "failed", AuditEntry.at >= since)
+                    .order_by(AuditEntry.at.desc()).limit(allowed)))
+                if len(times) >= allowed:
+                    return max(1, int((times[-1] - since).total_seconds()))
+        return 0
+
+
+def _check_role_scope(role: str, units, areas) -> None:
+    if role not in ROLES:
+        raise StoreError(f"unknown role {role!r}: one of {', '.join(ROLES)}")
+    if role == "editor" and not units and not areas:
+        raise StoreError("an editor needs a scope: at least one --unit (department) or --area (adcode)")
+    for area in areas:
+        if not (len(area) == 6 and area.isdigit()):
+            raise StoreError(f"area {area!r} is not a 6-digit adcode (e.g. 140800 for a city, 140821 for a county)")
+
+
+def _user_of(row: Account) -> User:
+    return User(username=row.key, display_name=row.display_name, role=row.role,
+                units=tuple(row.units or ()), areas=tuple(row.areas or ()), version=row.version)
+
+
+# -- opening ------------------------------------------------------------------------------
+
+_STORES: dict[str, Store] = {}
+_STORES_LOCK = threading.Lock()
+
+
+def open_store(url: str | None = None, *, upgrade: bool = True) -> Store:
+    """The Store at url (default: the database_url setting), migrated to the newest revision.
+
+    One Store (and Engine) per process and URL. Problems with the database become a
+    DatabaseSettingError naming the setting and the fix.
+    """
+    from .. import settings
+
+    url = url or settings.get("database_url")
+    with _STORES_LOCK:
+        store = _STORES.get(url)
+        if store is not None:
+            return store
+        engine = _engine_checked(url)
+        if upgrade:
+            try:
+                migrate.upgrade(engine)
+            except DatabaseSettingError:
+                raise
+            except exc.OperationalError as error:
+                raise _operational(url, error) from error
+        store = Store(url, engine)
+        _STORES[url] = store
+        return store
+
+
+def forget(url: str) -> None:
+    """Drop the process's Store and Engine for url (tests, before dropping a database)."""
+    from .db import dispose
+
+    with _STORES_LOCK:
+        _STORES.pop(url, None)
+    dispose(url)
+
+
+def _engine_checked(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except Exception as error:  # sqlalchemy.exc.ArgumentError and friends
+        raise DatabaseSettingError(
+            f"{SETTING} is not a database URL ({url!r}: {error}). Use sqlite:///path/to/file.sqlite "
+            "or postgresql+psycopg://user:password@host:5432/dbname, or unset it for the default SQLite file."
+        ) from error
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise DatabaseSettingError(
+            f"{SETTING} names {parsed.get_backend_name()!r}; the store supports sqlite:/// and postgresql+psycopg://"
+        )
+    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() not in ("psycopg", None):
+        raise DatabaseSettingError(f"{SETTING}: use the psycopg driver, postgresql+psycopg://…")
+    if parsed.get_backend_name() == "sqlite":
+        _check_sqlite_path(parsed.database)
+    try:
+        engine = engine_for(url if parsed.get_backend_name() == "sqlite" or parsed.drivername != "postgresql"
+                            else url.replace("postgresql://", "postgresql+psycopg://", 1))
+    except Exception as error:
+        raise DatabaseSettingError(f"{SETTING}: cannot use {parsed!r}: {error}") from error
+    try:
+        with engine.connect():
+            pass
+    except exc.OperationalError as error:
+        raise _operational(url, error) from error
+    return engine
+
+
+def _check_sqlite_path(database: str | None) -> None:
+    if not database or database == ":memory:":
+        raise DatabaseSettingError(f"{SETTING}: an in-memory SQLite database would lose every write; name a file")
+    path = Path(database)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise DatabaseSettingError(f"{SETTING}: cannot create the folder {path.parent} for the SQLite file ({error}). "
+                                   "Create it, or point the setting at a writable place.") from error
+    if path.exists() and not os.access(path, os.W_OK):
+        raise DatabaseSettingError(
+            f"{SETTING}: the SQLite file {path} is read-only. Make it writable (chmod u+w {path}) or point "
+            f"{SETTING} at a copy; the file was not changed."
+        )
+    if not os.access(path.parent, os.W_OK):
+        raise DatabaseSettingError(
+            f"{SETTING}: the folder {path.parent} is not writable (SQLite keeps its journal beside the file). "
+            f"Make it writable or point {SETTING} elsewhere; nothing was changed."
+        )
+
+
+def _operational(url: str, error: Exception) -> DatabaseSettingError:
+    safe = make_url(url).render_as_string(hide_password=True)
+    reason = str(getattr(error, "orig", error)).strip().splitlines()[0]
+    return DatabaseSettingError(
+        f"cannot reach the database at {SETTING}={safe}: {reason}. Check that the server is running and the "
+        f"URL (host, port, user, password, database name) is right, or unset {SETTING} to use the local SQLite file. "
+        "Nothing was changed."
+    )
