@@ -15,17 +15,19 @@ except geo.GeodataError as error:
     st.stop()
 
 presenting = widgets.presenting()
+present_clicked = False
 if not presenting:
     ui.language_toggle()
-    if st.sidebar.button(ui.t("present.toggle"), icon=":material/slideshow:", key="present_toggle"):
-        st.switch_page("pages/present.py", query_params=widgets.presentation_params())
+    present_clicked = st.sidebar.button(ui.t("present.toggle"), icon=":material/slideshow:", key="present_toggle")
     auth.sign_in_form()
 # Viewing is open unless the require_sign_in setting says otherwise; writing always needs sign-in.
 locked = auth.viewing_needs_sign_in() and auth.current_user() is None
 
+user = auth.current_user()
 pages = [
     st.Page(p.path, title=ui.t(p.title_key), icon=p.icon, url_path=p.url_path, default=p.default)
     for p in ui.PAGES
+    if not p.admin_only or (user is not None and user.role == "admin")
 ]
 page = st.navigation(pages, position="hidden" if presenting or locked else "sidebar")
 if locked:
@@ -35,7 +37,10 @@ if locked:
     st.stop()
 if not presenting:
     widgets.problems_sidebar()
-if presenting and page.url_path != "present":
-    # ?mode=present on any page opens the slideshow with the same county/city/language.
-    st.switch_page("pages/present.py", query_params=widgets.presentation_params())
+    ui.restore_shared()
+here = next((p.path for p in ui.PAGES if p.url_path == page.url_path), ui.PAGES[0].path)  # default page: ""
+if present_clicked or (presenting and page.url_path != "present"):
+    # ?mode=present on any page opens the slideshow with the same county/city/language;
+    # leaving it returns to that page.
+    widgets.enter_presentation(here)
 ui.run_page(page)

@@ -7,6 +7,7 @@ from xiancheng.ui import widgets
 from xiancheng.ui.mapview import map_view
 
 t = ui.t
+MAP_HEIGHT = 540  # under the head and the indicator picker, the map ends on a 1366×768 first screen
 lang = ui.lang()
 data = ui.dataset()
 catalogue = indicators.catalogue(data)
@@ -54,8 +55,7 @@ k_options = list(range(2, classes.MAX_K + 1))
 follow_url("k", "k", int(ui.query_param("k", allowed=[str(n) for n in k_options], default=str(classes.DEFAULT_K))))
 k = st.sidebar.selectbox(t("indicators.k"), k_options, key="k")
 
-st.title(t("indicators.title"))
-st.caption(t("indicators.caption"))
+widgets.compact_header(t("indicators.title"), t("indicators.caption"))
 pick_col, year_col = st.columns([3, 1])
 with pick_col:
     option_labels = {k: option_label(k) for k in keys}
@@ -105,10 +105,10 @@ with map_col:
     # that st_folium swaps inside the same iframe, so a switch does not redraw the whole map.
     # Both are built once per process for their key and reused by every session.
     clicked = map_view(
-        lambda: maps.indicator_base(city or None, height=620, lang=lang), ("indicator-base", city, lang),
+        lambda: maps.indicator_base(city or None, height=MAP_HEIGHT, lang=lang), ("indicator-base", city, lang, MAP_HEIGHT),
         build_layer=lambda: maps.indicator_layer(view, lang, method, k, city or None),
         layer_key=("indicator", key, period.token if period else None, method, k, city, lang),
-        key=f"indicator-map-{city}-{lang}", height=620, returned_objects=["last_active_drawing"],
+        key=f"indicator-map-{city}-{lang}", height=MAP_HEIGHT, returned_objects=["last_active_drawing"],
     )
     st.caption(
         t("indicators.summary", counties=n_counties, cities=n_cities, missing=len(shown_counties) - n_counties)

@@ -8,6 +8,7 @@ from xiancheng.ui import widgets
 from xiancheng.ui.mapview import map_view
 
 t = ui.t
+MAP_HEIGHT = 600  # with the compact head, the whole map is on a 1366×768 projector's first screen
 lang = ui.lang()
 data = ui.dataset()
 all_types = queries.county_types(data)
@@ -23,15 +24,18 @@ ui.set_query_param("city", city)
 basemaps = ["none", "osm"] + (["tianditu"] if settings.get("tianditu_key") else [])
 basemap = st.sidebar.radio(t("basemap"), basemaps, format_func=lambda b: t(f"basemap.{b}"), key="basemap")
 
-st.title(t("app_title"))
-st.caption(t("app_subtitle"))
+widgets.compact_header(t("app_title"), t("app_subtitle"))
 shown = geo.counties_of_city(city) if city else list(ui.counties())
+grey = [a for a in shown if all_types[a].status == queries.NOT_STATED]
+if grey and data.documents:  # why they are grey: what is loaded, and that none of it says
+    places = "、".join(dict.fromkeys(geo.place_name(d.scope_adcode) for d in data.documents))
+    st.caption(t("overview.grey_why", n=len(grey), docs=len(data.documents), places=places))
 map_col, info_col = st.columns([3, 1.25])
 with map_col:
     # Built once per process for each city, basemap and language (the same for everyone).
     clicked = map_view(
-        lambda: maps.type_map(all_types, lang, city or None, basemap, settings.get("tianditu_key")),
-        ("type", city, basemap, lang), key=f"overview-map-{city}-{basemap}-{lang}", height=680,
+        lambda: maps.type_map(all_types, lang, city or None, basemap, settings.get("tianditu_key"), height=MAP_HEIGHT),
+        ("type", city, basemap, lang, MAP_HEIGHT), key=f"overview-map-{city}-{basemap}-{lang}", height=MAP_HEIGHT,
         returned_objects=["last_active_drawing"],
     )
     st.caption(t("counties_shown", n=len(shown)) + " · " + t("source_boundaries"))
@@ -58,8 +62,11 @@ with info_col:
     else:
         st.info(t("click_hint"))
 
-    st.subheader(t("overview.counts_by_type"))
-    counts = queries.counts_by_type(all_types, shown)
+    # The counts follow the click: a county picked on the whole-province map counts its city.
+    counted_city = city or (ui.counties()[selected].city_adcode if selected else "")
+    counted = geo.counties_of_city(counted_city) if counted_city else shown
+    st.subheader(t("overview.counts_by_type") + (f" · {cities[counted_city]}" if counted_city else ""))
+    counts = queries.counts_by_type(all_types, counted)
     keys = [*COUNTY_TYPES, *(k for k in NATIONAL_ONLY_TYPES if counts[k]), queries.NOT_STATED, queries.MUNICIPAL_DISTRICT]
     # Markdown tables, not st.dataframe: the first page a visitor opens then does not load
     # Streamlit's 1.3 MB data-grid bundle.

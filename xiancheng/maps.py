@@ -310,12 +310,14 @@ _VIEW_JS = Template(
     map.invalidateSize({pan: false});
     map.xcFit();
   };
+  var maxZoom = null;
   map.xcFit = function (force) {
     if (moved && !force) { return; }
-    map.fitBounds(target, {padding: [10, 10], animate: false});
+    map.fitBounds(target, {padding: [10, 10], animate: false, maxZoom: maxZoom === null ? undefined : maxZoom});
     if (map.xcLayoutLabels) { map.xcLayoutLabels(); }
   };
-  map.xcFitTo = function (bounds) { target = bounds; map.xcFit(true); };
+  // A new target (a slide's county): later refits (a resize, the legend changing) keep it.
+  map.xcFitTo = function (bounds, zoomLimit) { target = bounds; maxZoom = zoomLimit === undefined ? null : zoomLimit; moved = false; map.xcFit(true); };
   ['dragstart', 'boxzoomend'].forEach(function (name) { map.on(name, function () { moved = true; }); });
   container.addEventListener('wheel', function () { moved = true; }, {passive: true});
   container.addEventListener('dblclick', function () { moved = true; });
@@ -332,7 +334,7 @@ _VIEW_JS = Template(
       link.href = '#'; link.role = 'button';
       link.innerHTML = {{ this.home_label_json }}; link.title = {{ this.home_label_json }};
       L.DomEvent.disableClickPropagation(bar);
-      L.DomEvent.on(link, 'click', function (e) { L.DomEvent.preventDefault(e); moved = false; target = province; map.xcFit(true); });
+      L.DomEvent.on(link, 'click', function (e) { L.DomEvent.preventDefault(e); map.xcFitTo(province); });
       return bar;
     }
   });
@@ -860,4 +862,104 @@ def indicator_layer(
     else:
         notes.append(t("indicators.legend_none", lang))
     Legend(title, entries, " · ".join(n for n in notes if n)).add_to(layer)
+    return layer
+
+
+# --------------------------------------------------------------------------- presentation slides
+# One base map per slide set (fills, labels, legend) stays in its iframe; a step swaps only
+# slide_layer (outline + zoom) inside it, as the indicator switch swaps indicator_layer.
+
+SLIDE_MAX_ZOOM = 8.5  # a county with its neighbours around it, not a county filling the screen
+
+_SLIDE_CSS = """<style>
+#map_div,.folium-map{height:100vh !important}
+.xc-legend{font-size:16px;line-height:1.35;max-width:330px;padding:8px 12px}
+.xc-note{font-size:16px}
+.xc-swatch{width:22px;height:15px}
+.xc-label span{font-size:13px}
+</style>"""
+
+_SLIDE_KEYS_JS = Template(
+    """
+{% macro script(this, kwargs) %}
+(function () {
+  // While presenting, the arrow keys and Esc belong to the slideshow, even after a click
+  // put the focus in this map: hand them to the page, whose shortcuts step the slides.
+  var keys = {ArrowLeft: 1, ArrowRight: 1, Escape: 1};
+  function forward(event) {
+    if (!keys[event.key]) { return; }
+    event.preventDefault();
+    event.stopPropagation();
+    try {
+      window.parent.document.dispatchEvent(new KeyboardEvent(event.type, {
+        key: event.key, code: event.code, keyCode: event.keyCode, which: event.which, bubbles: true}));
+    } catch (error) { /* a map opened on its own has no slideshow around it */ }
+  }
+  window.addEventListener('keydown', forward, true);
+  window.addEventListener('keyup', forward, true);
+})();
+{% endmacro %}
+"""
+)
+
+
+class _SlideKeys(MacroElement):
+    def __init__(self):
+        super().__init__()
+        self._name = "SlideKeys"
+        self._template = _SLIDE_KEYS_JS
+
+
+def slide_map(all_types: dict, lang: str, slides: list[str], height: int = 600) -> folium.Map:
+    """The type map of one slide set, for presentation: fills the frame, big legend, no keys."""
+    fmap = type_map(all_types, lang, focus=slides, height=height)
+    fmap.options["keyboard"] = False  # arrows step slides, they do not pan the map
+    fmap.get_root().header.add_child(Element(_SLIDE_CSS))
+    _SlideKeys().add_to(fmap)
+    return fmap
+
+
+_SLIDE_FIT_JS = Template(
+    """
+{% macro script(this, kwargs) %}
+(function () {
+  var layer = new L.Layer();
+  layer.onAdd = function (map) {
+    if (map.xcFitTo) {  // the legend is beside the map (_View): no room to leave for it
+      map.xcFitTo({{ this.bounds_json }}, {{ this.max_zoom }});
+    } else {
+      map.fitBounds({{ this.bounds_json }}, {maxZoom: {{ this.max_zoom }}, animate: false,
+        paddingTopLeft: [20, 20], paddingBottomRight: [{{ this.right }}, 20]});
+    }
+    return this;
+  };
+  layer.onRemove = function () { return this; };
+  {{ this._parent.get_name() }}.addLayer(layer);
+})();
+{% endmacro %}
+"""
+)
+
+
+class _FitOnAdd(MacroElement):
+    def __init__(self, bounds: list[list[float]], max_zoom: float, right: int):
+        super().__init__()
+        self._name = "FitOnAdd"
+        self._template = _SLIDE_FIT_JS
+        self.bounds_json = json.dumps(bounds)
+        self.max_zoom = max_zoom
+        self.right = right
+
+
+def slide_layer(adcode: str, legend_room: int = 340) -> folium.FeatureGroup:
+    """The county on the current slide: a heavy outline, and the view zoomed to it in place."""
+    layer = folium.FeatureGroup(name="slide", control=False)
+    feature = next(f for f in _web_features() if f["properties"]["adcode"] == adcode)
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": feature["geometry"], "properties": {}}]},
+        style_function=lambda _: {"color": "#000000", "weight": 4.5, "fill": False, "opacity": 1},
+        interactive=False,
+        control=False,
+    ).add_to(layer)
+    _FitOnAdd(bounds_of([adcode]), SLIDE_MAX_ZOOM, legend_room).add_to(layer)
     return layer

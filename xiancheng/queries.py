@@ -137,3 +137,14 @@ def group_by_action(tasks) -> dict:
     for task in tasks:
         groups.setdefault(task.action_key, []).append(task)
     return groups
+
+
+def own_and_city_wide(records, adcode: str) -> tuple[tuple, tuple]:
+    """Tasks or projects of a county split into (its own plan's, a wider plan's applying to it).
+
+    A city plan's task reaches each of its counties; counted as the county's own, a city
+    plan with 70 tasks would make every county look equally busy.
+    """
+    own = tuple(r for r in records if r.scope_adcode == adcode)
+    shared = tuple(r for r in records if r.scope_adcode != adcode)
+    return own, shared
