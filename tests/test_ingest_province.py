@@ -120,7 +120,7 @@ def test_the_county_page_shows_the_province_plan_as_province_level(built, monkey
     text = all_text(app)
     assert "省级" in [s.value for s in app.subheader]
     assert "《山西省推进以县城为重要载体的新型城镇化建设实施方案》" in text
-    assert any(s.value.startswith("重点任务（0") for s in app.subheader)  # the province's task is not 洪洞's
+    assert any(s.value.startswith("重点任务（本县 0 项") for s in app.subheader)  # the province's task is not 洪洞's
     assert "完善县城防洪排涝设施" in text
 
 

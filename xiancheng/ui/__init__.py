@@ -280,6 +280,21 @@ def record_options():
     return tables.filter_options(record_table(i18n.DEFAULT_LANGUAGE))
 
 
+def original_file(name: str) -> tuple[str, bytes] | None:
+    """(file name, bytes) of the original a loaded document was converted from (a .docx,
+    .pdf or GBK text), or None. Only paths the validated manifest gives, inside plans/."""
+    from .. import settings
+
+    document = dataset().documents_by_name.get(name)
+    if document is None or not document.original:
+        return None
+    root = settings.PLANS_DIR.resolve()
+    path = (root / document.original).resolve()
+    if root not in path.parents or not path.is_file():
+        return None
+    return path.name, path.read_bytes()
+
+
 @st.cache_resource(show_spinner=False, max_entries=32)
 def document_lines(name: str) -> tuple[str, ...] | None:
     """The lines of a loaded document, numbered as cited; None for a name not loaded."""
