@@ -3,6 +3,7 @@
 import streamlit as st
 
 from xiancheng import tables, ui
+from xiancheng.ui import progress as progress_ui
 
 t = ui.t
 lang = ui.lang()
@@ -77,7 +78,7 @@ money_col.metric(
 
 if rows.empty:
     described = tables.describe_filters(chosen, lang, documents)
-    st.info(t("explorer.empty") + " " + t("explorer.empty_reason", filters="；".join(f"{k}：{v}" for k, v in described.items())))
+    st.info(t("explorer.empty") + " " + t("explorer.empty_reason", filters="；".join(f"{k}：{ui.md_quote(v)}" for k, v in described.items())))
     st.stop()
 
 column = st.column_config
@@ -108,7 +109,7 @@ with st.container(border=True):
     if selected:
         row = rows.iloc[selected[0]]
         record = table.records[rows.index[selected[0]]]
-        st.markdown(f"**{tables.markdown_escape(row['title'] or row['kind_label'])}** · {row['kind_label']} · {row['action']}")
+        st.markdown(f"**{tables.markdown_escape(row['title'] or row['kind_label'])}** · {row['kind_label']} · {tables.markdown_escape(row['action'])}")
         st.text(row["text"])
         facts = [
             (t("explorer.col.units"), row["units_text"]),
@@ -122,21 +123,25 @@ with st.container(border=True):
     else:
         st.caption(t("explorer.detail_hint"))
 
+# Progress on the filtered items: status and reporting for editors in scope (issue 14).
+with st.expander(t("progress.section"), icon=":material/task_alt:", expanded=progress_ui.expanded()):
+    progress_ui.section(progress_ui.items_of_rows(table, rows), key="explorer_progress", heading=False)
+
 # Exports are built only when a button is clicked (deferred), from exactly these rows.
 st.caption(t("explorer.download_note", tasks=n.tasks, projects=n.projects))
 xlsx_col, tasks_csv_col, projects_csv_col = st.columns(3)
 xlsx_col.download_button(
     t("explorer.download_xlsx"), data=lambda: tables.export_xlsx(table, rows, chosen, data, lang),
-    file_name=tables.export_file_name(chosen, "xlsx"), key="explorer_xlsx", on_click="ignore",
+    file_name=tables.export_file_name(chosen, "xlsx", documents=documents), key="explorer_xlsx", on_click="ignore",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:",
 )
 tasks_csv_col.download_button(
     t("explorer.download_tasks_csv"), data=lambda: tables.export_csv(table, rows, "task", data, lang),
-    file_name=tables.export_file_name(chosen, "tasks.csv"), key="explorer_tasks_csv", on_click="ignore",
+    file_name=tables.export_file_name(chosen, "tasks.csv", documents=documents), key="explorer_tasks_csv", on_click="ignore",
     mime="text/csv", disabled=not n.tasks,
 )
 projects_csv_col.download_button(
     t("explorer.download_projects_csv"), data=lambda: tables.export_csv(table, rows, "project", data, lang),
-    file_name=tables.export_file_name(chosen, "projects.csv"), key="explorer_projects_csv", on_click="ignore",
+    file_name=tables.export_file_name(chosen, "projects.csv", documents=documents), key="explorer_projects_csv", on_click="ignore",
     mime="text/csv", disabled=not n.projects,
 )

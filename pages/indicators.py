@@ -11,7 +11,7 @@ from xiancheng.ui import widgets
 from xiancheng.ui.mapview import map_view
 
 t = ui.t
-MAP_HEIGHT = 540  # under the head and the indicator picker, the map ends on a 1366×768 first screen
+MAP_HEIGHT = 500  # under the head, the picker and two note lines, the map ends on a 1366×768 first screen
 lang = ui.lang()
 data = ui.dataset()
 catalogue = indicators.catalogue(data)
@@ -45,8 +45,7 @@ def excel_bytes(frame: pd.DataFrame) -> bytes:
 
 def md(text: str) -> str:
     """Document text safe inside a Markdown table cell (no markup, no column breaks)."""
-    escaped = "".join("\\" + c if c in "\\`*_{}[]<>()#+-!|~" else c for c in str(text))
-    return escaped.replace("\n", " ")
+    return ui.md_quote(text).replace("  \n", " ")
 
 
 # --- state: every choice lives in the URL so a copied link reproduces the view. A widget
@@ -107,7 +106,7 @@ notes = st.container()
 if indicator.derived:
     notes.caption(t(f"indicators.about.{key}"))
 elif indicator.attribute:
-    notes.caption(t("indicators.attribute", attribute=indicator.attribute))
+    notes.caption(t("indicators.attribute", attribute=md(indicator.attribute)))
 
 shown_counties = geo.counties_of_city(city) if city else list(view.counties)
 shown_cities = [a for a in view.cities if city in ("", a)]
@@ -117,7 +116,7 @@ n_cities = sum(view.cities[a].value is not None for a in shown_cities)
 if used is None:
     notes.info(t("indicators.no_values"))
 elif used.k < k:
-    notes.info(t("indicators.k_reduced", n=used.k, k=k))
+    notes.caption(t("indicators.k_reduced", n=used.k, k=k))  # one line: the map stays on the first screen
 
 map_col, info_col = st.columns([3, 1])
 with map_col:
@@ -158,7 +157,7 @@ with info_col:
         st.markdown(f"### {md(county.name)}")
         st.caption(md(county.city_name))
         if unit.value is not None:
-            st.metric(indicators.display_name(indicator, lang), indicators.value_label(unit, indicator, lang))
+            st.metric(md(indicators.display_name(indicator, lang)), indicators.value_label(unit, indicator, lang))
             if unit.value_text:
                 st.caption(md(unit.value_text))
         else:
@@ -166,9 +165,9 @@ with info_col:
             if unit.reason == indicators.CITY_LEVEL and county.city_adcode in view.cities:
                 city_unit = view.cities[county.city_adcode]
                 if city_unit.value is not None:
-                    st.caption(t("indicators.tip_city", city=md(cities[county.city_adcode]), value=indicators.value_label(city_unit, indicator, lang)))
+                    st.caption(t("indicators.tip_city", city=md(cities[county.city_adcode]), value=md(indicators.value_label(city_unit, indicator, lang))))
             if unit.reason == indicators.PROVINCE_LEVEL and view.province is not None and view.province.value is not None:
-                st.caption(t("indicators.tip_province", place=md(unit.detail), value=indicators.value_label(view.province, indicator, lang)))
+                st.caption(t("indicators.tip_province", place=md(unit.detail), value=md(indicators.value_label(view.province, indicator, lang))))
         for note in indicators.note_texts(unit, lang):
             st.caption(note)
         if unit.citations:

@@ -233,6 +233,10 @@ def catalogue(dataset: Dataset) -> dict[str, Indicator]:
                 units_with_value=sum(u.value is not None for u in derived.values()),
             )
         )
+    from . import progress_map  # progress indicators (issue 14): values from the store's reports
+
+    if dataset.tasks or dataset.projects:
+        result.extend(progress_map.catalogue_entries(dataset))
     targets = []
     for key, records in _targets_by_key(dataset).items():
         first = records[0]
@@ -282,7 +286,8 @@ def default_key(dataset: Dataset) -> str:
     map of near-equal counties; it is still there to pick, not the first thing shown.
     """
     indicators = list(catalogue(dataset).values())
-    derived = [i for i in indicators if i.derived]
+    # Progress indicators change with every report: never the page's default.
+    derived = [i for i in indicators if i.derived and not progress_map_key(i.key)]
     if not derived:
         return indicators[0].key
 
@@ -414,6 +419,10 @@ def _target_unit(adcode: str, level: str, records: list[Target]) -> UnitValue:
     return UnitValue(adcode, level, numbers[0], value_text=text, citations=citations)
 
 
+def progress_map_key(key: str) -> bool:
+    return key.startswith("progress-")
+
+
 def values(dataset: Dataset, key: str, year: str | Period | None = None) -> IndicatorView:
     """The indicator's value for every county (and the cities with a city-level value).
 
@@ -423,6 +432,10 @@ def values(dataset: Dataset, key: str, year: str | Period | None = None) -> Indi
     indicator = catalogue(dataset).get(key)
     if indicator is None:
         raise KeyError(f"unknown indicator {key!r}")
+    if progress_map_key(key):
+        from . import progress_map
+
+        return progress_map.view(dataset, indicator)
     if indicator.derived:
         return IndicatorView(indicator, None, dict(_derived_values(dataset, key)), {})
     period = year if isinstance(year, Period) else Period.parse(year)

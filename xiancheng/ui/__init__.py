@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import logging
-import re
 import threading
 import uuid
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ import streamlit as st
 from .. import geo, i18n, offline
 from ..dataset import Dataset
 from ..settings import DATASET_PATH
+from ..text import markdown_text
 
 
 # Errors a page did not expect are logged here with their traceback (the page shows a calm
@@ -50,6 +50,8 @@ PAGES = (
     PageSpec("pages/explorer.py", "page.explorer", ":material/table:", "explorer"),
     PageSpec("pages/documents.py", "page.documents", ":material/description:", "documents"),
     PageSpec("pages/present.py", "page.present", ":material/slideshow:", "present"),
+    PageSpec("pages/reminders.py", "page.reminders", ":material/notifications:", "reminders"),
+    PageSpec("pages/progress_admin.py", "page.progress_admin", ":material/link:", "progress-admin", admin_only=True),
     PageSpec("pages/manage.py", "page.manage", ":material/upload_file:", "manage", admin_only=True),
 )
 
@@ -187,9 +189,6 @@ def escape(text: str) -> str:
     return html.escape(str(text))
 
 
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]<>#|$~])")
-
-
 def markdown_table(header: list[str], rows: list[list]) -> str:
     """A small Markdown table (cells quoted); numbers right-aligned."""
     def cell(value) -> str:
@@ -202,8 +201,9 @@ def markdown_table(header: list[str], rows: list[list]) -> str:
 
 
 def md_quote(text: str) -> str:
-    """Document text for st.markdown, shown literally: no markup, links, math or HTML."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text)).replace("\n", "  \n")
+    """Document, manifest or URL text for st.markdown (and info/warning/error/caption/metric
+    labels), shown literally: no markup, links, autolinks, images, math or HTML; line breaks kept."""
+    return markdown_text(text).replace("\n", "  \n")
 
 
 # City and county travel with the user: the sidebar's page links drop the URL's parameters,

@@ -52,21 +52,48 @@ def _type_map(city: str | None, language: str, fmt: str, dpi: int, day: date) ->
 
 
 @lru_cache(maxsize=32)
-def _profile(adcode: str, language: str, fmt: str, day: date) -> bytes:
+def _profile(adcode: str, language: str, fmt: str, day: date, progress_version: int = -1) -> bytes:
     from .. import export
+    from .. import progress as pg
 
-    return export.render_county_profile(dataset(), adcode, lang=language, fmt=fmt, export_date=day)
+    # The status per item comes from the store: the key carries its data version.
+    progress = pg.one_pager(pg.snapshot(dataset()), adcode, language) if progress_version >= 0 else None
+    return export.render_county_profile(dataset(), adcode, lang=language, fmt=fmt, export_date=day, progress=progress)
+
+
+def _progress_version() -> int:
+    from .auth import workspace_error
+
+    return -1 if workspace_error() else _store_version()
+
+
+def _store_version() -> int:
+    from .auth import workspace
+
+    return workspace().data_version()
 
 
 @lru_cache(maxsize=32)
 def _indicator_map(key: str, period_token: str | None, method: str, k: int, city: str | None, language: str, fmt: str, dpi: int, day: date) -> bytes:
-    from .. import export, indicators
+    from .. import export, i18n, indicators
 
     data = dataset()
     view = indicators.values(data, key, indicators.Period.parse(period_token))
     county_values = view.county_values()
     # One level per map: counties when the period has county values, else the cities.
     level, values = ("county", county_values) if county_values else ("city", view.city_values())
+    reason = None
+    province = view.province
+    if province is not None and province.value is not None:
+        # A province value is never painted on counties or cities: it names the gap instead.
+        if not values:
+            level = "county"
+        missing = [u for u in view.counties.values() if u.value is None]
+        if level == "county" and missing and all(u.reason == indicators.PROVINCE_LEVEL for u in missing):
+            reason = i18n.t(
+                "indicators.tip_province", language, place=missing[0].detail,
+                value=indicators.value_label(province, view.indicator, language),
+            )
     units = view.counties if level == "county" else view.cities
     cited = {c.document for u in units.values() for c in u.citations}
     sources = [export.document_label(d, language) for d in data.documents if d.document in cited]
@@ -75,7 +102,7 @@ def _indicator_map(key: str, period_token: str | None, method: str, k: int, city
     return export.render_indicator_map(
         values, level=level, title=name, indicator=name, unit=indicators.display_unit(view.indicator, language),
         year=period.year if period else None, period=indicators.period_label(period, language), method=method, k=k, lang=language, fmt=fmt, dpi=dpi,
-        city_adcode=city, sources=sources, export_date=day,
+        city_adcode=city, sources=sources, export_date=day, no_data_reason=reason,
     )
 
 
@@ -87,9 +114,32 @@ def locator_png(adcode: str) -> bytes:
     return render_locator(adcode)
 
 
+def _place_label(city: str | None) -> str:
+    from .. import geo
+
+    return geo.place_name(city) if city else "山西省"
+
+
+def _indicator_file_label(key: str, period_token: str | None) -> str:
+    """The indicator's Chinese name and period in a file name (not its internal key)."""
+    from .. import indicators
+
+    indicator = indicators.catalogue(dataset()).get(key)
+    name = indicators.display_name(indicator, "zh") if indicator else key
+    period = indicators.period_label(indicators.Period.parse(period_token), "zh") if period_token else ""
+    return "_".join(p for p in (name, period.replace(" · ", "")) if p)
+
+
+def _file_stem(*parts: str) -> str:
+    """Parts joined by '_', without characters a file name cannot hold."""
+    import re
+
+    return "_".join(re.sub(r'[\\/:*?"<>|\s]+', "-", p).strip("-") for p in parts if p)
+
+
 def indicator_map_downloads(key: str, period_token: str | None, method: str, k: int, city: str | None) -> list[Download]:
     language, day = lang(), date.today()
-    stem = f"指标图-{key}-{period_token or ''}-{city or '山西省'}-{day.isoformat()}"
+    stem = _file_stem("指标图", _indicator_file_label(key, period_token), _place_label(city), day.isoformat())
     args = (key, period_token, method, k, city, language)
     return [
         Download("export.png", lambda: _indicator_map(*args, "png", 150, day), f"{stem}.png"),
@@ -101,7 +151,7 @@ def indicator_map_downloads(key: str, period_token: str | None, method: str, k: 
 
 def type_map_downloads(city: str | None) -> list[Download]:
     language, day = lang(), date.today()
-    stem = f"县城类型图-{city or '山西省'}-{day.isoformat()}"
+    stem = _file_stem("县城类型图", _place_label(city), day.isoformat())
     return [
         Download("export.png", lambda: _type_map(city, language, "png", 150, day), f"{stem}.png"),
         Download("export.png300", lambda: _type_map(city, language, "png", 300, day), f"{stem}-300dpi.png"),
@@ -124,8 +174,8 @@ def county_downloads(adcode: str, name: str, tasks, projects, sources: list[str]
         )
 
     return [
-        Download("export.profile_png", lambda: _profile(adcode, language, "png", day), f"{stem}-概况.png"),
-        Download("export.profile_pdf", lambda: _profile(adcode, language, "pdf", day), f"{stem}-概况.pdf"),
+        Download("export.profile_png", lambda: _profile(adcode, language, "png", day, _progress_version()), f"{stem}-概况.png"),
+        Download("export.profile_pdf", lambda: _profile(adcode, language, "pdf", day, _progress_version()), f"{stem}-概况.pdf"),
         Download("export.ledger_xlsx", ledger, f"{stem}-台账.xlsx"),
     ]
 
