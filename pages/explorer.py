@@ -1,5 +1,6 @@
 """任务与项目 · Tasks and projects: one filterable table over every document, with exports."""
 
+import pandas as pd
 import streamlit as st
 
 from xiancheng import tables, ui
@@ -82,7 +83,14 @@ if rows.empty:
     st.stop()
 
 column = st.column_config
-view = rows[["kind_label", "title", "text", "counties", "action", "units_text", "years_text", "investment_yi", "source", "source_url"]]
+view = rows[["kind_label", "title", "text", "counties", "action", "units_text", "years_text", "investment_yi", "source", "source_url"]].copy()
+# The grid shows an empty cell as a grey "None": say 未列明 for a project without an amount
+# (tasks have none to state: "—").
+view["investment_yi"] = [
+    f"{value:,.2f}" if pd.notna(value) else (t("not_listed") if kind == "project" else "—")
+    for value, kind in zip(rows["investment_yi"], rows["kind"])
+]
+view = view.fillna("—")
 event = st.dataframe(
     view,
     hide_index=True,
@@ -98,7 +106,7 @@ event = st.dataframe(
         "action": column.TextColumn(t("explorer.col.action"), width="small"),
         "units_text": column.TextColumn(t("explorer.col.units"), width="medium"),
         "years_text": column.TextColumn(t("explorer.col.years"), width="small"),
-        "investment_yi": column.NumberColumn(t("explorer.col.investment"), format="%.2f", width="small"),
+        "investment_yi": column.TextColumn(t("explorer.col.investment"), width="small"),
         "source": column.TextColumn(t("explorer.col.source"), width="medium"),
         "source_url": column.LinkColumn(t("explorer.col.open"), display_text=t("explorer.open"), width="small"),
     },

@@ -5,10 +5,10 @@ from io import BytesIO
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from xiancheng import classes, geo, indicators, maps, ui
 from xiancheng.ui import widgets
+from xiancheng.ui.mapview import map_view
 
 t = ui.t
 MAP_HEIGHT = 500  # under the head, the picker and two note lines, the map ends on a 1366×768 first screen
@@ -122,11 +122,12 @@ map_col, info_col = st.columns([3, 1])
 with map_col:
     # The base map depends on the city only; the indicator's fills and legend are a layer
     # that st_folium swaps inside the same iframe, so a switch does not redraw the whole map.
-    clicked = st_folium(
-        maps.indicator_base(city or None, height=MAP_HEIGHT),
-        feature_group_to_add=maps.indicator_layer(view, lang, method, k, city or None),
-        key=f"indicator-map-{city}-{lang}", height=MAP_HEIGHT, use_container_width=True,
-        returned_objects=["last_active_drawing"],
+    # Both are built once per process for their key and reused by every session.
+    clicked = map_view(
+        lambda: maps.indicator_base(city or None, height=MAP_HEIGHT, lang=lang), ("indicator-base", city, lang, MAP_HEIGHT),
+        build_layer=lambda: maps.indicator_layer(view, lang, method, k, city or None),
+        layer_key=("indicator", key, period.token if period else None, method, k, city, lang),
+        key=f"indicator-map-{city}-{lang}", height=MAP_HEIGHT, returned_objects=["last_active_drawing"],
     )
     st.caption(
         t("indicators.summary", counties=n_counties, cities=n_cities, missing=len(shown_counties) - n_counties)

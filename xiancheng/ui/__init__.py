@@ -146,9 +146,10 @@ def refresh_dataset() -> None:
     reader of this process gets the new build, with no restart."""
     for cached in (_loaded_dataset, record_table, record_options, document_lines):
         cached.clear()
-    from . import widgets
+    from . import mapview, widgets
 
     widgets.clear_export_caches()
+    mapview.clear()
 
 
 def page_url(url_path: str, **params) -> str:

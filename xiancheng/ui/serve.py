@@ -88,6 +88,9 @@ def _without_metrics() -> None:
 def main(argv: list[str] | None = None) -> int:
     from streamlit.web import cli
 
+    from ..offline import mark_immutable_static
+
+    mark_immutable_static()
     _without_metrics()
     WARMING.set()
     threading.Thread(target=warm, name="xiancheng-warm", daemon=True).start()
