@@ -51,9 +51,14 @@ def main(argv=None) -> int:
         add.add_argument(f"--{name}", help=f"the {what}, when the one read from the text is wrong")
     add.add_argument("--kind", choices=("action-plan", "urbanisation-plan", "five-year-plan", "other"), help="the document kind")
     add.add_argument("--dry-run", action="store_true", help="show what was read and checked; write nothing")
-    from .store import cli as store_cli
+    raw = sys.argv[1:] if argv is None else list(argv)
+    store_cli = None
+    if not any(word in ("ingest", "export-dataset", "add-plan") for word in raw):
+        # The store's commands import SQLAlchemy and Alembic (over a second on a busy
+        # machine): only when the command may be one of theirs, or for --help.
+        from .store import cli as store_cli
 
-    store_cli.add_parsers(sub)
+        store_cli.add_parsers(sub)
     args = parser.parse_args(argv)
     if args.command in ("db", "user"):
         return store_cli.run(args)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import logging
-import re
 import threading
 import uuid
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ import streamlit as st
 from .. import geo, i18n, offline
 from ..dataset import Dataset
 from ..settings import DATASET_PATH
+from ..text import markdown_text
 
 
 # Errors a page did not expect are logged here with their traceback (the page shows a calm
@@ -53,6 +53,7 @@ PAGES = (
     PageSpec("pages/reminders.py", "page.reminders", ":material/notifications:", "reminders"),
     PageSpec("pages/progress_admin.py", "page.progress_admin", ":material/link:", "progress-admin", admin_only=True),
     PageSpec("pages/manage.py", "page.manage", ":material/upload_file:", "manage", admin_only=True),
+    PageSpec("pages/admin.py", "page.admin", ":material/admin_panel_settings:", "admin", admin_only=True),
 )
 
 # URL contract shared by every page (a copied link reproduces the view):
@@ -145,9 +146,10 @@ def refresh_dataset() -> None:
     reader of this process gets the new build, with no restart."""
     for cached in (_loaded_dataset, record_table, record_options, document_lines):
         cached.clear()
-    from . import widgets
+    from . import mapview, widgets
 
     widgets.clear_export_caches()
+    mapview.clear()
 
 
 def page_url(url_path: str, **params) -> str:
@@ -188,9 +190,6 @@ def escape(text: str) -> str:
     return html.escape(str(text))
 
 
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]<>#|$~])")
-
-
 def markdown_table(header: list[str], rows: list[list]) -> str:
     """A small Markdown table (cells quoted); numbers right-aligned."""
     def cell(value) -> str:
@@ -203,8 +202,9 @@ def markdown_table(header: list[str], rows: list[list]) -> str:
 
 
 def md_quote(text: str) -> str:
-    """Document text for st.markdown, shown literally: no markup, links, math or HTML."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text)).replace("\n", "  \n")
+    """Document, manifest or URL text for st.markdown (and info/warning/error/caption/metric
+    labels), shown literally: no markup, links, autolinks, images, math or HTML; line breaks kept."""
+    return markdown_text(text).replace("\n", "  \n")
 
 
 # City and county travel with the user: the sidebar's page links drop the URL's parameters,
@@ -305,3 +305,16 @@ def document_lines(name: str) -> tuple[str, ...] | None:
     if name not in dataset().documents_by_name:  # only loaded files: never a path from the URL
         return None
     return tables.read_lines(PLANS_DIR / name)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def store_accounts(data_version: int) -> list[dict]:
+    """Every account (current version), keyed by the store's data version so a write in any
+    app process shows here on the next run, with no cache turned off."""
+    from .auth import workspace
+
+    return [
+        {"username": u.username, "display_name": u.display_name, "role": u.role, "units": "、".join(u.units),
+         "areas": "、".join(u.areas), "version": u.version}
+        for u in workspace().users(include_retired=False)
+    ]
