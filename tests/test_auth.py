@@ -126,8 +126,18 @@ def test_an_unusable_database_is_named_in_the_sidebar_and_the_maps_still_show(mo
     monkeypatch.setenv("XIANCHENG_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
     app = run_app()
     text = sidebar_text(app)
-    assert "XIANCHENG_DATABASE_URL" in text and "数据库不可用" in text
+    assert "XIANCHENG\\_DATABASE\\_URL" in text and "数据库不可用" in text
     assert [m for m in app.markdown if m.value.startswith("| 所属城市")]
+
+
+def test_a_database_error_quoting_markdown_is_shown_as_text(monkeypatch):
+    # The setting's value comes back in the error; a link or image in it must stay text.
+    monkeypatch.setenv("XIANCHENG_DATABASE_URL", "![x](http://evil.example/a.png) [点此](http://evil.example/)")
+    app = run_app()
+    [error] = [e.value for e in app.sidebar.error]
+    assert "数据库不可用" in error
+    assert "\\!\\[x\\]\\(http\u2060://evil\\.example/a\\.png\\)" in error, error
+    assert "](http" not in error
 
 
 def run_admin(user) -> AppTest:
