@@ -1,4 +1,4 @@
-"""Command line: `ingest [--json]`, `export-dataset OUT.json`, `db upgrade|current|dump|restore`, `user add|list|passwd|disable`."""
+"""Command line: `ingest [--json]`, `export-dataset OUT.json`, `db upgrade|current|dump|restore`, `user add|list|passwd|disable`, `import FILE [--sheet NAME]`."""
 
 from __future__ import annotations
 
@@ -46,9 +46,14 @@ def main(argv=None) -> int:
     from .store import cli as store_cli
 
     store_cli.add_parsers(sub)
+    from . import importcli
+
+    importcli.add_parser(sub)
     args = parser.parse_args(argv)
     if args.command in ("db", "user"):
         return store_cli.run(args)
+    if args.command == "import":
+        return importcli.run(args)
 
     from .ingest.pipeline import build_dataset, write_dataset
 
