@@ -38,4 +38,4 @@ if not presenting:
 if presenting and page.url_path != "present":
     # ?mode=present on any page opens the slideshow with the same county/city/language.
     st.switch_page("pages/present.py", query_params=widgets.presentation_params())
-page.run()
+ui.run_page(page)

@@ -37,8 +37,7 @@ ui.set_query_param("doc", name if (requested or name != names[0]) else None)
 
 
 def line_param(param: str) -> int | None:
-    value = st.query_params.get(param, "")
-    return int(value) if value.isdigit() else None
+    return tables.url_number(st.query_params.get(param), 0, tables.MAX_LINE_NUMBER)
 
 
 document = data.documents_by_name[name]

@@ -1,3 +1,4 @@
+import logging
 import os
 import sys
 import tempfile
@@ -47,3 +48,34 @@ def page(browser, app_url):
     page.on("request", lambda r: page.outside_requests.append(r.url) if _outside(r.url) else None)
     yield page
     context.close()
+
+
+# --- the app's error boundary (ui.run_page) turns a page's exception into a calm message, so
+# AppTest no longer lists it in app.exception: every test fails if the boundary caught one,
+# unless it asks for expected_page_errors.
+class _Records(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def _page_errors(request):
+    from xiancheng.ui import PAGE_ERRORS
+
+    handler = _Records()
+    PAGE_ERRORS.addHandler(handler)
+    yield handler.records
+    PAGE_ERRORS.removeHandler(handler)
+    if handler.records and "expected_page_errors" not in request.fixturenames:
+        record = handler.records[0]
+        pytest.fail(f"a page failed inside the error boundary: {record.getMessage()}\n{logging.Formatter().formatException(record.exc_info)}")
+
+
+@pytest.fixture
+def expected_page_errors(_page_errors):
+    """The log records of page errors the boundary caught during this test."""
+    return _page_errors

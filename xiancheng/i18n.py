@@ -49,6 +49,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Stripes: a document lists the county under two types",
     ),
     "geodata_error": ("边界数据无法读取", "Boundary data could not be read"),
+    "page_error": (
+        "此页面暂时无法显示（错误编号 {ref}）。请返回总览或刷新页面；如仍出现，请把错误编号告诉管理员。",
+        "This page cannot be shown right now (error {ref}). Go back to the overview or reload; if it persists, give the error number to the administrator.",
+    ),
     # --- navigation (one title per page in ui.PAGES)
     "page.overview": ("总览", "Overview"),
     "page.indicators": ("指标", "Indicators"),

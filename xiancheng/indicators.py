@@ -99,7 +99,7 @@ class Period:
 
     @classmethod
     def parse(cls, token: str | None) -> "Period | None":
-        match = re.fullmatch(r"(\d{4}|none)-(target|baseline|value)", token or "")
+        match = re.fullmatch(r"(\d{4}|none)-(target|baseline|value)", token or "", re.ASCII)
         if not match:
             return None
         year, kind = match.groups()

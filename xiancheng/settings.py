@@ -30,6 +30,10 @@ SETTINGS = (
     Setting("static_dir", str(ROOT / "static"), "Streamlit static folder the app serves Leaflet from."),
     Setting("tianditu_key", "", "Tianditu tile key; the Tianditu basemap is offered only when set."),
     Setting(
+        "max_document_mb", "5",
+        "Largest plan document ingested, in MB (2^20 bytes) of file; a larger file is refused with an error naming it.",
+    ),
+    Setting(
         "database_url", "sqlite:///" + str(ROOT / "data" / "xiancheng.sqlite"),
         "Store for what people enter (accounts, audit, imports, progress): an SQLite file by default, "
         "postgresql+psycopg://user:password@host/db for a deployment shared by several app processes.",
@@ -43,6 +47,18 @@ _BY_NAME = {s.name: s for s in SETTINGS}
 def get(name: str) -> str:
     """The value of a setting; secrets (tile keys) come only from the environment."""
     return _BY_NAME[name].value()
+
+
+def max_document_bytes() -> int:
+    """The document size limit in bytes (setting max_document_mb)."""
+    setting = _BY_NAME["max_document_mb"]
+    try:
+        megabytes = float(setting.value())
+    except ValueError:
+        raise ValueError(f"{setting.env} must be a number of MB, got {setting.value()!r}") from None
+    if not megabytes > 0:
+        raise ValueError(f"{setting.env} must be a positive number of MB, got {setting.value()!r}")
+    return int(megabytes * 2**20)
 
 
 GEODATA_DIR = Path(get("geodata_dir"))

@@ -24,6 +24,8 @@ from .dataset import ALL_TYPES, Dataset, Document
 from .i18n import DEFAULT_LANGUAGE, STRINGS, t
 
 KINDS = ("task", "project")
+# A line number in a URL beyond any document (a bound, so a 4,300-digit number is not parsed).
+MAX_LINE_NUMBER = 10**7
 NO_ACTION = "none"  # filter value for records the plans file under no canonical action
 COUNTY_LIST_LIMIT = 3  # more counties than this are summarised as "运城市 12 个县（市）"
 
@@ -120,6 +122,19 @@ def markdown_escape(text: str) -> str:
     """Text from a document made inert for st.markdown: every Markdown/HTML character
     backslash-escaped, so it shows as printed."""
     return "".join("\\" + c if c in _MARKDOWN_SPECIALS else c for c in str(text))
+
+
+def url_number(text: str | None, lowest: int, highest: int) -> int | None:
+    """A whole number from a URL parameter within [lowest, highest], else None.
+
+    ASCII digits only: str.isdigit() accepts '²' and other digits int() refuses, int()
+    accepts Arabic-Indic digits, and a 4,300-digit string makes int() raise.
+    """
+    text = (text or "").strip()
+    if not (text.isascii() and text.isdecimal()) or len(text) > len(str(highest)):
+        return None
+    value = int(text)
+    return value if lowest <= value <= highest else None
 
 
 # --------------------------------------------------------------------------- the table
@@ -287,7 +302,7 @@ class Filters:
                 continue
             raw = str(raw).strip()
             if name == "year":
-                values[name] = int(raw) if raw.isdigit() and len(raw) == 4 else None
+                values[name] = url_number(raw, 1000, 9999)
             else:
                 values[name] = raw
         return cls(**values)

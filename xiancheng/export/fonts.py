@@ -53,6 +53,9 @@ def rc_params() -> dict:
         "svg.fonttype": "path",
         "axes.unicode_minus": False,  # the font has U+2212, but keep plain hyphen-minus in copies
         "hatch.linewidth": 0.6,
+        # Titles, quotes and units come from plan documents: a pair of `$` is text, not
+        # mathtext (which raised on "$\\undefined$" and killed the export).
+        "text.parse_math": False,
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, datetime
 from typing import Iterable, Mapping, Sequence
 
@@ -13,6 +14,42 @@ from ..i18n import t
 TASK_WIDTHS = (6, 72, 30, 10, 40)
 PROJECT_WIDTHS = (6, 40, 22, 12, 28, 40)
 HEADER_FILL = "DDEBF7"
+
+# OWASP's CSV-injection rule: a cell starting with one of these is read as a formula (or a
+# DDE call) by Excel, LibreOffice and WPS. Document text and URL filters can start so.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# What XML 1.0 (so .xlsx) cannot hold: C0 controls other than tab and line feed.
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def csv_cell(value):
+    """A CSV value a spreadsheet shows as text: one leading formula character gets a ' before it."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def xlsx_text(text: str) -> str:
+    """Text as an .xlsx cell keeps it: CR and CRLF line ends become LF (XML reads them so
+    anyway), control characters XML cannot hold become U+FFFD."""
+    return _XML_ILLEGAL.sub("\ufffd", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _append_inert(sheet, values: list) -> int:
+    """Append a row whose strings are always text, never formulas; returns its row number.
+
+    openpyxl turns a string starting with '=' into a formula. Here every string cell is typed
+    as text, and one starting with a formula character carries Excel's own quote prefix (what
+    typing ' before it does), so editing the cell does not make it a formula either.
+    """
+    sheet.append([xlsx_text(v) if isinstance(v, str) else v for v in values])
+    row = sheet.max_row
+    for cell in sheet[row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+            if cell.value.startswith(FORMULA_TRIGGERS):
+                cell.quotePrefix = True
+    return row
 
 
 def _documents_by_name(documents) -> dict:
@@ -109,20 +146,18 @@ def _write_sheet(sheet, title: str, preamble: list[str], headers: list[str], row
     from openpyxl.utils import get_column_letter
 
     last_column = get_column_letter(len(headers))
-    sheet.append([title])
+    _append_inert(sheet, [title])
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.merge_cells(f"A1:{last_column}1")
     for text in preamble:
-        sheet.append([text])
-        row = sheet.max_row
+        row = _append_inert(sheet, [text])
         sheet.merge_cells(f"A{row}:{last_column}{row}")
         cell = sheet.cell(row=row, column=1)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         cell.font = Font(size=9, color="444444")
         # Merged cells do not grow with their text: give long lines room for two rows.
         sheet.row_dimensions[row].height = 15 * max(1, min(4, len(text) // 90 + 1))
-    header_row = sheet.max_row + 1
-    sheet.append(headers)
+    header_row = _append_inert(sheet, headers)
     thin = Side(style="thin", color="BBBBBB")
     for column, _ in enumerate(headers, start=1):
         cell = sheet.cell(row=header_row, column=column)
@@ -131,8 +166,7 @@ def _write_sheet(sheet, title: str, preamble: list[str], headers: list[str], row
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         cell.border = Border(bottom=thin, top=thin, left=thin, right=thin)
     for row in rows:
-        sheet.append(row)
-        index = sheet.max_row
+        index = _append_inert(sheet, row)
         for column in range(1, len(headers) + 1):
             cell = sheet.cell(row=index, column=column)
             horizontal = "right" if column in number_columns else "center" if column == 1 else "left"
@@ -222,5 +256,5 @@ def _csv(headers: list[str], rows: list[list]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(headers)
-    writer.writerows(rows)
+    writer.writerows([csv_cell(value) for value in row] for row in rows)
     return buffer.getvalue().encode("utf-8-sig")

@@ -6,7 +6,7 @@ from typing import Callable, Optional
 
 from .. import geo
 from .issues import Issue, error, warning
-from .segment import clean_line, compact
+from .segment import compact
 from .targets import KNOWN_UNITS
 
 
@@ -41,16 +41,20 @@ def quote_in(quote: str, cited: str) -> bool:
     return True
 
 
-def check_record(kind: str, record, lines_of: Callable[[str], Optional[list[str]]], adcodes: frozenset[str]) -> list[Issue]:
-    """Problems with one record; an error means the record must not be published."""
+def check_record(kind: str, record, cleaned_lines_of: Callable[[str], Optional[list[str]]], adcodes: frozenset[str]) -> list[Issue]:
+    """Problems with one record; an error means the record must not be published.
+
+    cleaned_lines_of(document) gives the document's lines after segment.clean_line (what
+    quotes are made of), cleaned once per document rather than once per record.
+    """
     c = record.citation
     issues: list[Issue] = []
-    lines = lines_of(c.document)
+    lines = cleaned_lines_of(c.document)
     if lines is None:
         return [error(c.document, c.line_start, "citation-document", f"{kind} cites a document that is not loaded")]
     if not (1 <= c.line_start <= c.line_end <= len(lines)):
         return [error(c.document, c.line_start, "citation-range", f"{kind} cites lines {c.line_start}-{c.line_end} outside 1-{len(lines)}")]
-    cited = compact("".join(clean_line(line)[0] for line in lines[c.line_start - 1 : c.line_end]))
+    cited = compact("".join(lines[c.line_start - 1 : c.line_end]))
     if not quote_in(c.quote, cited):
         issues.append(error(c.document, c.line_start, "citation-quote", f"{kind} quote not found in lines {c.line_start}-{c.line_end}: {c.quote[:40]!r}"))
     for code in record_adcodes(record):

@@ -344,6 +344,21 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+def check_size(path: Path) -> None:
+    """Refuse a document above the size limit (settings.max_document_mb) before reading it."""
+    from ..settings import SETTINGS, max_document_bytes
+
+    limit = max_document_bytes()
+    size = Path(path).stat().st_size
+    if size > limit:
+        env = next(s.env for s in SETTINGS if s.name == "max_document_mb")
+        name = Path(path).name
+        raise IngestError(error(
+            name, None, "too-large",
+            f"document {name} is {size / 2**20:.1f} MB, above the {limit / 2**20:g} MB limit (raise {env} to read it)",
+        ))
+
+
 def read_document(path: Path, entry: Optional[ManifestEntry]) -> tuple[list[str], list[Issue]]:
     """The document's lines (no line endings), or IngestError for unreadable input.
 
@@ -357,6 +372,7 @@ def read_document(path: Path, entry: Optional[ManifestEntry]) -> tuple[list[str]
             name, None, "not-in-manifest",
             f"document {name} is not listed in {MANIFEST_NAME}: add it with `python -m xiancheng add-plan`, or list it by hand",
         ))
+    check_size(path)
     data = Path(path).read_bytes()
     issues: list[Issue] = []
     if not data.strip():

@@ -90,13 +90,23 @@ def parse_project_table(ctx: Context, block: Block, taxonomy: ActionTaxonomy) ->
     return records
 
 
+def _first_task_by_line(tasks: list[Task]) -> dict[int, Task]:
+    """Line -> the first task (in list order) whose span covers it: one pass, not one scan per paragraph."""
+    found: dict[int, Task] = {}
+    for task in tasks:
+        for line in range(task.citation.line_start, task.citation.line_end + 1):
+            found.setdefault(line, task)
+    return found
+
+
 def parse_running_projects(ctx: Context, tasks: list[Task]) -> list[Project]:
     """Projects named with an investment in running text ("投资30.4亿元的山焦144万吨机焦")."""
     records = []
+    task_at = _first_task_by_line(tasks)
     for block in ctx.seg.blocks:
         if block.kind != "paragraph":
             continue
-        task = next((t for t in tasks if t.citation.line_start <= block.line_start <= t.citation.line_end), None)
+        task = task_at.get(block.line_start)
         for m in INVESTMENT.finditer(block.text):
             name = m.group("name").strip()
             name = re.sub(r"等(项目|工程)?$", "", name)

@@ -48,9 +48,21 @@ TOC_TITLE = re.compile(r"^目\s*录$")
 _SUPERSCRIPT = str.maketrans("0123456789+-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻")
 
 
+class _DoubleWidth(dict):
+    """str.translate table: a wide character becomes two cells, the rest stay (looked up once each)."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        self[code] = cells = char * 2 if unicodedata.east_asian_width(char) in "WFA" else char
+        return cells
+
+
+_DOUBLE_WIDTH = _DoubleWidth()
+
+
 def display_width(text: str) -> int:
     """Width in half-width cells: CJK characters count two, as they do on a printed page."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WFA" else 1 for c in text)
+    return len(text.translate(_DOUBLE_WIDTH))
 
 
 def clean_line(raw: str) -> tuple[str, int]:
@@ -61,10 +73,12 @@ def clean_line(raw: str) -> tuple[str, int]:
     cleaning to the cited lines.
     """
     text = raw.replace("\u3000", " ").replace("\xa0", " ").replace("\ufeff", "")
-    text = SUP.sub(lambda m: m.group(1).translate(_SUPERSCRIPT), text)
-    text = SUB.sub(lambda m: m.group(1), text)
-    text = TAG.sub("", text)
-    text = BOLD.sub(r"\1", text)
+    if "<" in text:  # most lines carry no tag: skip three regex passes
+        text = SUP.sub(lambda m: m.group(1).translate(_SUPERSCRIPT), text)
+        text = SUB.sub(lambda m: m.group(1), text)
+        text = TAG.sub("", text)
+    if "**" in text:
+        text = BOLD.sub(r"\1", text)
     text = text.strip().lstrip("-").strip() if text.strip().startswith("- ") else text.strip()
     depth = 0
     match = MD_HEADING.match(text)

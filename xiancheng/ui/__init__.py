@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import html
+import logging
 import re
 import threading
+import uuid
 from dataclasses import dataclass
 
 import streamlit as st
@@ -13,6 +15,10 @@ from .. import geo, i18n, offline
 from ..dataset import Dataset
 from ..settings import DATASET_PATH
 
+
+# Errors a page did not expect are logged here with their traceback (the page shows a calm
+# message with the same reference instead); tests watch this logger.
+PAGE_ERRORS = logging.getLogger("xiancheng.ui.page_errors")
 
 # Set by ui.serve: a background thread is filling the process caches; loaders wait for it
 # rather than doing the same work twice.
@@ -92,6 +98,19 @@ def dataset() -> Dataset:
     except ImportError:  # ingestion not installed yet: an empty dataset, shown as empty
         return Dataset()
     return load_or_build(DATASET_PATH)
+
+
+def run_page(page) -> None:
+    """Run the page chosen by st.navigation inside the error boundary: an error the page did
+    not expect never shows a traceback or server paths; the user reads a calm message with a
+    reference, and the log gets the details under that reference."""
+    try:
+        page.run()
+    except Exception:  # st.stop / st.rerun / switch_page are not Exceptions: they pass through
+        reference = uuid.uuid4().hex[:8]
+        name = page.url_path or next(p.url_path for p in PAGES if p.default)  # the default page has ""
+        PAGE_ERRORS.exception("page %s failed (error %s); URL parameters %s", name, reference, dict(st.query_params))
+        st.error(t("page_error", ref=reference), icon=":material/error:")
 
 
 def refresh_dataset() -> None:
