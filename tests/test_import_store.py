@@ -91,3 +91,18 @@ def test_cli_import(tmp_path, store_url, monkeypatch, capsys):
     bad.write_bytes(b"not a workbook at all")
     assert main(["import", str(bad)]) == 2
     assert "bad.xlsx" in capsys.readouterr().err
+
+
+def test_dump_and_restore_keep_imports_exactly(store, admin, tmp_path):
+    from xiancheng.store import dump as dumping
+
+    data = workbook([["县", "城镇化率（%）"], ["古县", 12.345678901], ["洪洞县", 45.25]])
+    stored.save(store, admin, preview_of(data), data, name="率", based_on=None)
+    first = dumping.dump(store, tmp_path / "dump.json")
+    target_url = f"sqlite:///{tmp_path}/restored.sqlite"
+    target = store_module.open(target_url)
+    dumping.restore(target, dumping.load(tmp_path / "dump.json"))
+    assert dumping.dump(target) == first
+    assert target.get(stored.ImportBatch, "率").content == data
+    assert {v.adcode: v.value for v in stored.values(target)} == {"141025": 12.345678901, "141024": 45.25}
+    store_module.forget(target_url)

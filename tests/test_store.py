@@ -327,7 +327,8 @@ def _fill(store, admin):
 def test_dump_restore_round_trip_is_exact_across_databases(store, admin, target_kind, request, tmp_path):
     _fill(store, admin)
     first = dumping.dump(store, tmp_path / "dump.json")
-    assert {name: len(t["rows"]) for name, t in first["tables"].items()} == {"account": 3, "audit": 5, "data_version": 1}
+    # feature tables (imports, progress …) are in the dump too, empty here
+    assert {name: len(t["rows"]) for name, t in first["tables"].items() if t["rows"]} == {"account": 3, "audit": 5, "data_version": 1}
 
     if target_kind == "postgresql":
         cluster = request.getfixturevalue("postgres_cluster")
@@ -338,7 +339,7 @@ def test_dump_restore_round_trip_is_exact_across_databases(store, admin, target_
         request.addfinalizer(lambda: st.forget(target_url))
     target = st.open(target_url)
     counts = dumping.restore(target, dumping.load(tmp_path / "dump.json"))
-    assert counts == {"account": 3, "audit": 5, "data_version": 1}
+    assert {name: n for name, n in counts.items() if n} == {"account": 3, "audit": 5, "data_version": 1}
     second = dumping.dump(target)
     assert second == first
     # the restored workspace works: sign-in, versions continue, ids continue after the restored ones
