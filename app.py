@@ -15,10 +15,10 @@ except geo.GeodataError as error:
     st.stop()
 
 presenting = widgets.presenting()
+present_clicked = False
 if not presenting:
     ui.language_toggle()
-    if st.sidebar.button(ui.t("present.toggle"), icon=":material/slideshow:", key="present_toggle"):
-        st.switch_page("pages/present.py", query_params=widgets.presentation_params())
+    present_clicked = st.sidebar.button(ui.t("present.toggle"), icon=":material/slideshow:", key="present_toggle")
     auth.sign_in_form()
 # Viewing is open unless the require_sign_in setting says otherwise; writing always needs sign-in.
 locked = auth.viewing_needs_sign_in() and auth.current_user() is None
@@ -35,7 +35,9 @@ if locked:
     st.stop()
 if not presenting:
     widgets.problems_sidebar()
-if presenting and page.url_path != "present":
-    # ?mode=present on any page opens the slideshow with the same county/city/language.
-    st.switch_page("pages/present.py", query_params=widgets.presentation_params())
+here = next((p.path for p in ui.PAGES if p.url_path == page.url_path), ui.PAGES[0].path)  # default page: ""
+if present_clicked or (presenting and page.url_path != "present"):
+    # ?mode=present on any page opens the slideshow with the same county/city/language;
+    # leaving it returns to that page.
+    widgets.enter_presentation(here)
 ui.run_page(page)

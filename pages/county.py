@@ -172,4 +172,31 @@ if profile.towns:
 else:
     st.caption(t("county.towns_none"))
 
+# --- province plans (晋政发 …): set for Shanxi as a whole, shown here as 省级, never as this county's own
+if profile.province_documents:
+    st.subheader(t("county.province"))
+    st.caption(t("county.province_note", titles=titles(profile.province_documents)))
+    if profile.province_targets:
+        with st.expander(t("county.province_targets", n=len(profile.province_targets))):
+            st.dataframe(
+                pd.DataFrame(
+                    {
+                        t("col.indicator"): [x.indicator for x in profile.province_targets],
+                        t("col.year"): [x.year for x in profile.province_targets],
+                        t("col.value_text"): [x.value_text for x in profile.province_targets],
+                        t("col.unit"): [x.unit for x in profile.province_targets],
+                        t("col.source"): [ui.citation_url(x.citation) for x in profile.province_targets],
+                    }
+                ),
+                hide_index=True, width="stretch",
+                column_config={
+                    t("col.year"): st.column_config.NumberColumn(format="%d"),
+                    t("col.source"): st.column_config.LinkColumn(display_text=t("source")),
+                },
+            )
+    if profile.province_tasks:
+        with st.expander(t("county.province_tasks", n=len(profile.province_tasks))):
+            for task in profile.province_tasks:
+                st.markdown(f"{ui.md_quote(task.text)}  \n{ui.source_link(task.citation)}")
+
 st.caption(t("source_boundaries") + " · " + geo.full_name(selected))

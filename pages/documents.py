@@ -55,7 +55,7 @@ not_printed = t("documents.not_printed")
 st.caption(t(
     "documents.meta", issuer=document.issuer or not_printed, number=document.number or not_printed,
     date=document.date or not_printed, scope=tables.filter_value_label("city", document.scope_adcode, lang)
-    if document.scope_level == "city" else tables.filter_value_label("county", document.scope_adcode, lang),
+    if document.scope_level != "county" else tables.filter_value_label("county", document.scope_adcode, lang),
     lines=len(lines),
 ))
 if cited:

@@ -7,6 +7,7 @@ from xiancheng import classes, geo, indicators, maps, ui
 from xiancheng.ui import widgets
 
 t = ui.t
+MAP_HEIGHT = 540  # under the head and the indicator picker, the map ends on a 1366×768 first screen
 lang = ui.lang()
 data = ui.dataset()
 catalogue = indicators.catalogue(data)
@@ -54,8 +55,7 @@ k_options = list(range(2, classes.MAX_K + 1))
 follow_url("k", "k", int(ui.query_param("k", allowed=[str(n) for n in k_options], default=str(classes.DEFAULT_K))))
 k = st.sidebar.selectbox(t("indicators.k"), k_options, key="k")
 
-st.title(t("indicators.title"))
-st.caption(t("indicators.caption"))
+widgets.compact_header(t("indicators.title"), t("indicators.caption"))
 pick_col, year_col = st.columns([3, 1])
 with pick_col:
     option_labels = {k: option_label(k) for k in keys}
@@ -104,9 +104,9 @@ with map_col:
     # The base map depends on the city only; the indicator's fills and legend are a layer
     # that st_folium swaps inside the same iframe, so a switch does not redraw the whole map.
     clicked = st_folium(
-        maps.indicator_base(city or None, height=620),
+        maps.indicator_base(city or None, height=MAP_HEIGHT),
         feature_group_to_add=maps.indicator_layer(view, lang, method, k, city or None),
-        key=f"indicator-map-{city}-{lang}", height=620, use_container_width=True,
+        key=f"indicator-map-{city}-{lang}", height=MAP_HEIGHT, use_container_width=True,
         returned_objects=["last_active_drawing"],
     )
     st.caption(
@@ -146,6 +146,8 @@ with info_col:
                 city_unit = view.cities[county.city_adcode]
                 if city_unit.value is not None:
                     st.caption(t("indicators.tip_city", city=md(cities[county.city_adcode]), value=indicators.value_label(city_unit, indicator, lang)))
+            if unit.reason == indicators.PROVINCE_LEVEL and view.province is not None and view.province.value is not None:
+                st.caption(t("indicators.tip_province", place=md(unit.detail), value=indicators.value_label(view.province, indicator, lang)))
         for note in indicators.note_texts(unit, lang):
             st.caption(note)
         if unit.citations:
@@ -157,9 +159,11 @@ with info_col:
 
 # --- the values as a table, each with its source
 st.subheader(t("indicators.table_title"))
-rows = [(view.cities[a], cities.get(a, a)) for a in shown_cities]
+rows = [(view.province, geo.place_name(geo.PROVINCE_ADCODE))] if view.province is not None else []
+rows += [(view.cities[a], cities.get(a, a)) for a in shown_cities]
 rows += [(view.counties[a], geo.full_name(a)) for a in shown_counties if view.counties[a].value is not None or view.counties[a].reason in (indicators.NO_NUMBER, indicators.CONFLICT, indicators.UNPRICED)]
-rows.sort(key=lambda row: (row[0].level != "city", -(row[0].value if row[0].value is not None else float("-inf"))))
+level_order = {"province": 0, "city": 1, "county": 2}
+rows.sort(key=lambda row: (level_order[row[0].level], -(row[0].value if row[0].value is not None else float("-inf"))))
 if rows:
     header = [t("indicators.col_place"), t("indicators.col_level"), t("indicators.col_value"), t("indicators.col_text"), t("indicators.col_note"), t("indicators.col_source")]
     cells = []

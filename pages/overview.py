@@ -8,6 +8,7 @@ from xiancheng.dataset import COUNTY_TYPES, NATIONAL_ONLY_TYPES
 from xiancheng.ui import widgets
 
 t = ui.t
+MAP_HEIGHT = 600  # with the compact head, the whole map is on a 1366×768 projector's first screen
 lang = ui.lang()
 data = ui.dataset()
 all_types = queries.county_types(data)
@@ -23,14 +24,17 @@ ui.set_query_param("city", city)
 basemaps = ["none", "osm"] + (["tianditu"] if settings.get("tianditu_key") else [])
 basemap = st.sidebar.radio(t("basemap"), basemaps, format_func=lambda b: t(f"basemap.{b}"), key="basemap")
 
-st.title(t("app_title"))
-st.caption(t("app_subtitle"))
+widgets.compact_header(t("app_title"), t("app_subtitle"))
 shown = geo.counties_of_city(city) if city else list(ui.counties())
+grey = [a for a in shown if all_types[a].status == queries.NOT_STATED]
+if grey and data.documents:  # why they are grey: what is loaded, and that none of it says
+    places = "、".join(dict.fromkeys(geo.place_name(d.scope_adcode) for d in data.documents))
+    st.caption(t("overview.grey_why", n=len(grey), docs=len(data.documents), places=places))
 map_col, info_col = st.columns([3, 1.25])
 with map_col:
-    fmap = maps.type_map(all_types, lang, city or None, basemap, settings.get("tianditu_key"))
+    fmap = maps.type_map(all_types, lang, city or None, basemap, settings.get("tianditu_key"), height=MAP_HEIGHT)
     clicked = st_folium(
-        fmap, key=f"overview-map-{city}-{basemap}-{lang}", height=680, use_container_width=True,
+        fmap, key=f"overview-map-{city}-{basemap}-{lang}", height=MAP_HEIGHT, use_container_width=True,
         returned_objects=["last_active_drawing"],
     )
     st.caption(t("counties_shown", n=len(shown)) + " · " + t("source_boundaries"))

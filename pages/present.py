@@ -7,6 +7,9 @@ from xiancheng import geo, maps, palette, queries, ui
 from xiancheng.dataset import COUNTY_TYPES
 from xiancheng.ui import widgets
 
+# First: Esc / 退出演示 leave before anything below can write the slideshow's URL again.
+widgets.leave_presentation_if_asked()
+
 t = ui.t
 lang = ui.lang()
 data = ui.dataset()
@@ -45,47 +48,57 @@ def go(step: int) -> None:
         st.query_params["county"] = slides[(index + step) % len(slides)]
 
 
-def exit_presentation() -> None:
-    for name in ("mode", "set"):
-        if name in st.query_params:
-            del st.query_params[name]
+def pick_set() -> None:
+    st.query_params["set"] = st.session_state["present_set"]
+    if "county" in st.query_params:
+        del st.query_params["county"]
 
 
-bar = st.columns([3.2, 1.4, 0.8, 1.4, 1.4], vertical_alignment="center")
-with bar[0]:
-    picked = st.selectbox(t("present.set"), sets, index=sets.index(chosen_set), format_func=set_label,
-                          key="present_set", label_visibility="collapsed")
-    if picked != chosen_set:
-        st.query_params["set"] = picked
-        if "county" in st.query_params:
-            del st.query_params["county"]
-        st.rerun()
+# The URL decides the set; the widget only proposes a change (through its callback).
+st.session_state["present_set"] = chosen_set
+bar = st.columns([3, 1.3, 0.7, 1.3, 1.9], vertical_alignment="center")
+bar[0].selectbox(t("present.set"), sets, format_func=set_label, key="present_set", on_change=pick_set,
+                 label_visibility="collapsed")
 bar[1].button(t("present.prev"), on_click=go, args=(-1,), shortcut="Left", icon=":material/arrow_back:", width="stretch")
 bar[2].markdown(f"<div style='text-align:center;font-size:1.2rem'>{t('present.position', i=index + 1 if slides else 0, n=len(slides))}</div>", unsafe_allow_html=True)
 bar[3].button(t("present.next"), on_click=go, args=(1,), shortcut="Right", icon=":material/arrow_forward:", width="stretch")
-if bar[4].button(t("present.exit"), on_click=exit_presentation, shortcut="Esc", width="stretch"):
-    st.switch_page("pages/overview.py")
+bar[4].button(t("present.exit"), on_click=widgets.request_exit, shortcut="Esc", width="stretch", key="present_exit")
 
 if not slides:
     st.info(t("present.empty"))
     st.stop()
 
 map_col, card_col = st.columns([3, 2])
-with map_col:
-    fmap = maps.type_map(all_types, lang, focus=slides, highlight=county, height=760)
-    st_folium(fmap, key=f"present-map-{chosen_set}-{county}-{lang}", height=760, use_container_width=True, returned_objects=[])
-
 profile = queries.county_profile(data, county)
+own_tasks, shared_tasks = queries.own_and_city_wide(profile.tasks, county)
+own_projects, shared_projects = queries.own_and_city_wide(profile.projects, county)
 with card_col:
     st.title(profile.county.name)
-    st.markdown(f"### {profile.county.city_name} · {t('kind.' + profile.county.kind)}")
+    st.markdown(f"#### {ui.md_quote(profile.county.city_name)} · {t('kind.' + profile.county.kind)}")
     chips = " ".join(
         f'<span style="background:{palette.TYPE_COLOURS[k]};color:#fff;padding:4px 14px;border-radius:14px;'
-        f'margin-right:8px;font-size:1.1rem">{ui.escape(t("type." + k))}</span>'
+        f'margin-right:8px;font-size:1rem;display:inline-block;margin-bottom:4px">{ui.escape(t("type." + k))}</span>'
         for k in profile.types.types
     ) or ui.escape(t("type." + profile.types.status))
     st.markdown(chips, unsafe_allow_html=True)
-    for item in profile.positionings[:2]:
-        st.markdown(f"> {ui.md_quote(item.text)}\n>\n> — {ui.source_link(item.citation)}")
-    st.markdown("#### " + t("present.counts", tasks=len(profile.tasks), projects=len(profile.projects), targets=len(profile.targets)))
+    st.markdown(
+        f"**{t('present.tasks')}** {t('present.own_shared', own=len(own_tasks), shared=len(shared_tasks))}  \n"
+        f"**{t('present.projects')}** {t('present.own_shared', own=len(own_projects), shared=len(shared_projects))}"
+    )
+    targets = [x for x in profile.targets if x.kind == "target" and x.value_text][:4]
+    if targets:
+        st.markdown(f"**{t('present.targets', n=len(profile.targets))}**  \n" + "  \n".join(
+            f"{ui.md_quote(x.indicator)}{'（' + str(x.year) + '）' if x.year else ''}：{ui.md_quote(x.value_text)}" for x in targets
+        ))
+    else:
+        st.markdown(f"**{t('present.targets', n=len(profile.targets))}**")
     st.caption(t("present.keys"))
+
+# The map last: its component is the heaviest part of a step, the card paints first.
+with map_col:
+    # The set's map stays in its iframe (key without the county): a step swaps only the
+    # outline-and-zoom layer, no reload.
+    st_folium(
+        maps.slide_map(all_types, lang, slides), feature_group_to_add=maps.slide_layer(county),
+        key=f"present-map-{chosen_set}-{lang}", height=600, use_container_width=True, returned_objects=[],
+    )

@@ -92,3 +92,15 @@ def test_missing_geodata_shows_the_rebuild_command_not_a_traceback(tmp_path, mon
         monkeypatch.undo()
         geo.counties.cache_clear()
         ui.counties.clear()
+
+
+def test_overview_says_in_one_line_why_counties_are_grey():
+    from xiancheng import queries
+
+    data = ui.dataset()
+    grey = sum(c.status == queries.NOT_STATED for c in queries.county_types(data).values())
+    line = next(c.value for c in run_page().caption if c.value.startswith("灰色"))
+    assert f"灰色的 {grey} 个县" in line and f"已载入的 {len(data.documents)} 份文件" in line
+    for document in data.documents:
+        assert geo.place_name(document.scope_adcode) in line
+    assert "都没有写明其县城类型" in line and "\n" not in line

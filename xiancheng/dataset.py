@@ -60,8 +60,8 @@ class Document(Record):
     issuer: str = ""
     number: str = ""  # 文号, empty when not printed
     date: str = ""  # ISO date or year as printed
-    scope_adcode: Adcode  # the city or county the plan is for
-    scope_level: Literal["city", "county"]
+    scope_adcode: Adcode  # the province (140000), city or county the plan is for
+    scope_level: Literal["province", "city", "county"]
     kind: str  # action-plan / urbanisation-plan / five-year-plan
     sha256: str
     line_count: int
@@ -96,15 +96,15 @@ class Task(Record):
     text: str
     responsible_units: list[str] = []
     years: list[int] = []
-    adcodes: list[Adcode] = []  # counties the task applies to
+    adcodes: list[Adcode] = []  # counties the task applies to (a province task naming none: empty)
     scope_adcode: Adcode  # the document's scope
     citation: Citation
 
 
 class Target(Record):
     indicator: str  # indicator name as written (Chinese)
-    scope_adcode: Adcode  # county or city the value is about
-    scope_level: Literal["city", "county"]
+    scope_adcode: Adcode  # county, city or province (140000) the value is about
+    scope_level: Literal["province", "city", "county"]
     year: Optional[int] = None
     comparator: str = ""  # 达到 / 以上 / 以内 / 不低于 / 不超过 / = ...
     value: Optional[float] = None

@@ -10,7 +10,9 @@ Rules (issue 4), each one a way of not inventing numbers:
   "年均增长/累计", ...) is a different measure from the indicator's level, so it is its own
   indicator named "<name>（<column>）".
 - A city-level value stays on the city (`IndicatorView.cities`); its counties get no value,
-  with the reason CITY_LEVEL.
+  with the reason CITY_LEVEL. A province-level value (a 晋政发 plan's target for Shanxi)
+  stays on the province (`IndicatorView.province`); counties with no value of their own or
+  of their city get the reason PROVINCE_LEVEL, never the province's number.
 - A period is a year together with the kind of figure (target / baseline / value): the
   2020 baseline of a 2021–2025 table and the 2020 target of a 2016–2020 table are different
   numbers for the same year.
@@ -34,6 +36,7 @@ NOT_COVERED = "not-covered"  # no loaded document is a plan for this unit or its
 NOT_LISTED = "not-listed"  # a plan covers the unit but gives nothing for this indicator
 NO_NUMBER = "no-number"  # the document states the target in words only (detail: its text)
 CITY_LEVEL = "city-level"  # only the city has a value (detail: the city's name)
+PROVINCE_LEVEL = "province-level"  # only the province has a value (detail: 山西省)
 CONFLICT = "conflict"  # documents give different numbers (detail: "a / b")
 UNPRICED = "unpriced"  # projects apply but none states its investment (detail: how many)
 
@@ -111,7 +114,7 @@ class Indicator:
     key: str
     name: str  # Chinese, as first written (derived: our own name, translated by display_name)
     unit: str
-    levels: tuple[str, ...]  # "county" and/or "city"
+    levels: tuple[str, ...]  # "county", "city" and/or "province"
     periods: tuple[Period, ...]  # empty for derived indicators (they have no year)
     kinds: tuple[str, ...]
     citations: tuple[Citation, ...]  # every record behind it (derived: the documents' title lines)
@@ -130,7 +133,7 @@ class UnitValue:
     """One county's or city's value, or None with the reason there is none."""
 
     adcode: str
-    level: str  # "county" / "city"
+    level: str  # "county" / "city" / "province"
     value: float | None = None
     value_text: str = ""  # as printed ("达到 46%"), for targets
     reason: str = ""  # "" when value is set; else one of the reason codes above
@@ -141,12 +144,13 @@ class UnitValue:
 
 @dataclass(frozen=True)
 class IndicatorView:
-    """An indicator in one period: every county, and the cities that have a city-level value."""
+    """An indicator in one period: every county, the cities and the province where they have a value."""
 
     indicator: Indicator
     period: Period | None
     counties: dict[str, UnitValue]  # all 117 units
     cities: dict[str, UnitValue] = field(default_factory=dict)  # only cities with a record
+    province: UnitValue | None = None  # only when a province plan has a record
 
     def county_values(self) -> dict[str, float]:
         return {a: u.value for a, u in self.counties.items() if u.value is not None}
@@ -219,7 +223,7 @@ def catalogue(dataset: Dataset) -> dict[str, Indicator]:
                 key=key,
                 name=target_name(first),
                 unit=first.unit,
-                levels=tuple(level for level in ("county", "city") if any(t.scope_level == level for t in records)),
+                levels=tuple(level for level in ("county", "city", "province") if any(t.scope_level == level for t in records)),
                 periods=tuple(periods),
                 kinds=tuple(k for k in KINDS if any(t.kind == k for t in records)),
                 citations=tuple(t.citation for t in records),
@@ -382,6 +386,8 @@ def values(dataset: Dataset, key: str, year: str | Period | None = None) -> Indi
     cities = {
         adcode: _target_unit(adcode, "city", group) for (level, adcode), group in by_unit.items() if level == "city"
     }
+    province_group = by_unit.get(("province", geo.PROVINCE_ADCODE))
+    province = _target_unit(geo.PROVINCE_ADCODE, "province", province_group) if province_group else None
     city_names = geo.cities()
     counties = {}
     for adcode, county in geo.counties().items():
@@ -393,9 +399,13 @@ def values(dataset: Dataset, key: str, year: str | Period | None = None) -> Indi
                 adcode, "county", reason=CITY_LEVEL, detail=city_names.get(county.city_adcode, county.city_name),
                 citations=cities[county.city_adcode].citations,
             )
+        elif province is not None:
+            counties[adcode] = UnitValue(
+                adcode, "county", reason=PROVINCE_LEVEL, detail=geo.place_name(geo.PROVINCE_ADCODE), citations=province.citations
+            )
         else:
             counties[adcode] = _no_value(dataset, adcode)
-    view = IndicatorView(indicator, period, counties, cities)
+    view = IndicatorView(indicator, period, counties, cities, province)
     store[cache_key] = view
     return view
 

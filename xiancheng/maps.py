@@ -525,6 +525,10 @@ def _shown_units(view, city_adcode: str | None) -> tuple[list[str], list[str]]:
     return counties, cities
 
 
+def _province_value(view) -> float | None:
+    return view.province.value if view.province is not None else None
+
+
 def indicator_classes(view, method: str, k: int, city_adcode: str | None = None):
     """Class breaks over every value shown (county and city values alike), or None if none."""
     from .classes import classify
@@ -532,6 +536,7 @@ def indicator_classes(view, method: str, k: int, city_adcode: str | None = None)
     counties, cities = _shown_units(view, city_adcode)
     numbers = [view.counties[a].value for a in counties if view.counties[a].value is not None]
     numbers += [view.cities[a].value for a in cities if view.cities[a].value is not None]
+    numbers += [v for v in [_province_value(view)] if v is not None]
     if not numbers:
         classify([0.0], method, k)  # still reject an unknown method or k
         return None
@@ -579,12 +584,14 @@ def indicator_layer(
 
     County values are painted by class. A city-level value is painted on the city polygon,
     and the city's counties are drawn over it with white hatching ("no value of their own"):
-    the value is never copied onto them. Counties with no value are hatched grey; every
-    tooltip says the value or why there is none. All document text is escaped.
+    the value is never copied onto them. A province-level value is painted the same way on
+    every city without a value of its own, under the counties that have none. Counties with
+    no value are hatched grey; every tooltip says the value or why there is none. All
+    document text is escaped.
     """
     from .classes import class_of, interval_labels
     from .i18n import t
-    from .indicators import CITY_LEVEL, display_name, display_unit, period_label, reason_text, value_label, note_texts
+    from .indicators import CITY_LEVEL, PROVINCE_LEVEL, display_name, display_unit, period_label, reason_text, value_label, note_texts
 
     indicator = view.indicator
     counties, cities = _shown_units(view, city_adcode)
@@ -598,6 +605,9 @@ def indicator_layer(
     no_data = Fill(palette.NO_DATA, "hatch", NO_DATA_HATCH)
     over_city = Fill("transparent", "hatch", CITY_LEVEL_HATCH)
     city_fills = {}
+    province_value = _province_value(view)
+    if province_value is not None:
+        city_fills = {adcode: colour_of(province_value) for adcode in geo.cities()}
     for adcode in cities:
         unit = view.cities[adcode]
         city_fills[adcode] = colour_of(unit.value) if unit.value is not None else palette.NO_DATA
@@ -635,6 +645,12 @@ def indicator_layer(
                 parts = [t("indicators.tip_city", lang, city=city_name, value=value_label(city_unit, indicator, lang))]
             else:
                 parts = [f"{city_name}：{reason_text(city_unit, lang)}" if lang == "zh" else f"{city_name}: {reason_text(city_unit, lang)}"]
+        elif unit.reason == PROVINCE_LEVEL and view.province is not None:
+            fills[adcode] = over_city
+            if view.province.value is not None:
+                parts = [t("indicators.tip_province", lang, place=unit.detail, value=value_label(view.province, indicator, lang))]
+            else:
+                parts = [reason_text(view.province, lang)]
         else:
             fills[adcode] = no_data
             missing += 1
@@ -647,6 +663,7 @@ def indicator_layer(
     if classes:
         shown_values = [view.counties[a].value for a in counties if view.counties[a].value is not None]
         shown_values += [view.cities[a].value for a in cities if view.cities[a].value is not None]
+        shown_values += [v for v in [province_value] if v is not None]
         bins = [class_of(v, classes.breaks) for v in shown_values]
         for index, label in enumerate(interval_labels(classes, unit_text)):
             entries.append(LegendEntry(Fill(colours[index]), label, bins.count(index)))
@@ -654,6 +671,9 @@ def indicator_layer(
     if cities:
         swatch = colours[len(colours) // 2] if colours else palette.NO_DATA
         entries.append(LegendEntry(Fill(swatch, "hatch", CITY_LEVEL_HATCH), t("indicators.legend_city", lang), len(valued_cities)))
+    if view.province is not None:
+        swatch = colour_of(province_value) if province_value is not None else palette.NO_DATA
+        entries.append(LegendEntry(Fill(swatch, "hatch", CITY_LEVEL_HATCH), t("indicators.legend_province", lang), int(province_value is not None)))
     if missing:
         entries.append(LegendEntry(no_data, t("indicators.legend_no_data", lang), missing))
     name = display_name(indicator, lang)
@@ -664,4 +684,100 @@ def indicator_layer(
     else:
         notes.append(t("indicators.legend_none", lang))
     Legend(title, entries, " · ".join(n for n in notes if n)).add_to(layer)
+    return layer
+
+
+# --------------------------------------------------------------------------- presentation slides
+# One base map per slide set (fills, labels, legend) stays in its iframe; a step swaps only
+# slide_layer (outline + zoom) inside it, as the indicator switch swaps indicator_layer.
+
+SLIDE_MAX_ZOOM = 8.5  # a county with its neighbours around it, not a county filling the screen
+
+_SLIDE_CSS = """<style>
+#map_div,.folium-map{height:100vh !important}
+.xc-legend{font-size:16px;line-height:1.35;max-width:330px;padding:8px 12px}
+.xc-note{font-size:16px}
+.xc-swatch{width:22px;height:15px}
+.xc-label span{font-size:13px}
+</style>"""
+
+_SLIDE_KEYS_JS = Template(
+    """
+{% macro script(this, kwargs) %}
+(function () {
+  // While presenting, the arrow keys and Esc belong to the slideshow, even after a click
+  // put the focus in this map: hand them to the page, whose shortcuts step the slides.
+  var keys = {ArrowLeft: 1, ArrowRight: 1, Escape: 1};
+  function forward(event) {
+    if (!keys[event.key]) { return; }
+    event.preventDefault();
+    event.stopPropagation();
+    try {
+      window.parent.document.dispatchEvent(new KeyboardEvent(event.type, {
+        key: event.key, code: event.code, keyCode: event.keyCode, which: event.which, bubbles: true}));
+    } catch (error) { /* a map opened on its own has no slideshow around it */ }
+  }
+  window.addEventListener('keydown', forward, true);
+  window.addEventListener('keyup', forward, true);
+})();
+{% endmacro %}
+"""
+)
+
+
+class _SlideKeys(MacroElement):
+    def __init__(self):
+        super().__init__()
+        self._name = "SlideKeys"
+        self._template = _SLIDE_KEYS_JS
+
+
+def slide_map(all_types: dict, lang: str, slides: list[str], height: int = 600) -> folium.Map:
+    """The type map of one slide set, for presentation: fills the frame, big legend, no keys."""
+    fmap = type_map(all_types, lang, focus=slides, height=height)
+    fmap.options["keyboard"] = False  # arrows step slides, they do not pan the map
+    fmap.get_root().header.add_child(Element(_SLIDE_CSS))
+    _SlideKeys().add_to(fmap)
+    return fmap
+
+
+_SLIDE_FIT_JS = Template(
+    """
+{% macro script(this, kwargs) %}
+(function () {
+  var layer = new L.Layer();
+  layer.onAdd = function (map) {
+    map.fitBounds({{ this.bounds_json }}, {maxZoom: {{ this.max_zoom }}, animate: false,
+      paddingTopLeft: [20, 20], paddingBottomRight: [{{ this.right }}, 20]});
+    return this;
+  };
+  layer.onRemove = function () { return this; };
+  {{ this._parent.get_name() }}.addLayer(layer);
+})();
+{% endmacro %}
+"""
+)
+
+
+class _FitOnAdd(MacroElement):
+    def __init__(self, bounds: list[list[float]], max_zoom: float, right: int):
+        super().__init__()
+        self._name = "FitOnAdd"
+        self._template = _SLIDE_FIT_JS
+        self.bounds_json = json.dumps(bounds)
+        self.max_zoom = max_zoom
+        self.right = right
+
+
+def slide_layer(adcode: str, legend_room: int = 340) -> folium.FeatureGroup:
+    """The county on the current slide: a heavy outline, and the view zoomed to it in place."""
+    layer = folium.FeatureGroup(name="slide", control=False)
+    feature = next(f for f in _web_features() if f["properties"]["adcode"] == adcode)
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": feature["geometry"], "properties": {}}]},
+        style_function=lambda _: {"color": "#000000", "weight": 4.5, "fill": False, "opacity": 1},
+        interactive=False,
+        control=False,
+    ).add_to(layer)
+    _FitOnAdd(bounds_of([adcode]), SLIDE_MAX_ZOOM, legend_room).add_to(layer)
     return layer

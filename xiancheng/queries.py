@@ -65,6 +65,11 @@ class CountyProfile:
     tasks: tuple
     projects: tuple
     towns: tuple
+    # Province plans (晋政发 …): what they say for Shanxi as a whole, shown as 省级 on every
+    # county page; a province task naming this county is in tasks, not here.
+    province_documents: tuple = ()
+    province_targets: tuple = ()
+    province_tasks: tuple = ()
 
     @property
     def disagreement(self) -> bool:
@@ -100,6 +105,9 @@ def county_profile(dataset: Dataset, adcode: str) -> CountyProfile:
         tasks=tasks,
         projects=projects,
         towns=tuple(t for t in dataset.towns if t.adcode == adcode),
+        province_documents=tuple(d for d in documents if d.scope_level == "province"),
+        province_targets=tuple(t for t in dataset.targets if t.scope_level == "province"),
+        province_tasks=tuple(t for t in dataset.tasks if t.scope_adcode == geo.PROVINCE_ADCODE and not t.adcodes),
     )
 
 
@@ -129,3 +137,14 @@ def group_by_action(tasks) -> dict:
     for task in tasks:
         groups.setdefault(task.action_key, []).append(task)
     return groups
+
+
+def own_and_city_wide(records, adcode: str) -> tuple[tuple, tuple]:
+    """Tasks or projects of a county split into (its own plan's, a wider plan's applying to it).
+
+    A city plan's task reaches each of its counties; counted as the county's own, a city
+    plan with 70 tasks would make every county look equally busy.
+    """
+    own = tuple(r for r in records if r.scope_adcode == adcode)
+    shared = tuple(r for r in records if r.scope_adcode != adcode)
+    return own, shared

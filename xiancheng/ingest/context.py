@@ -26,7 +26,7 @@ class Context:
         return self.entry.document
 
     @property
-    def city(self) -> str:
+    def city(self) -> Optional[str]:
         return self.entry.city_adcode
 
     def warn(self, line: Optional[int], code: str, message: str) -> None:
@@ -61,7 +61,13 @@ class Context:
         return county_adcodes(self.mentions(text, line))
 
     def default_units(self) -> list[str]:
-        """Units a record applies to when its text names none (manifest task_scope)."""
+        """Units a record applies to when its text names none (manifest task_scope).
+
+        None for a province plan: what it says applies to the province as a whole and is
+        shown as 省级 on every county page, never copied onto 117 counties.
+        """
+        if self.entry.scope_level == "province":
+            return []
         if self.entry.scope_level == "county" or self.entry.task_scope == "scope":
             return [self.entry.scope_adcode]
         if self.entry.task_scope == "county-towns":

@@ -40,7 +40,7 @@ class ManifestEntry(BaseModel):
     number: str = ""
     date: str = ""
     scope_adcode: str
-    scope_level: Literal["city", "county"]
+    scope_level: Literal["province", "city", "county"]
     kind: str
     sha256: str = ""
     title_lines: tuple[int, int]
@@ -63,8 +63,11 @@ class ManifestEntry(BaseModel):
         return value
 
     @property
-    def city_adcode(self) -> str:
-        """The city the document belongs to: names in it are resolved relative to this city."""
+    def city_adcode(self) -> Optional[str]:
+        """The city the document belongs to: names in it are resolved relative to this city.
+        None for a province plan: a name several cities share stays unresolved there."""
+        if self.scope_level == "province":
+            return None
         return self.scope_adcode[:4] + "00"
 
 
@@ -303,8 +306,6 @@ def _explain(name: str, line: int, field_lines: dict[str, int], err: dict) -> Is
         annotation = ManifestEntry.model_fields[fieldname].annotation if fieldname in ManifestEntry.model_fields else None
         allowed = tuple(str(a) for a in get_args(annotation) if isinstance(a, str))
         what = f"field `{fieldname}` is {value!r}, which is not one of {', '.join(allowed)}. Fix: use one of those"
-        if fieldname == "scope_level" and value not in allowed and value == "province":
-            what += " (province-level plans are not supported by this version)"
     elif fieldname in ("title_lines", "task_scope_lines"):
         what = f"field `{fieldname}` must be two line numbers, first and last, like [3, 4]; got {value!r}"
     else:
@@ -318,6 +319,17 @@ def _check_adcode(name: str, line: int, entry: ManifestEntry, field_lines: dict[
 
     at = field_lines.get("scope_adcode", line)
     code = entry.scope_adcode
+    if (entry.scope_level == "province") != (code == geo.PROVINCE_ADCODE):
+        # A province plan (晋政发, 晋政办发) is for Shanxi as a whole: 140000 and province go together.
+        at = field_lines.get("scope_level", line)
+        if entry.scope_level == "province":
+            what = (
+                f"scope_level is province but scope_adcode {code} is {geo.place_name(code)}, not the province. "
+                f'Fix: scope_level: {"city" if code in geo.cities() else "county"}, or scope_adcode: "{geo.PROVINCE_ADCODE}" for a province plan'
+            )
+        else:
+            what = f"scope_adcode {code} is the province (山西省), not a {entry.scope_level}. Fix: scope_level: province"
+        return [error(MANIFEST_NAME, at, "manifest-entry", f"entry {name}, line {at}: {what}")]
     if entry.scope_level == "county" and code not in geo.counties():
         level = "a city" if code in geo.cities() else "no Shanxi unit"
         hint = " (set scope_level: city)" if code in geo.cities() else "; the county adcodes are in geodata/counties.geojson"

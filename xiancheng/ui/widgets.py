@@ -122,19 +122,45 @@ def county_downloads(adcode: str, name: str, tasks, projects, sources: list[str]
     ]
 
 
+# --- a compact page head: on a projector (1366×768) the map must start on the first screen,
+# not below a tall title block.
+COMPACT_CSS = """
+<style>
+.block-container, [data-testid="stMainBlockContainer"] {padding-top: 4.2rem !important;}
+.xc-head {display: flex; align-items: baseline; gap: 0.8rem; margin: 0 0 0.2rem; flex-wrap: wrap;}
+.xc-head h1 {font-size: 1.55rem !important; padding: 0 !important; margin: 0 !important;}
+.xc-head .xc-sub {color: rgba(49, 51, 63, 0.65); font-size: 0.95rem;}
+</style>
+"""
+
+
+def compact_header(title: str, caption: str = "") -> None:
+    """Page title and caption on one short line."""
+    from . import escape
+
+    caption_html = f'<span class="xc-sub">{escape(caption)}</span>' if caption else ""
+    st.markdown(COMPACT_CSS + f'<div class="xc-head"><h1>{escape(title)}</h1>{caption_html}</div>', unsafe_allow_html=True)
+
+
 # --- presentation mode: ?mode=present hides the chrome and enlarges the type.
+# The top bar is ~5rem at 20 px: the map takes the rest of the window, whatever its size.
 PRESENT_CSS = """
 <style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"],
 [data-testid="stToolbar"], [data-testid="stDecoration"], footer {display: none !important;}
 html {font-size: 20px;}
-.block-container, [data-testid="stMainBlockContainer"] {padding-top: 1rem !important; max-width: 100% !important;}
-h1 {font-size: 2.6rem !important;}
+.block-container, [data-testid="stMainBlockContainer"] {padding: 0.6rem 1.2rem 0 !important; max-width: 100% !important;}
+h1 {font-size: 2.4rem !important; padding: 0 0 0.3rem !important;}
 /* The arrow keys put keyboard focus on the main area, and Streamlit frames a focused main
    area with a grey ring: on a projector that frame cuts through the slide. */
 [data-testid="stMain"]::before {display: none !important;}
+iframe[title*="streamlit_folium"] {height: calc(100vh - 5.2rem) !important;}
+.stButton button p {white-space: nowrap;}
 </style>
 """
+
+ORIGIN = "_present_origin"  # (page path, its query parameters) the slideshow was opened from
+LEAVING = "_present_leaving"
 
 
 def presenting() -> bool:
@@ -150,6 +176,41 @@ def presentation_params() -> dict[str, str]:
     if "set" not in params and st.query_params.get("city"):
         params["set"] = f"city:{st.query_params['city']}"
     return params
+
+
+def enter_presentation(page_path: str) -> None:
+    """Open the slideshow, remembering the page and URL to return to."""
+    origin = {k: v for k, v in st.query_params.to_dict().items() if k not in ("mode", "set")}
+    chosen = st.query_params.get("set", "")
+    if chosen.startswith("city:"):  # a link ?mode=present&set=city:… comes back to that city
+        origin.setdefault("city", chosen[5:])
+    st.session_state[ORIGIN] = (page_path, origin)
+    st.switch_page("pages/present.py", query_params=presentation_params())
+
+
+def request_exit() -> None:
+    """Button/Esc callback: leave at the top of the next run, before any widget can
+    put the slideshow's parameters back."""
+    st.session_state[LEAVING] = True
+
+
+def leave_presentation_if_asked() -> None:
+    if not st.session_state.pop(LEAVING, False):
+        return
+    page, params = presentation_origin()
+    st.switch_page(page, query_params=params)
+
+
+def presentation_origin() -> tuple[str, dict[str, str]]:
+    """Where the slideshow was opened from; for a link straight to it, the overview of
+    its city with its county and language."""
+    if ORIGIN in st.session_state:
+        return st.session_state[ORIGIN]
+    params = {k: st.query_params[k] for k in ("lang", "county") if st.query_params.get(k)}
+    chosen = st.query_params.get("set", "")
+    if chosen.startswith("city:"):
+        params["city"] = chosen[5:]
+    return "pages/overview.py", params
 
 
 def apply_presentation_style() -> None:
