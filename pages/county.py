@@ -5,10 +5,10 @@ import streamlit as st
 
 from xiancheng import geo, palette, queries, ui
 from xiancheng.dataset import ACTION_KEYS
-from xiancheng.ui import widgets
+from xiancheng.ui import importview, widgets
 
 t = ui.t
-data = ui.dataset()
+data = ui.dataset_with_imports()
 counties = ui.counties()
 
 options = sorted(counties, key=lambda a: (counties[a].city_adcode, a))
@@ -119,6 +119,9 @@ if profile.city_targets:
                 t("col.source"): st.column_config.LinkColumn(display_text=t("source")),
             },
         )
+
+# --- imported statistics, compared with the city, the province and same-type counties
+importview.county_section(data, selected)
 
 # --- tasks grouped by canonical action
 st.subheader(t("county.tasks", n=len(profile.tasks)))

@@ -168,16 +168,11 @@ def values(snap: Snapshot, key: str, period: str | Period | None = None) -> Indi
                                          citations=cities[county.city_adcode].citations)
         else:
             counties[adcode] = UnitValue(adcode, "county", reason=NOT_IMPORTED)
-    view = IndicatorView(indicator, wanted, counties, cities)
-    view_province = by_unit.get(("province", geo.PROVINCE_ADCODE))
-    snap.cache[("province", key, wanted)] = _unit(snap, geo.PROVINCE_ADCODE, "province", view_province) if view_province else None
+    province_group = by_unit.get(("province", geo.PROVINCE_ADCODE))
+    province = _unit(snap, geo.PROVINCE_ADCODE, "province", province_group) if province_group else None
+    view = IndicatorView(indicator, wanted, counties, cities, province)
     snap.cache[cache_key] = view
     return view
-
-
-def province_value(snap: Snapshot, key: str, period: Period | None) -> UnitValue | None:
-    values(snap, key, period)
-    return snap.cache.get(("province", key, period if period in catalogue(snap)[key].periods else default_period(snap, key)))
 
 
 @dataclass(frozen=True)
@@ -241,7 +236,7 @@ def compare(snap: Snapshot, key: str, adcode: str, same_type: list[str], period:
     peers = tuple(a for a in same_type if view.counties.get(a) is not None and view.counties[a].value is not None)
     numbers = [view.counties[a].value for a in peers]
     return Comparison(
-        view.indicator, view.period, county, city, province_value(snap, key, view.period), peers,
+        view.indicator, view.period, county, city, view.province, peers,
         statistics.median(numbers) if numbers else None, min(numbers) if numbers else None, max(numbers) if numbers else None,
     )
 
