@@ -697,6 +697,8 @@ def _long_records(grid, mapping, units, rejected) -> list[Record]:
             return row[col] if col is not None and col < len(row) else None
 
         name = _text(cell(mapping.indicator_column))
+        if not name and is_missing(cell(mapping.value_column)):
+            continue  # a unit row left blank (the template lists all 117)
         if not name:
             rejected.append(Rejection(r + 1, cell_ref(r, mapping.indicator_column), "", "no-indicator"))
             continue
@@ -772,3 +774,41 @@ __all__ = [
     "ColumnSpec", "Grid", "ImportFileError", "Mapping", "Preview", "Record", "Rejection", "Skipped", "detect",
     "is_type_list", "parse_number", "preview", "read_file", "read_grid", "replace", "split_label", "type_of_category",
 ]
+
+
+# --------------------------------------------------------------------------- template
+
+
+def template_workbook() -> bytes:
+    """A workbook to fill in: a long sheet and a wide sheet with the 117 units and their adcodes."""
+    import openpyxl
+    from openpyxl.styles import Font
+
+    units = sorted(geo.counties().values(), key=lambda c: (c.city_adcode, c.adcode))
+    book = openpyxl.Workbook()
+    long_sheet = book.active
+    long_sheet.title = "长表"
+    long_sheet.append(["所属市", "县（市、区）", "区划代码", "指标", "年份", "数值", "单位", "来源"])
+    for county in units:
+        long_sheet.append([county.city_name, county.name, county.adcode, "", None, None, "", ""])
+    wide = book.create_sheet("宽表")
+    wide.append(["所属市", "县（市、区）", "区划代码", "常住人口（万人）", "城镇化率（%）", "县城类型"])
+    for county in units:
+        wide.append([county.city_name, county.name, county.adcode, None, None, None])
+    notes = book.create_sheet("说明")
+    for line in (
+        "长表：每行一个数值（县、指标、年份、数值、单位）；宽表：每行一个县，每列一个指标，列名写“指标（单位）”，可加年份如“常住人口（万人）2023年”。",
+        "分类指标（如县城类型、主体功能区）直接填文字；县城类型请用五类名称（城市融合型、专业功能型、文旅赋能型、农产品主产区、重点生态功能区）。",
+        "城区、矿区、郊区须保留“所属市”列；市、省的数值可另起一行写“运城市”“山西省”。",
+        "Long sheet: one value per row. Wide sheet: one row per county, one column per indicator named 'name (unit)'. "
+        "Keep the city column for 城区/矿区/郊区.",
+    ):
+        notes.append([line])
+    for sheet in (long_sheet, wide):
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        sheet.column_dimensions["B"].width = 14
+        sheet.column_dimensions["D"].width = 18
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -49,6 +49,7 @@ PAGES = (
     PageSpec("pages/explorer.py", "page.explorer", ":material/table:", "explorer"),
     PageSpec("pages/documents.py", "page.documents", ":material/description:", "documents"),
     PageSpec("pages/present.py", "page.present", ":material/slideshow:", "present"),
+    PageSpec("pages/imports.py", "page.imports", ":material/upload_file:", "imports"),
 )
 
 # URL contract shared by every page (a copied link reproduces the view):
