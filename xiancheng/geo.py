@@ -213,6 +213,12 @@ def _level(adcode: str) -> str:
 
 
 def resolve_unit(text, city=None) -> UnitMatch:
+    """Resolve a unit name as written in a statistics table (cached: a sheet repeats its names)."""
+    return _resolve_unit(text, city)
+
+
+@lru_cache(maxsize=8192)
+def _resolve_unit(text, city=None) -> UnitMatch:
     """Resolve a unit name as written in a statistics table; `city` is the city column's cell.
 
     Resolved: county, city or province. Not resolved, with the reason: unknown name
@@ -248,7 +254,7 @@ def resolve_unit(text, city=None) -> UnitMatch:
         for short, adcode in _city_lookup().items():
             if name.startswith(short) and len(name) > len(short) and not name.startswith(cities()[adcode]) \
                     and squeeze(name[len(short):]) in name_index():
-                return resolve_unit(name[len(short):], adcode)
+                return _resolve_unit(name[len(short):], adcode)
     city_name = cities().get(city_adcode or "", "")
     if city_name and name.startswith(city_name) and len(name) > len(city_name):
         name = name[len(city_name):]

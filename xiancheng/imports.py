@@ -165,35 +165,55 @@ def _read_xlsx(data: bytes, file_name: str, sheet: str | None) -> Grid:
     import openpyxl
 
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+        # read_only streams the cells (several times faster); merged ranges are read from the sheet's XML.
+        book = openpyxl.load_workbook(io.BytesIO(data), data_only=True, read_only=True)
     except Exception as error:  # zipfile.BadZipFile, KeyError, InvalidFileException …
         raise ImportFileError(
             f"{file_name}：无法作为 Excel 工作簿读取（{type(error).__name__}）；请在 Excel 中另存为 .xlsx 后再试。"
             f" ({file_name}: not a readable Excel workbook ({error}); save it again as .xlsx.)"
         ) from None
-    names = [ws.title for ws in book.worksheets if ws.max_row > 1 or ws.max_column > 1 or ws.cell(1, 1).value is not None]
-    names = names or [book.worksheets[0].title]
-    chosen = _pick_sheet([ws.title for ws in book.worksheets], sheet, file_name) if sheet else names[0]
+    titles = [ws.title for ws in book.worksheets]
+    chosen = _pick_sheet(titles, sheet, file_name) if sheet else titles[0]
     ws = book[chosen]
     rows: list[list] = []
-    for row in ws.iter_rows():
+    for r, row in enumerate(ws.iter_rows()):
         values = []
-        for cell in row:
-            value = cell.value
-            if cell.data_type == "e" or (isinstance(value, str) and value.strip() in ERROR_VALUES):
-                raise _formula_error(file_name, chosen, cell.coordinate, str(value))
+        for c, cell in enumerate(row):
+            value = getattr(cell, "value", None)
+            if getattr(cell, "data_type", "") == "e" or (isinstance(value, str) and value.strip() in ERROR_VALUES):
+                raise _formula_error(file_name, chosen, cell_ref(r, c), str(value))
             values.append(_clean(value))
         rows.append(values)
     # A merged cell's value belongs to every cell it covers (a header over several year
     # columns, a city name over its counties' rows).
-    for merged in ws.merged_cells.ranges:
-        top = rows[merged.min_row - 1][merged.min_col - 1] if merged.min_row - 1 < len(rows) else None
-        for r in range(merged.min_row - 1, min(merged.max_row, len(rows))):
-            for c in range(merged.min_col - 1, merged.max_col):
+    from openpyxl.utils.cell import range_boundaries
+
+    for ref in _merged_refs(data, getattr(ws, "_worksheet_path", "")):
+        min_col, min_row, max_col, max_row = range_boundaries(ref)
+        if min_row - 1 >= len(rows):
+            continue
+        top = rows[min_row - 1][min_col - 1] if min_col - 1 < len(rows[min_row - 1]) else None
+        for r in range(min_row - 1, min(max_row, len(rows))):
+            for c in range(min_col - 1, max_col):
                 while len(rows[r]) <= c:
                     rows[r].append(None)
                 rows[r][c] = top
-    return Grid(file_name, chosen, tuple(ws.title for ws in book.worksheets), _trim(rows), "xlsx")
+    book.close()
+    return Grid(file_name, chosen, tuple(titles), _trim(rows), "xlsx")
+
+
+def _merged_refs(data: bytes, member: str) -> list[str]:
+    """The merged ranges ("A1:E1") of one worksheet, from its XML inside the .xlsx."""
+    import zipfile
+
+    if not member:
+        return []
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        name = member.lstrip("/")
+        if name not in archive.namelist():
+            return []
+        text = archive.read(name).decode("utf-8", errors="replace")
+    return re.findall(r'<(?:\w+:)?mergeCell\s+ref="([A-Z]+\d+:[A-Z]+\d+)"', text)
 
 
 def _read_xls(data: bytes, file_name: str, sheet: str | None) -> Grid:

@@ -116,7 +116,8 @@ def _value_row(record) -> dict:
 def _insert_values(session, key: str, version: int, rows: list[dict]) -> None:
     # One executemany: a 117 × 20 sheet is 2 340 rows, too many for one ORM object each.
     if rows:
-        session.execute(insert(ImportedValue), [dict(row, batch_key=key, batch_version=version) for row in rows])
+        session.connection().execute(insert(ImportedValue.__table__),
+                                     [dict(row, batch_key=key, batch_version=version) for row in rows])
 
 
 def restore(store, user, name: str, version: int, based_on: int, client: str = "") -> ImportBatch:
