@@ -23,9 +23,11 @@ if not presenting:
 # Viewing is open unless the require_sign_in setting says otherwise; writing always needs sign-in.
 locked = auth.viewing_needs_sign_in() and auth.current_user() is None
 
+user = auth.current_user()
 pages = [
     st.Page(p.path, title=ui.t(p.title_key), icon=p.icon, url_path=p.url_path, default=p.default)
     for p in ui.PAGES
+    if not p.admin_only or (user is not None and user.role == "admin")
 ]
 page = st.navigation(pages, position="hidden" if presenting or locked else "sidebar")
 if locked:
@@ -35,6 +37,7 @@ if locked:
     st.stop()
 if not presenting:
     widgets.problems_sidebar()
+    ui.restore_shared()
 here = next((p.path for p in ui.PAGES if p.url_path == page.url_path), ui.PAGES[0].path)  # default page: ""
 if present_clicked or (presenting and page.url_path != "present"):
     # ?mode=present on any page opens the slideshow with the same county/city/language;

@@ -24,10 +24,31 @@ if not selected:
     st.info(t("county.pick_hint"))
     st.stop()
 
+
+def target_chart(points: list[tuple[int, float]], name: str):
+    """One indicator over the years, on a time axis: 2024, 2025, 2027 are spaced as years are."""
+    import altair as alt
+
+    years = [year for year, _ in points]
+    frame = pd.DataFrame({"year": years, "value": [value for _, value in points]})
+    return alt.Chart(frame, height=220).mark_line(point=True).encode(
+        x=alt.X("year:Q", title=None, scale=alt.Scale(domain=[min(years), max(years)], nice=False),
+                axis=alt.Axis(format="d", values=years)),
+        y=alt.Y("value:Q", title=name),
+        tooltip=[alt.Tooltip("year:Q", format="d", title=t("col.year")), alt.Tooltip("value:Q", title=name)],
+    )
+
+
 profile = queries.county_profile(data, selected)
 county = profile.county
-st.title(county.name)
-st.caption(f"{county.city_name} · {t('kind.' + county.kind)} · {t('adcode')} {county.adcode}")
+own_tasks, city_tasks = queries.own_and_city_wide(profile.tasks, selected)
+own_projects, city_projects = queries.own_and_city_wide(profile.projects, selected)
+head, locator = st.columns([5, 1])
+with head:
+    st.title(county.name)
+    st.caption(f"{county.city_name} · {t('kind.' + county.kind)} · {t('adcode')} {county.adcode}")
+with locator:  # the one-pager's locator map: where the county lies in the province
+    st.image(widgets.locator_png(selected), caption=t("county.locator", city=county.city_name), width=110)
 
 with st.expander(t("export.section"), icon=":material/download:"):
     sources = [d.title for d in (*profile.own_documents, *profile.city_documents)]
@@ -98,7 +119,7 @@ if profile.targets:
         st.markdown(f"**{t('county.target_chart')}**")
         name = st.selectbox(t("col.indicator"), list(series), key="target_chart", label_visibility="collapsed")
         points = series[name]
-        st.line_chart(pd.DataFrame({"year": [str(p[0]) for p in points], name: [p[1] for p in points]}).set_index("year"), height=220)
+        st.altair_chart(target_chart(points, name), width="stretch")
 else:
     st.caption(t("county.targets_none"))
 if profile.city_targets:
@@ -123,49 +144,70 @@ if profile.city_targets:
 # --- imported statistics, compared with the city, the province and same-type counties
 importview.county_section(data, selected)
 
-# --- tasks grouped by canonical action
-st.subheader(t("county.tasks", n=len(profile.tasks)))
+# --- tasks grouped by canonical action: the county's own plan first, then the wider plans
+# that apply to it, marked as such (a city plan's 70 tasks are not the county's own).
+def task_groups(tasks, marker: str = "") -> None:
+    groups = queries.group_by_action(tasks)
+    for key in [*ACTION_KEYS, None]:
+        group = groups.get(key)
+        if not group:
+            continue
+        with st.expander(f"{marker}{t('action.' + (key or 'none'))} · {len(group)}"):
+            for task in group:
+                title = task.title or task.heading or ""
+                lines = [f"**{ui.md_quote(title)}**" if title and not task.text.startswith(title) else ""]
+                lines.append(ui.md_quote(task.text))
+                meta = []
+                if task.responsible_units:
+                    meta.append(f"{t('county.units')}：{'、'.join(task.responsible_units)}")
+                if task.years:
+                    meta.append(f"{t('county.years')}：{'、'.join(str(y) for y in task.years)}")
+                lines.append(" · ".join([*map(ui.md_quote, meta), ui.source_link(task.citation)]))
+                st.markdown("  \n".join(x for x in lines if x))
+                st.divider()
+
+
+def scope_name(records) -> str:
+    return "、".join(dict.fromkeys(geo.place_name(r.scope_adcode) for r in records))
+
+
+st.subheader(t("county.tasks_split", own=len(own_tasks), shared=len(city_tasks)))
 if not profile.tasks:
     st.caption(t("county.tasks_none"))
-groups = queries.group_by_action(profile.tasks)
-for key in [*ACTION_KEYS, None]:
-    tasks = groups.get(key)
-    if not tasks:
-        continue
-    with st.expander(f"{t('action.' + (key or 'none'))} · {len(tasks)}"):
-        for task in tasks:
-            title = task.title or task.heading or ""
-            lines = [f"**{ui.md_quote(title)}**" if title and not task.text.startswith(title) else ""]
-            lines.append(ui.md_quote(task.text))
-            meta = []
-            if task.responsible_units:
-                meta.append(f"{t('county.units')}：{'、'.join(task.responsible_units)}")
-            if task.years:
-                meta.append(f"{t('county.years')}：{'、'.join(str(y) for y in task.years)}")
-            if task.scope_adcode != selected and len(task.adcodes) > 1:
-                meta.append(t("county.applies_city_wide"))
-            lines.append(" · ".join([*map(ui.md_quote, meta), ui.source_link(task.citation)]))
-            st.markdown("  \n".join(x for x in lines if x))
-            st.divider()
+elif not own_tasks:
+    st.caption(t("county.tasks_none_own"))
+task_groups(own_tasks)
+if city_tasks:
+    st.markdown(f"**{t('county.city_wide_tasks', scope=scope_name(city_tasks), n=len(city_tasks))}**")
+    task_groups(city_tasks, marker=t("county.city_wide_marker"))
 
-# --- projects
-st.subheader(t("county.projects", n=len(profile.projects)))
-if profile.projects:
-    projects = sorted(profile.projects, key=lambda p: -(p.investment_yi or -1))
+# --- projects: own first, then city-wide; an unpriced project says so
+def project_table(projects) -> None:
+    projects = sorted(projects, key=lambda p: -(p.investment_yi if p.investment_yi is not None else -1))
     st.dataframe(
         pd.DataFrame(
             {
                 t("col.project"): [p.name for p in projects],
-                t("col.investment"): [p.investment_yi for p in projects],
-                t("col.units"): ["、".join(p.responsible_units) for p in projects],
+                t("col.investment"): [f"{p.investment_yi:,.2f}" if p.investment_yi is not None else (p.investment_text or t("not_listed")) for p in projects],
+                t("col.units"): ["、".join(p.responsible_units) or t("not_listed") for p in projects],
                 t("col.source"): [ui.citation_url(p.citation) for p in projects],
             }
         ),
         hide_index=True, width="stretch",
         column_config={t("col.source"): st.column_config.LinkColumn(display_text=t("source"))},
     )
-else:
+
+
+st.subheader(t("county.projects_split", own=len(own_projects), shared=len(city_projects)))
+if own_projects:
+    project_table(own_projects)
+elif not profile.projects:
     st.caption(t("county.projects_none"))
+else:
+    st.caption(t("county.projects_none_own"))
+if city_projects:
+    st.markdown(f"**{t('county.city_wide_projects', scope=scope_name(city_projects), n=len(city_projects))}**")
+    project_table(city_projects)
 
 # --- towns
 st.subheader(t("county.towns"))

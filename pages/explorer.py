@@ -38,6 +38,8 @@ def clear_filters() -> None:
     for param in tables.Filters.PARAMS.values():
         if param in st.query_params:
             del st.query_params[param]
+        if param in ui.SHARED_PARAMS:
+            ui.forget_shared(param)
 
 
 st.sidebar.subheader(t("explorer.filters"))

@@ -61,8 +61,11 @@ with info_col:
     else:
         st.info(t("click_hint"))
 
-    st.subheader(t("overview.counts_by_type"))
-    counts = queries.counts_by_type(all_types, shown)
+    # The counts follow the click: a county picked on the whole-province map counts its city.
+    counted_city = city or (ui.counties()[selected].city_adcode if selected else "")
+    counted = geo.counties_of_city(counted_city) if counted_city else shown
+    st.subheader(t("overview.counts_by_type") + (f" · {cities[counted_city]}" if counted_city else ""))
+    counts = queries.counts_by_type(all_types, counted)
     keys = [*COUNTY_TYPES, *(k for k in NATIONAL_ONLY_TYPES if counts[k]), queries.NOT_STATED, queries.MUNICIPAL_DISTRICT]
     # Markdown tables, not st.dataframe: the first page a visitor opens then does not load
     # Streamlit's 1.3 MB data-grid bundle.

@@ -27,14 +27,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(timeout: float = 60.0):
-    """Yield (base_url, process, seconds_until_healthy) of the app as `make run` starts it."""
+def running_app(timeout: float = 60.0, env: dict | None = None):
+    """Yield (base_url, process, seconds_until_healthy) of the app as `make run` starts it;
+    env adds variables (e.g. XIANCHENG_PLANS_DIR for a plans folder of the test's own)."""
     port = free_port()
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "xiancheng.ui.serve", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
     )
     url = f"http://127.0.0.1:{port}"
     try:

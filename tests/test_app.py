@@ -104,3 +104,11 @@ def test_overview_says_in_one_line_why_counties_are_grey():
     for document in data.documents:
         assert geo.place_name(document.scope_adcode) in line
     assert "都没有写明其县城类型" in line and "\n" not in line
+
+
+def test_a_clicked_county_counts_its_city_beside_the_map():
+    app = run_page(county="140827")  # as after a click on 垣曲县 on the whole-province map
+    assert "各类型县级单位数 · 运城市" in [s.value for s in app.subheader]
+    table = next(m.value for m in app.markdown if m.value.startswith("| 县城类型"))
+    rows = dict(line.strip("| ").split(" | ") for line in table.splitlines()[2:])
+    assert rows["已载入文件未明确类型"] == "0" and rows["市辖区（非县城）"] == "1" and rows["农产品主产区县城"] == "5"

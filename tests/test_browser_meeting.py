@@ -163,3 +163,19 @@ def test_the_coloured_map_is_on_a_projector_first_screen(projector, app_url, pat
     assert not below, f"{len(below)} coloured counties below the first screen"
     ARTIFACTS.mkdir(exist_ok=True)
     projector.screenshot(path=str(ARTIFACTS / f"first-screen{path.replace('/', '-')}.png"))
+
+
+def test_city_and_county_travel_with_the_sidebar_navigation(projector, app_url):
+    projector.goto(app_url + "/?city=140800")
+    map_window(projector)
+    frame = projector.frame_locator(MAP).first
+    label = frame.locator(".xc-label span").get_by_text("垣曲县", exact=True).first
+    box = label.bounding_box()
+    projector.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    projector.get_by_text("140827").wait_for(timeout=30000)
+    projector.get_by_test_id("stSidebarNavItems").get_by_role("link", name="县域详情").click()  # no parameters of its own
+    slide_shown(projector, "垣曲县")
+    assert "county=140827" in projector.url
+    projector.get_by_test_id("stSidebarNavItems").get_by_role("link", name="指标").click()
+    projector.wait_for_url("**/indicators?**city=140800**", timeout=30000)
+    projector.wait_for_function("() => (document.querySelector('input[aria-label=\"城市\"]') || {}).value === '运城市'", timeout=30000)

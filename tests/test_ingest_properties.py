@@ -6,6 +6,7 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -124,3 +125,15 @@ def test_ingest_never_imports_ui_or_maps():
                 names = ["." * node.level + (node.module or "")]
             for name in names:
                 assert not forbidden.match(name), f"{path.name} imports {name}"
+
+
+@pytest.mark.parametrize("dropped", ["前 言 .....\t4", "- 4 -", "4", "第 4 页"])
+def test_a_paragraph_joined_across_a_dropped_line_still_quotes_its_lines(dropped):
+    # "（责任单位：…" left open, a page number or TOC entry, then the next line: the segmenter
+    # joins the two and drops the line between; the quote must still be found in lines 2-4.
+    lines = ["（一）实施“安全韧性”的城乡基础设施提档升级行动", "（责任单位：县住建局、", dropped, "到2025年，常住人口城镇化率达到90%以上。"]
+    ctx = Context(ENTRY, segment(ENTRY.document, lines))
+    records = all_records(ctx)
+    task = next(r for r in records if r.citation.line_start == 2)
+    assert (task.citation.line_start, task.citation.line_end) == (2, 4)
+    assert_cited(records, lines)

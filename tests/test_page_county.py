@@ -28,7 +28,7 @@ def test_gu_county_has_its_own_plan_targets_and_tasks():
     targets = app.dataframe[0].value
     rates = targets[targets.iloc[:, 0] == "全县常住人口城镇化率"]
     assert sorted(zip(rates.iloc[:, 1], rates.iloc[:, 3])) == [(2024, 58.0), (2025, 60.0), (2027, 62.0)]
-    assert any(s.value.startswith("重点任务（43") for s in app.subheader)
+    assert "重点任务（本县 43 项 · 全市适用 0 项）" in [s.value for s in app.subheader]
 
 
 def test_a_county_no_document_covers_says_so_and_invents_nothing():
@@ -52,3 +52,67 @@ def test_no_county_selected_asks_for_one():
 def test_english_county_page():
     text = all_text(run_page("pages/county.py", county="140827", lang="en"))
     assert "Culture-tourism county town" in text and "The documents disagree" in text
+
+
+# --- issue 10: a county page that reads like an office's
+
+
+def _elements(app, kind):
+    def walk(node):
+        children = getattr(node, "children", None)
+        for child in children.values() if isinstance(children, dict) else []:
+            yield child
+            yield from walk(child)
+
+    return [e for e in walk(app.main) if getattr(e, "type", "") == kind]
+
+
+def test_city_wide_tasks_and_projects_are_marked_and_listed_after_the_own():
+    from test_app import run_page
+
+    app = run_page("pages/county.py", county="140827")  # 垣曲县: only 运城's city plan reaches it
+    heads = [s.value for s in app.subheader]
+    assert "重点任务（本县 0 项 · 全市适用 69 项）" in heads
+    assert "项目（本县 0 个 · 全市适用 24 个）" in heads
+    marked = [e.label for e in app.expander if e.label.startswith("全市适用 · ")]
+    assert sum(int(label.rsplit(" · ", 1)[1]) for label in marked) == 69
+    assert any(m.value == "**全市适用的项目（运城市的规划，24 个）**" for m in app.markdown)
+    for frame in app.dataframe:
+        text = frame.value.astype(str).to_string()
+        assert "None" not in text and "nan" not in text
+    investments = app.dataframe[-1].value["投资（亿元）"].tolist()
+    assert "未列明" in investments
+
+    own = run_page("pages/county.py", county="141024")  # 洪洞县: its own plan
+    labels = [e.label for e in own.expander]
+    assert "重点任务（本县 33 项 · 全市适用 0 项）" in [s.value for s in own.subheader]
+    assert not any(label.startswith("全市适用") for label in labels)
+
+
+def test_target_chart_spaces_years_by_time():
+    import json
+
+    from test_app import run_page
+
+    chart = _elements(run_page("pages/county.py", county="141024"), "vega_lite_chart")[0]
+    x = json.loads(chart.proto.spec)["encoding"]["x"]
+    assert x["type"] == "quantitative" and x["field"] == "year"  # 2024, 2025, 2027 spaced as years
+    assert x["axis"]["values"] == [2024, 2025, 2027]
+
+
+def test_county_page_shows_the_one_pagers_locator_map():
+    from PIL import Image
+    import io
+
+    from test_app import run_page
+    from xiancheng.export.profile import HIGHLIGHT
+    from xiancheng.ui import widgets
+
+    images = _elements(run_page("pages/county.py", county="140827"), "image")
+    assert len(images) == 1 and "运城市" in images[0].proto.imgs[0].caption
+    png = widgets.locator_png("140827")
+    picture = Image.open(io.BytesIO(png)).convert("RGB")
+    red = tuple(int(HIGHLIGHT[i:i + 2], 16) for i in (1, 3, 5))
+    colours = {colour: n for n, colour in picture.getcolors(maxcolors=1 << 20)}
+    assert colours.get(red, 0) > 20  # the county is filled
+    assert widgets.locator_png("141024") != png

@@ -327,7 +327,7 @@ def _fill(store, admin):
 def test_dump_restore_round_trip_is_exact_across_databases(store, admin, target_kind, request, tmp_path):
     _fill(store, admin)
     first = dumping.dump(store, tmp_path / "dump.json")
-    # feature tables (imports, progress …) are in the dump too, empty here
+    # Other features' tables are dumped too (empty here).
     assert {name: len(t["rows"]) for name, t in first["tables"].items() if t["rows"]} == {"account": 3, "audit": 5, "data_version": 1}
 
     if target_kind == "postgresql":

@@ -1,4 +1,5 @@
-"""Command line: `ingest [--json]`, `export-dataset OUT.json`, `db upgrade|current|dump|restore`, `user add|list|passwd|disable`, `import FILE [--sheet NAME]`."""
+"""Command line: `ingest [--json]`, `export-dataset OUT.json`, `add-plan FILE [--scope ADCODE]`,
+`db upgrade|current|dump|restore`, `user add|list|passwd|disable`, `import FILE [--sheet NAME]`."""
 
 from __future__ import annotations
 
@@ -43,6 +44,13 @@ def main(argv=None) -> int:
     ingest.add_argument("--json", action="store_true", help="print the full report as JSON")
     export = sub.add_parser("export-dataset", help="build the dataset and write it as JSON")
     export.add_argument("out", type=Path, help="output file, e.g. build/dataset.json")
+    add = sub.add_parser("add-plan", help="add a plan (.txt in any encoding, .docx, .pdf): convert it, read its metadata, write its manifest entry")
+    add.add_argument("file", type=Path, help="the plan file")
+    add.add_argument("--scope", help="adcode of the plan's province, city or county (read from the title or issuer when omitted), e.g. 141025")
+    for name, what in (("title", "title"), ("issuer", "issuer"), ("number", "文号"), ("date", "date, YYYY-MM-DD or a year")):
+        add.add_argument(f"--{name}", help=f"the {what}, when the one read from the text is wrong")
+    add.add_argument("--kind", choices=("action-plan", "urbanisation-plan", "five-year-plan", "other"), help="the document kind")
+    add.add_argument("--dry-run", action="store_true", help="show what was read and checked; write nothing")
     from .store import cli as store_cli
 
     store_cli.add_parsers(sub)
@@ -52,6 +60,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.command in ("db", "user"):
         return store_cli.run(args)
+    if args.command == "add-plan":
+        return _add_plan(args)
     if args.command == "import":
         return importcli.run(args)
 
@@ -83,6 +93,65 @@ def main(argv=None) -> int:
         )
     _print_issues(report, sys.stderr)
     return 0 if report.ok else 1
+
+
+def _add_plan(args) -> int:
+    """`add-plan FILE`: convert, read the metadata, check, write the entry (see ingest.intake)."""
+    from . import geo
+    from .ingest import intake
+    from .settings import PLANS_DIR
+
+    plans_dir = Path(args.plans_dir or PLANS_DIR)
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        print(f"error: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return 2
+    try:
+        proposal = intake.propose(path.name, data, scope=args.scope)
+    except intake.IntakeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    fields = intake.corrected(proposal, {name: getattr(args, name) for name in ("title", "issuer", "number", "date", "kind")})
+    meta = proposal.metadata
+    print(f"read {path.name}: {proposal.source.read_as}, {len(proposal.source.lines)} lines")
+    for name, label in (("title", "title"), ("issuer", "issuer"), ("number", "文号"), ("date", "date"), ("scope", "scope"), ("kind", "kind")):
+        found = getattr(meta, name)
+        value = fields["scope_adcode" if name == "scope" else name]
+        shown = f"{value} {geo.place_name(value)}" if name == "scope" and value else value
+        if found is not None and found.value == value and found.line_start:
+            lines = f"line {found.line_start}" if found.line_start == found.line_end else f"lines {found.line_start}-{found.line_end}"
+            where = f"{lines}: {found.quote}" + (f" ({found.note})" if found.note else "")
+        elif found is not None and found.value == value:
+            where = found.note
+        elif value:
+            where = "given on the command line"
+        else:
+            where = "not printed in the text"
+        print(f"  {label:<7} {shown or '—':<40} {where}")
+    if fields.get("title_lines"):
+        a, b = fields["title_lines"]
+        print(f"  the plan's own title is printed on lines {a}-{b} (what the documents page cites)")
+    result = intake.check(proposal, fields, plans_dir)
+    for message in result.warnings:
+        print(f"warning: {message}", file=sys.stderr)
+    if not result.ok:
+        for message in result.errors:
+            print(f"error: {message}", file=sys.stderr)
+        print("nothing was written; correct the values with --title/--issuer/--number/--date/--scope/--kind", file=sys.stderr)
+        return 1
+    if args.dry_run:
+        print("dry run: nothing written")
+        return 0
+    try:
+        added = intake.add(proposal, fields, plans_dir, remove_source=path)
+    except intake.IntakeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    kept = f"; original kept as {plans_dir / added.original}" if added.original else ""
+    print(f"added {plans_dir / added.document}{kept}; entry at {intake.MANIFEST_NAME} line {added.line}")
+    return 0
 
 
 if __name__ == "__main__":

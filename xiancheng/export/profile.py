@@ -276,20 +276,36 @@ class Flow:
 
 def _locator(fig, profile: Profile, box) -> None:
     """Province with the county's city outlined and the county filled."""
-    g = geometry()
     x, y, w, h = box
-    ax = fig.add_axes((x / A4[0], y / A4[1], w / A4[0], h / A4[1]))
+    _draw_locator(fig.add_axes((x / A4[0], y / A4[1], w / A4[0], h / A4[1])), profile.adcode, profile.city_adcode)
+
+
+def _draw_locator(ax, adcode: str, city_adcode: str) -> None:
+    g = geometry()
     ax.set_axis_off()
     counties = g.counties
-    colours = [HIGHLIGHT if a == profile.adcode else "#E6E6E6" for a in counties.index]
+    colours = [HIGHLIGHT if a == adcode else "#E6E6E6" for a in counties.index]
     counties.plot(ax=ax, color=colours, linewidth=0.2, edgecolor="white")
     g.cities.boundary.plot(ax=ax, color="#9A9A9A", linewidth=0.4)
-    g.cities.loc[[profile.city_adcode]].boundary.plot(ax=ax, color=palette.CITY_EDGE, linewidth=0.9)
+    g.cities.loc[[city_adcode]].boundary.plot(ax=ax, color=palette.CITY_EDGE, linewidth=0.9)
     g.province.boundary.plot(ax=ax, color=palette.CITY_EDGE, linewidth=0.7)
     x0, y0, x1, y1 = g.province.total_bounds
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_aspect("equal", adjustable="box", anchor="N")
+
+
+def render_locator(adcode: str, dpi: int = 110) -> bytes:
+    """The one-pager's locator map alone (PNG), for the county page."""
+    county = geo.counties()[adcode]
+    with _LOCK, _rc():
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(LOCATOR_W, LOCATOR_W * 1.83), dpi=dpi, facecolor="white")
+        FigureCanvasAgg(fig)
+        _draw_locator(fig.add_axes((0, 0, 1, 1)), adcode, county.city_adcode)
+        return save(fig, "png", dpi, county.name)
 
 
 # --------------------------------------------------------------------------- render

@@ -330,13 +330,19 @@ def segment(document: str, lines: list[str]) -> Segmented:
     # 1. physical lines → logical units (paragraph candidates, table rows)
     units: list[tuple[str, list[tuple[int, str]], int]] = []  # (kind, [(line, text)], md depth)
     unparsed: list[tuple[int, str]] = []
+    dropped: set[int] = set()  # lines with text that no block keeps (page numbers, TOC entries)
     for index, (text, depth) in enumerate(cleaned_depth):
         number = index + 1
-        if not text or in_toc(number):
+        if not text:
+            continue
+        if in_toc(number):
+            dropped.add(number)
             continue
         if LEADER.search(text) and not depth:
+            dropped.add(number)
             continue  # a table-of-contents entry outside a 目录 block: not a section
         if PAGE_ARTEFACT.match(text):
+            dropped.add(number)
             continue
         if "\t" in lines[index] and not depth:
             units.append(("row", [(number, text)], 0))
@@ -367,9 +373,15 @@ def segment(document: str, lines: list[str]) -> Segmented:
             continue
         text = ""
         spans = []
+        previous = None
         for number, part in parts:
+            if previous is not None and any(n in dropped for n in range(previous + 1, number)):
+                # A paragraph joined across a dropped line (a page number): the line break
+                # stays, so a quote across it is found in its lines part by part (quote_in).
+                text += "\n"
             spans.append((len(text), number))
             text += part
+            previous = number
         head = match_heading(text)
         heading: Optional[Heading] = None
         if head:

@@ -38,6 +38,7 @@ class PageSpec:
     icon: str
     url_path: str
     default: bool = False
+    admin_only: bool = False  # listed in the navigation only for a signed-in administrator
 
 
 # The page list lives here once: app.py builds the navigation from it, the smoke test
@@ -49,7 +50,8 @@ PAGES = (
     PageSpec("pages/explorer.py", "page.explorer", ":material/table:", "explorer"),
     PageSpec("pages/documents.py", "page.documents", ":material/description:", "documents"),
     PageSpec("pages/present.py", "page.present", ":material/slideshow:", "present"),
-    PageSpec("pages/imports.py", "page.imports", ":material/upload_file:", "imports"),
+    PageSpec("pages/manage.py", "page.manage", ":material/upload_file:", "manage", admin_only=True),
+    PageSpec("pages/imports.py", "page.imports", ":material/table_chart:", "imports"),
 )
 
 # URL contract shared by every page (a copied link reproduces the view):
@@ -90,15 +92,38 @@ def counties() -> dict[str, geo.County]:
     return geo.counties()
 
 
+def _manifest_stamp() -> tuple[int, int] | None:
+    """When and how big plans/manifest.yaml is: it changes with every plan added (here, in
+    another app process or with the CLI) and with every hand edit."""
+    from .. import settings
+
+    try:
+        info = (settings.PLANS_DIR / "manifest.yaml").stat()
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size
+
+
 @st.cache_resource(show_spinner=False)
-def dataset() -> Dataset:
-    """The built dataset, read once per server process (records are frozen: never mutated)."""
+def _loaded_dataset() -> tuple[tuple[int, int] | None, Dataset]:
     _await_warmup()
+    stamp = _manifest_stamp()
     try:
         from ..ingest.pipeline import load_or_build
     except ImportError:  # ingestion not installed yet: an empty dataset, shown as empty
-        return Dataset()
-    return load_or_build(DATASET_PATH)
+        return stamp, Dataset()
+    return stamp, load_or_build(DATASET_PATH)
+
+
+def dataset() -> Dataset:
+    """The built dataset, read once per server process (records are frozen: never mutated),
+    and again when the manifest changed (one stat per call), so a plan added anywhere shows
+    on the next rerun with no restart."""
+    stamp, data = _loaded_dataset()
+    if stamp != _manifest_stamp():
+        refresh_dataset()
+        stamp, data = _loaded_dataset()
+    return data
 
 
 def run_page(page) -> None:
@@ -159,7 +184,7 @@ def dataset_with_imports() -> Dataset:
 def refresh_dataset() -> None:
     """Forget the dataset and everything cached from it (after a plan was added): the next
     reader of this process gets the new build, with no restart."""
-    for cached in (dataset, record_table, record_options, document_lines, _dataset_with):
+    for cached in (_loaded_dataset, record_table, record_options, document_lines, _dataset_with):
         cached.clear()
     from . import widgets
 
@@ -234,6 +259,28 @@ def md_quote(text: str) -> str:
     return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text)).replace("\n", "  \n")
 
 
+# City and county travel with the user: the sidebar's page links drop the URL's parameters,
+# so the last city and county a page wrote are kept for the session and put back
+# (restore_shared) when the next page's URL has none. An explicit URL always wins.
+SHARED_PARAMS = ("city", "county")
+
+
+def _shared_key(name: str) -> str:
+    return f"_shared_{name}"
+
+
+def restore_shared() -> None:
+    """Before a page runs: a city/county chosen on another page, when this URL names none."""
+    for name in SHARED_PARAMS:
+        remembered = st.session_state.get(_shared_key(name))
+        if remembered and name not in st.query_params:
+            st.query_params[name] = remembered
+
+
+def forget_shared(name: str) -> None:
+    st.session_state.pop(_shared_key(name), None)
+
+
 def query_param(name: str, allowed=None, default: str | None = None) -> str | None:
     """A URL parameter, or default when absent or not one of allowed."""
     value = st.query_params.get(name)
@@ -243,6 +290,8 @@ def query_param(name: str, allowed=None, default: str | None = None) -> str | No
 
 
 def set_query_param(name: str, value: str | None) -> None:
+    if name in SHARED_PARAMS:
+        st.session_state[_shared_key(name)] = value or None
     if value in (None, ""):
         if name in st.query_params:
             del st.query_params[name]

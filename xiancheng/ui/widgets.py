@@ -79,6 +79,14 @@ def _indicator_map(key: str, period_token: str | None, method: str, k: int, city
     )
 
 
+@lru_cache(maxsize=64)
+def locator_png(adcode: str) -> bytes:
+    """Where the county lies in the province: the one-pager's locator map."""
+    from ..export.profile import render_locator
+
+    return render_locator(adcode)
+
+
 def indicator_map_downloads(key: str, period_token: str | None, method: str, k: int, city: str | None) -> list[Download]:
     language, day = lang(), date.today()
     stem = f"指标图-{key}-{period_token or ''}-{city or '山西省'}-{day.isoformat()}"

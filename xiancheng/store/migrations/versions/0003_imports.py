@@ -1,7 +1,7 @@
 """imports
 
-Revision ID: 0002_imports
-Revises: 0001_store
+Revision ID: 0003_imports
+Revises: 0002_progress_reports
 Create Date: 2026-12-01 12:56:30.456883
 """
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import xiancheng.store.db
 
 
-revision = '0002_imports'
-down_revision = '0001_store'
+revision = '0003_imports'
+down_revision = '0002_progress_reports'
 branch_labels = None
 depends_on = None
 

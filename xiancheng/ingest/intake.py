@@ -1,0 +1,399 @@
+"""Adding a plan without editing YAML: a .txt, .docx or .pdf in, a checked manifest entry out.
+
+``propose`` converts the file to text (any encoding and line ends; a .docx paragraph by
+paragraph, tables as tab-separated rows; a .pdf from its text layer) and reads the
+metadata from the text (ingest.metadata), each value with the line it came from.
+``check`` says what would stop the entry from loading (a bad field, an adcode that is not
+in the boundary data or not the place the text names, the same text or 文号 already
+loaded) and what is only worth a look (a near-duplicate). ``add`` writes the UTF-8 text
+into plans/, keeps the original beside it in plans/originals/, and appends the entry to
+the manifest, which is re-read before the write is kept. Used by the CLI (`python -m
+xiancheng add-plan`) and the manage page; never imports Streamlit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date as Date
+from pathlib import Path
+from typing import Optional
+
+from pydantic import ValidationError
+
+from .decoding import DecodeError, decode, split_lines
+from .duplicates import Duplicate, compare, fingerprint
+from .issues import IngestError
+from .manifest import (
+    KINDS, MANIFEST_NAME, ORIGINALS_DIR, ManifestEntry, _check_adcode, _explain, document_files, load_manifest, parse_manifest,
+    read_document,
+)
+from .metadata import Metadata, detect, level_of
+
+SUPPORTED_SUFFIXES = (".txt", ".docx", ".pdf")
+MIN_PDF_TEXT = 20  # characters: fewer on every page means the PDF is a scan without a text layer
+FIELDS = ("title", "issuer", "number", "date", "scope_adcode", "kind")
+
+
+class IntakeError(ValueError):
+    """The file cannot be added; the message names the file and says what to do."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """The uploaded file and the text made from it."""
+
+    name: str  # as uploaded, e.g. 古县行动方案.docx
+    data: bytes
+    text: str  # "\n"-ended lines, UTF-8 when written
+    read_as: str  # how it was read: "GBK/GB18030, CRLF", ".docx", "PDF text layer, 12 pages"
+
+    @property
+    def suffix(self) -> str:
+        return Path(self.name).suffix.lower()
+
+    @property
+    def lines(self) -> list[str]:
+        return split_lines(self.text)
+
+    @property
+    def converted(self) -> bool:
+        """The text written differs from the bytes given: keep the original beside it."""
+        return self.data != self.text.encode("utf-8")
+
+
+def read_source(name: str, data: bytes) -> Source:
+    """Convert an uploaded plan to text; IntakeError with the fix when it cannot be."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise IntakeError(f"{name}: {suffix or 'no extension'} is not a plan format this tool reads; save it as .docx, .pdf (with text) or .txt")
+    if not data.strip():
+        raise IntakeError(f"{name} is empty")
+    if suffix == ".txt":
+        try:
+            decoded = decode(data)
+        except DecodeError as exc:
+            raise IntakeError(f"{name}: {exc}") from None
+        text, read_as = decoded.text, decoded.label
+    elif suffix == ".docx":
+        text, read_as = _docx_text(name, data), ".docx"
+    else:
+        text, read_as = _pdf_text(name, data)
+    text = "\n".join(line.rstrip() for line in split_lines(text.replace("\r\n", "\n").replace("\r", "\n"))) + "\n"
+    if not text.strip():
+        raise IntakeError(f"{name} holds no text")
+    return Source(name, data, text, read_as)
+
+
+def _docx_text(name: str, data: bytes) -> str:
+    """Paragraphs and tables in document order: a table row becomes one line of
+    tab-separated cells, which is how the segmenter reads tables."""
+    import docx
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as exc:  # python-docx raises several kinds for a file that is not .docx
+        raise IntakeError(f"{name} cannot be opened as a Word .docx file ({type(exc).__name__}); open it in Word and save it again as .docx") from None
+    lines = []
+    for child in document.element.body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            lines.append(Paragraph(child, document).text)
+        elif tag == "tbl":
+            for row in Table(child, document).rows:
+                lines.append("\t".join(" ".join(cell.text.split()) for cell in row.cells))
+    return "\n".join(lines)
+
+
+def _pdf_text(name: str, data: bytes) -> tuple[str, str]:
+    import pypdf
+
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise IntakeError(f"{name} is a password-protected PDF; save an unprotected copy and add that")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except IntakeError:
+        raise
+    except Exception as exc:  # pypdf raises many kinds for a damaged file
+        raise IntakeError(f"{name} cannot be read as a PDF ({type(exc).__name__}: {exc})") from None
+    if sum(len("".join(page.split())) for page in pages) < MIN_PDF_TEXT:
+        raise IntakeError(
+            f"{name}: this PDF has no text layer (it is a scan or an image), so there is no text to read. "
+            "Add the original .docx or the text version, or run OCR on the PDF first"
+        )
+    return "\n".join(pages), f"PDF text layer, {len(pages)} pages"
+
+
+@dataclass
+class Proposal:
+    """What add-plan proposes for one file: its text, what was read and the entry."""
+
+    source: Source
+    metadata: Metadata
+    fields: dict  # the manifest fields as detected (the user may correct them)
+
+
+def propose(name: str, data: bytes, scope: Optional[str] = None) -> Proposal:
+    """Read the file and its metadata; `scope` (an adcode) overrides the detected scope."""
+    source = read_source(name, data)
+    meta = detect(source.lines)
+    return Proposal(source, meta, entry_fields(meta, scope))
+
+
+def entry_fields(meta: Metadata, scope: Optional[str] = None) -> dict:
+    """The manifest fields the metadata gives; empty strings where the text prints nothing."""
+    fields = {name: meta.value(name) for name in ("title", "issuer", "number", "date", "kind")}
+    fields["scope_adcode"] = scope or meta.value("scope")
+    fields["title_lines"] = list(meta.title_lines) if meta.title_lines else None
+    task_scope = meta.task_scope
+    fields["task_scope"] = task_scope.value if task_scope else ""
+    fields["task_scope_lines"] = list(task_scope.lines) if task_scope and task_scope.lines else None
+    if scope and meta.scope and scope != meta.scope.value:
+        fields["task_scope"] = ""  # chosen by hand: decided from the level below
+    return fields
+
+
+def complete(fields: dict) -> dict:
+    """Fields with what follows from them: the level of the scope, the default task scope."""
+    fields = dict(fields)
+    code = str(fields.get("scope_adcode") or "").strip()
+    fields["scope_adcode"] = code
+    level = level_of(code) if code else ""
+    fields["scope_level"] = level
+    if not fields.get("task_scope"):
+        fields["task_scope"] = "scope" if level == "county" else "all-units"
+        fields["task_scope_lines"] = None
+    if fields.get("task_scope") == "scope" and level != "county":
+        fields["task_scope"] = "all-units"
+    for name in ("title", "issuer", "number", "date", "kind"):
+        fields[name] = " ".join(str(fields.get(name) or "").split())
+    fields["kind"] = fields["kind"] or "other"
+    return fields
+
+
+@dataclass
+class Check:
+    errors: list[str] = field(default_factory=list)  # the entry is not written
+    warnings: list[str] = field(default_factory=list)  # written, worth a look
+    duplicates: list[Duplicate] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def check(proposal: Proposal, fields: dict, plans_dir: Path, document: str = "(new plan)") -> Check:
+    """What would keep the entry from loading, and what only deserves a warning."""
+    from .pipeline import scope_disagreement
+
+    result = Check()
+    fields = complete(fields)
+    lines = proposal.source.lines
+    if not fields["title"]:
+        result.errors.append("no title was found in the text: type the plan's title")
+    if not fields["scope_adcode"]:
+        result.errors.append("no place was found in the title or issuer: choose the plan's scope (province, city or county adcode), e.g. --scope 141025")
+    if fields["date"] and not re.fullmatch(r"(19|20)\d{2}(-\d{2}-\d{2})?", fields["date"]):
+        result.errors.append(f"date {fields['date']!r} is not YYYY-MM-DD or a year")
+    if fields.get("title_lines") is None:
+        fields["title_lines"] = _find_title(lines, fields["title"])
+        if fields["title_lines"] is None and fields["title"]:
+            result.errors.append(f"the title {fields['title']!r} is not in the text: correct it to the title as printed")
+    if result.errors:
+        return result
+    try:
+        entry = ManifestEntry(document=document, **_manifest_values(fields))
+    except ValidationError as exc:  # explained field by field, as for a typed entry
+        result.errors.extend(_explain(document, 0, {}, err).message.split(": ", 1)[-1] for err in exc.errors())
+        return result
+    problems = _check_adcode(document, 0, entry, {})
+    result.errors.extend(p.message.split(": ", 1)[-1] for p in problems)
+    if problems:
+        return result
+    mismatch = scope_disagreement(document, lines, entry)
+    if mismatch is not None:
+        result.errors.append(mismatch.message)
+    mark = fingerprint(document, lines, fields["number"])
+    result.duplicates = compare(mark, loaded_fingerprints(plans_dir))
+    for duplicate in result.duplicates:
+        (result.errors if duplicate.refused else result.warnings).append(duplicate.message())
+    return result
+
+
+def _find_title(lines: list[str], title: str) -> Optional[list[int]]:
+    from .segment import compact
+
+    want = compact(title)
+    for i, line in enumerate(lines):
+        if want and want in compact(line):
+            return [i + 1, i + 1]
+    for i in range(len(lines) - 1):
+        if want and compact(lines[i]) and want == compact(lines[i] + lines[i + 1]):
+            return [i + 1, i + 2]
+    return None
+
+
+def _manifest_values(fields: dict) -> dict:
+    """The fields a manifest entry holds, in the manifest's order, without empty optionals."""
+    values = {
+        "title": fields["title"], "issuer": fields["issuer"], "number": fields["number"], "date": fields["date"],
+        "scope_adcode": fields["scope_adcode"], "scope_level": fields["scope_level"], "kind": fields["kind"],
+    }
+    if fields.get("sha256"):
+        values["sha256"] = fields["sha256"]
+    values["title_lines"] = list(fields["title_lines"])
+    values["task_scope"] = fields["task_scope"]
+    if fields.get("task_scope_lines"):
+        values["task_scope_lines"] = list(fields["task_scope_lines"])
+    if fields.get("original"):
+        values["original"] = fields["original"]
+    return values
+
+
+def loaded_fingerprints(plans_dir: Path) -> list:
+    """Fingerprints of the documents the manifest lists and that can be read."""
+    try:
+        manifest = load_manifest(plans_dir)
+    except IngestError:
+        return []
+    marks = []
+    for path in document_files(plans_dir):
+        entry = manifest.documents.get(path.name)
+        if entry is None:
+            continue
+        try:
+            lines, _ = read_document(path, entry)
+        except IngestError:
+            continue
+        marks.append(fingerprint(path.name, lines, entry.number))
+    return marks
+
+
+@contextlib.contextmanager
+def _manifest_lock(plans_dir: Path):
+    """One writer at a time (two administrators adding at once, or the CLI and the app)."""
+    with open(Path(plans_dir) / ".manifest.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def next_name(plans_dir: Path, text: str) -> str:
+    """NNN_<first 16 hex of the text's sha256>.txt, numbered after the last document."""
+    numbers = [int(m.group(1)) for p in Path(plans_dir).glob("*.txt") if (m := re.match(r"(\d+)_", p.name))]
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    return f"{max(numbers, default=-1) + 1:03d}_{digest}.txt"
+
+
+@dataclass
+class Added:
+    document: str  # file name in plans/
+    original: Optional[str]  # relative to plans/, when the file was converted
+    line: int  # the entry's line in the manifest
+    warnings: list[str]
+
+
+def _entry_text(document: str, values: dict, provenance: str) -> str:
+    """The entry as YAML lines under `documents:` (strings double-quoted: no typo can turn
+    a date or an adcode into another type)."""
+    out = [f"  {document}:", f"    # {provenance}"]
+    for key, value in values.items():
+        if isinstance(value, list):
+            out.append(f"    {key}: [{', '.join(str(int(v)) for v in value)}]")
+        elif key in ("scope_level", "kind", "task_scope", "sha256"):
+            out.append(f"    {key}: {value}")
+        else:
+            out.append(f"    {key}: {json.dumps(str(value), ensure_ascii=False)}")
+    return "\n".join(out) + "\n"
+
+
+def _provenance(meta: Metadata, fields: dict) -> str:
+    parts = []
+    for name, label in (("title", "title"), ("issuer", "issuer"), ("number", "文号"), ("date", "date")):
+        found = getattr(meta, name)
+        if found is not None and found.value == fields.get(name) and found.line_start:
+            parts.append(f"{label} line {found.line_start}")
+        elif fields.get(name):
+            parts.append(f"{label} typed")
+    return f"added by add-plan on {Date.today().isoformat()}; " + (", ".join(parts) or "nothing printed")
+
+
+def add(proposal: Proposal, fields: dict, plans_dir: Path, *, remove_source: Optional[Path] = None) -> Added:
+    """Write the text, the original and the manifest entry; IntakeError (nothing written)
+    when check() finds an error. The manifest is re-read after the write and restored if
+    the new entry does not come back valid."""
+    plans_dir = Path(plans_dir)
+    with _manifest_lock(plans_dir):
+        source = proposal.source
+        document = next_name(plans_dir, source.text)
+        result = check(proposal, fields, plans_dir, document)
+        if not result.ok:
+            raise IntakeError("; ".join(result.errors))
+        fields = complete(fields)
+        if fields.get("title_lines") is None:
+            fields["title_lines"] = _find_title(source.lines, fields["title"])
+        text_bytes = source.text.encode("utf-8")
+        fields["sha256"] = hashlib.sha256(text_bytes).hexdigest()
+        original = None
+        if source.converted:
+            original = f"{ORIGINALS_DIR}/{Path(document).stem}{source.suffix}"
+            fields["original"] = original
+        manifest_path = plans_dir / MANIFEST_NAME
+        before = manifest_path.read_bytes() if manifest_path.exists() else b"documents:\n"
+        written: list[Path] = []
+        try:
+            text_path = plans_dir / document
+            text_path.write_bytes(text_bytes)
+            written.append(text_path)
+            if original:
+                (plans_dir / ORIGINALS_DIR).mkdir(exist_ok=True)
+                (plans_dir / original).write_bytes(source.data)
+                written.append(plans_dir / original)
+            head = before.decode("utf-8")
+            if not head.endswith("\n"):
+                head += "\n"
+            entry = _entry_text(document, _manifest_values(fields), _provenance(proposal.metadata, fields))
+            new_text = head + entry
+            reread = parse_manifest(new_text)
+            if document not in reread.documents:
+                why = "; ".join(i.message for i in reread.rejected.get(document, [])) or "the entry did not read back"
+                raise IntakeError(f"{MANIFEST_NAME} could not take the entry: {why}")
+            tmp = manifest_path.with_suffix(".yaml.tmp")
+            tmp.write_text(new_text, encoding="utf-8")
+            tmp.replace(manifest_path)
+        except BaseException:
+            for path in written:
+                path.unlink(missing_ok=True)
+            if manifest_path.exists() and manifest_path.read_bytes() != before:
+                manifest_path.write_bytes(before)
+            raise
+        if remove_source is not None and original and Path(remove_source).resolve().parent == plans_dir.resolve():
+            Path(remove_source).unlink(missing_ok=True)  # a hand-placed file in plans/: now kept under originals/
+        line = new_text.count("\n") - entry.count("\n") + 1
+        return Added(document, original, line, result.warnings)
+
+
+def corrected(proposal: Proposal, values: dict) -> dict:
+    """The proposal's fields with the user's corrections; a corrected title is looked up
+    again in the text (its lines), a corrected scope decides the task scope anew."""
+    fields = dict(proposal.fields)
+    for name, value in values.items():
+        if value is None:
+            continue
+        value = str(value).strip()
+        if name == "title" and value != fields.get("title"):
+            fields["title_lines"] = None
+        if name == "scope_adcode" and value != fields.get("scope_adcode"):
+            fields["task_scope"], fields["task_scope_lines"] = "", None
+        fields[name] = value
+    return fields
