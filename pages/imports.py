@@ -104,6 +104,9 @@ if upload is not None:
                                     format_func=lambda k: t(f"imports.colkind.{k}"), key=f"{prefix}-ckind-{spec.index}")
 
     preview = imports.preview(grid, mapping)
+    unnamed = [imports.column_letter(c.index) for c in mapping.columns if mapping.layout == "wide" and c.kind != "skip" and not c.name.strip()]
+    if unnamed:
+        st.warning(t("imports.unnamed", columns="、".join(unnamed)))
     st.info(t("imports.summary", values=len(preview.records), units=len(preview.resolved_units),
               indicators=len(preview.indicators), rejected=len(preview.rejected_rows), skipped=len(preview.skipped)))
     if preview.rejected:

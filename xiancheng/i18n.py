@@ -640,6 +640,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "imports.accept": ("只保存可保存的行（{n} 行不能保存，会记录在导入记录中）", "Save the good rows only ({n} rows cannot be saved; they are kept in the import record)"),
     "imports.save": ("保存导入", "Save the import"),
     "imports.saved": ("已保存“{name}”第 {version} 版：{n} 个数值。", "Saved “{name}” version {version}: {n} values."),
+    "imports.unnamed": ("列 {columns} 没有指标名称，填写后才会导入。", "Column(s) {columns} have no indicator name; they are imported once named."),
     "imports.nothing": ("没有可保存的数值。", "Nothing to save."),
     "imports.existing": ("已导入的数据", "Imported data"),
     "imports.versions": ("版本", "Versions"),

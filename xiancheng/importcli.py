@@ -51,6 +51,10 @@ def run(args) -> int:
         print(f"  {indicator}{f' ({unit})' if unit else ''}: {n} value(s)")
     print(f"{len(preview.records)} value(s) for {len(preview.resolved_units)} unit(s); {len(preview.rejected)} rejected; "
           f"{len(preview.skipped)} skipped (totals, notes)")
+    for spec in mapping.columns if mapping.layout == "wide" else ():
+        if spec.kind != "skip" and not spec.name.strip():
+            print(f"  column {imports.column_letter(spec.index)} ({spec.label}): no indicator name, not imported "
+                  "(name it in the import page, or give the column a header)")
     for rejection in preview.rejected:
         print(f"  row {rejection.row} {rejection.cell} {rejection.text!r}: {REASONS.get(rejection.reason, rejection.reason)}"
               + (f" ({rejection.detail})" if rejection.detail else ""))

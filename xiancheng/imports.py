@@ -563,7 +563,8 @@ def detect(grid: Grid) -> Mapping:
         numeric = sum(parse_number(v) is not None for v in cells)
         kind = "numeric" if numeric >= 0.6 * len(cells) else "categorical"
         name, year, unit = split_label(label)
-        mapping.columns.append(ColumnSpec(c, label, name or label or column_letter(c), year, unit, kind))
+        # A header that is only a year ("2023") names no indicator: the user names it in the preview.
+        mapping.columns.append(ColumnSpec(c, label, name if (name or year is not None) else (label or column_letter(c)), year, unit, kind))
     return mapping
 
 
@@ -688,13 +689,13 @@ def _wide_records(grid, mapping, units, rejected) -> list[Record]:
     for r, match in units.items():
         row = grid.rows[r]
         for spec in mapping.columns:
-            if spec.kind == "skip" or spec.index >= len(row):
-                continue
+            if spec.kind == "skip" or spec.index >= len(row) or not spec.name.strip():
+                continue  # skipped, or a column the user has not named yet
             value = row[spec.index]
             if is_missing(value) and not (spec.kind == "categorical" and value not in (None, "")):
                 continue
             common = dict(row=r + 1, cell=cell_ref(r, spec.index), adcode=match.adcode, level=match.level,
-                          name_as_written=_text(row[mapping.unit_column]), indicator=spec.name.strip() or spec.label,
+                          name_as_written=_text(row[mapping.unit_column]), indicator=spec.name.strip(),
                           unit=spec.unit, year=spec.year if spec.year is not None else mapping.default_year,
                           kind=mapping.value_kind)
             if spec.kind == "categorical":
