@@ -10,11 +10,10 @@ from xiancheng.store import imports as stored
 from xiancheng.ui import auth
 
 t = ui.t
-user = auth.require_role("admin", "editor")
-workspace = auth.workspace()
-
 st.title(t("imports.title"))
 st.caption(t("imports.caption"))
+user = auth.require_role("admin", "editor")
+workspace = auth.workspace()
 st.download_button(t("imports.template"), imports.template_workbook(), file_name="县城一张图_导入模板.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:",
                    key="imports_template")
