@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8501
 
-.PHONY: run test browser-deps dataset geodata bench clean
+.PHONY: run test browser-deps dataset geodata bench screenshots clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ geodata: $(STAMP)
 
 bench: $(STAMP) browser-deps
 	$(BIN)/python bench/bench_app.py
+
+# README pictures: overview, indicator page and a slide at 1366×768, the real app in Chromium.
+screenshots: $(STAMP) browser-deps
+	$(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) build static test-artifacts .pytest_cache

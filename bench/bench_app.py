@@ -202,7 +202,7 @@ def indicator_switch_numbers(switches: int = 6) -> dict[str, float]:
     with running_app() as (url, _process, _healthy), sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(url + "/indicators")
+        page.goto(url + "/indicators?indicator=derived-tasks")
         page.frame_locator(frame_selector).first.locator(".xc-legend .xc-title", has_text="适用任务数").wait_for(timeout=60000)
         for name in (names * 2)[:switches]:
             map_frame = next(f for f in page.frames if "streamlit_folium" in f.url)

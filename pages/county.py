@@ -5,7 +5,9 @@ import streamlit as st
 
 from xiancheng import geo, palette, queries, ui
 from xiancheng.dataset import ACTION_KEYS
-from xiancheng.ui import importview, widgets
+from xiancheng.ui import importview
+from xiancheng.ui import progress as progress_ui
+from xiancheng.ui import widgets
 
 t = ui.t
 data = ui.dataset_with_imports()
@@ -144,6 +146,9 @@ if profile.city_targets:
 # --- imported statistics, compared with the city, the province and same-type counties
 importview.county_section(data, selected)
 
+progress_snap = progress_ui.snapshot()
+
+
 # --- tasks grouped by canonical action: the county's own plan first, then the wider plans
 # that apply to it, marked as such (a city plan's 70 tasks are not the county's own).
 def task_groups(tasks, marker: str = "") -> None:
@@ -162,6 +167,8 @@ def task_groups(tasks, marker: str = "") -> None:
                     meta.append(f"{t('county.units')}：{'、'.join(task.responsible_units)}")
                 if task.years:
                     meta.append(f"{t('county.years')}：{'、'.join(str(y) for y in task.years)}")
+                if progress_line := progress_ui.meta(progress_snap, "task", task):
+                    meta.append(progress_line)
                 lines.append(" · ".join([*map(ui.md_quote, meta), ui.source_link(task.citation)]))
                 st.markdown("  \n".join(x for x in lines if x))
                 st.divider()
@@ -190,6 +197,7 @@ def project_table(projects) -> None:
                 t("col.project"): [p.name for p in projects],
                 t("col.investment"): [f"{p.investment_yi:,.2f}" if p.investment_yi is not None else (p.investment_text or t("not_listed")) for p in projects],
                 t("col.units"): ["、".join(p.responsible_units) or t("not_listed") for p in projects],
+                t("progress.col.status"): [progress_ui.meta(progress_snap, "project", p) for p in projects],
                 t("col.source"): [ui.citation_url(p.citation) for p in projects],
             }
         ),
@@ -208,6 +216,9 @@ else:
 if city_projects:
     st.markdown(f"**{t('county.city_wide_projects', scope=scope_name(city_projects), n=len(city_projects))}**")
     project_table(city_projects)
+
+# --- progress: status per item, and reporting for editors in scope (issue 14)
+progress_ui.section(progress_snap.place_items(selected), key="county_progress")
 
 # --- towns
 st.subheader(t("county.towns"))

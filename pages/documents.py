@@ -73,6 +73,10 @@ if cited:
     # Bring the cited lines into view (a fixed script; the document text above is escaped).
     st.html(tables.SCROLL_TO_CITED, unsafe_allow_javascript=True)
 st.markdown(f"[{t('documents.open_explorer')}]({ui.page_url('explorer', doc=name)})")
+original = ui.original_file(name)
+if original is not None:  # the file the text was converted from, to cite beside it
+    st.download_button(t("documents.original", name=original[0]), data=original[1], file_name=original[0],
+                       key="documents_original", icon=":material/download:", on_click="ignore")
 
 warnings = tables.warnings_of(data, name)
 with st.expander(t("documents.warnings", n=len(warnings)), expanded=False):

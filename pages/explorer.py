@@ -3,6 +3,7 @@
 import streamlit as st
 
 from xiancheng import tables, ui
+from xiancheng.ui import progress as progress_ui
 
 t = ui.t
 lang = ui.lang()
@@ -121,6 +122,10 @@ with st.container(border=True):
         st.markdown(f"**{t('source')}**：{ui.source_link(record.citation)}")
     else:
         st.caption(t("explorer.detail_hint"))
+
+# Progress on the filtered items: status and reporting for editors in scope (issue 14).
+with st.expander(t("progress.section"), icon=":material/task_alt:", expanded=progress_ui.expanded()):
+    progress_ui.section(progress_ui.items_of_rows(table, rows), key="explorer_progress", heading=False)
 
 # Exports are built only when a button is clicked (deferred), from exactly these rows.
 st.caption(t("explorer.download_note", tasks=n.tasks, projects=n.projects))

@@ -1,5 +1,9 @@
 """指标 · Indicator map: one indicator in one period, classed; click a county for its value."""
 
+from datetime import date
+from io import BytesIO
+
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -7,7 +11,7 @@ from xiancheng import categorymap, classes, geo, imported, indicators, maps, ui
 from xiancheng.ui import widgets
 
 t = ui.t
-MAP_HEIGHT = 540  # under the head and the indicator picker, the map ends on a 1366×768 first screen
+MAP_HEIGHT = 500  # under the head, the picker and two note lines, the map ends on a 1366×768 first screen
 lang = ui.lang()
 data = ui.dataset()
 catalogue = indicators.catalogue(data)
@@ -26,6 +30,22 @@ def option_label(key: str) -> str:
     name = indicators.display_name(indicator, lang)
     label_key = "indicators.option" if unit else "indicators.option_no_unit"
     return t(label_key, group=t(f"indicators.group.{group}"), name=name, unit=unit)
+
+
+def value_bars(frame: pd.DataFrame, place: str, value: str):
+    """A few units' values as bars, largest on top."""
+    import altair as alt
+
+    return alt.Chart(frame, height=40 * len(frame) + 30).mark_bar().encode(
+        x=alt.X(f"{value}:Q", title=None), y=alt.Y(f"{place}:N", sort="-x", title=None),
+        tooltip=list(frame.columns[:5]),
+    )
+
+
+def excel_bytes(frame: pd.DataFrame) -> bytes:
+    buffer = BytesIO()
+    frame.to_excel(buffer, index=False, sheet_name="指标数值")
+    return buffer.getvalue()
 
 
 def md(text: str) -> str:
@@ -130,7 +150,7 @@ n_cities = sum(view.cities[a].value is not None for a in shown_cities)
 if used is None:
     notes.info(t("indicators.no_values"))
 elif used.k < k:
-    notes.info(t("indicators.k_reduced", n=used.k, k=k))
+    notes.caption(t("indicators.k_reduced", n=used.k, k=k))  # one line: the map stays on the first screen
 
 map_col, info_col = st.columns([3, 1])
 with map_col:
@@ -189,6 +209,26 @@ with info_col:
         st.markdown(f"[{t('indicators.open_county')}]({ui.page_url('county', county=selected)})")
     else:
         st.info(t("indicators.click_hint"))
+    # The shown values beside the map, as a table to read and to download (unit, value,
+    # period, source); with only a few units, a sorted bar chart.
+    shown_rows = indicators.value_table(data, view, city or None, lang)
+    if shown_rows:
+        frame = pd.DataFrame(shown_rows)
+        place_col, value_col = t("indicators.col_place"), t("indicators.col_value")
+        st.markdown(f"**{t('indicators.shown_values', n=len(frame))}**")
+        if len(frame) < indicators.FEW_UNITS:
+            st.caption(t("indicators.few_units", n=len(frame)))
+            st.altair_chart(value_bars(frame, place_col, value_col), width="stretch")
+        else:
+            st.dataframe(frame[[place_col, value_col]], hide_index=True, width="stretch", height=min(35 * len(frame) + 38, 260))
+        stem = f"指标数值_{indicators.display_name(indicator, 'zh')}_{cities.get(city, '山西省')}_{date.today().isoformat()}"
+        csv_col, xlsx_col = st.columns(2)
+        csv_col.download_button(t("indicators.download_csv"), data=frame.to_csv(index=False).encode("utf-8-sig"),
+                                file_name=f"{stem}.csv", mime="text/csv", key="indicator-values-csv",
+                                on_click="ignore", icon=":material/download:", width="stretch")
+        xlsx_col.download_button(t("indicators.download_xlsx"), data=lambda: excel_bytes(frame), file_name=f"{stem}.xlsx",
+                                 mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                                 key="indicator-values-xlsx", on_click="ignore", icon=":material/download:", width="stretch")
 
 # --- the values as a table, each with its source
 st.subheader(t("indicators.table_title"))

@@ -5,6 +5,7 @@ from streamlit_folium import st_folium
 
 from xiancheng import geo, maps, palette, queries, ui
 from xiancheng.dataset import COUNTY_TYPES
+from xiancheng.ui import progress as progress_ui
 from xiancheng.ui import widgets
 
 # First: Esc / 退出演示 leave before anything below can write the slideshow's URL again.
@@ -93,6 +94,12 @@ with card_col:
     else:
         st.markdown(f"**{t('present.targets', n=len(profile.targets))}**")
     st.caption(t("present.keys"))
+    # Issue 14: the county's progress (done / in progress / late, late items with departments).
+    if st.toggle(t("progress.section"), key="present_progress", value=ui.query_param("slide") == "progress"):
+        ui.set_query_param("slide", "progress")
+        progress_ui.slide(county)
+    else:
+        ui.set_query_param("slide", None)
 
 # The map last: its component is the heaviest part of a step, the card paints first.
 with map_col:

@@ -188,7 +188,8 @@ def excerpt_tasks() -> tuple[list[Task], Dataset]:
     "method, values, k, breaks",
     [
         ("quantiles", [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 4, (3.25, 5.5, 7.75, 10.0)),
-        ("equal_interval", [0, 10, 20, 30, 40], 4, (10.0, 20.0, 30.0, 40.0)),
+        ("equal_interval", [0, 10, 20, 30, 40, 50, 60, 70, 80], 4, (20.0, 40.0, 60.0, 80.0)),
+        ("equal_interval", [0, 10, 20, 30, 40], 4, (0.0, 10.0, 20.0, 30.0, 40.0)),  # 5 < 2×4 values: one class each
         ("natural_breaks", [1, 1.1, 1.2, 5, 5.1, 9, 9.2], 3, (1.2, 5.1, 9.2)),
         ("quantiles", [2, 2, 2, 7], 5, (2.0, 7.0)),  # two distinct values: two classes
         ("equal_interval", [3, 3, 3], 5, (3.0,)),
@@ -216,8 +217,21 @@ def test_classify_rejects_bad_input():
 
 
 def test_interval_labels():
+    # Each label spans the values its class holds: two classes never share a bound.
     classes = classify([0.5, 12, 100, 2500], "equal_interval", 2)
-    assert interval_labels(classes, "km²") == ["0.5 – 1,250 km²", "1,250 – 2,500 km²"]
+    assert interval_labels(classes, "km²") == ["0.5 – 100 km²", "2,500 km²"]
+    classes = classify([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], "quantiles", 5)
+    assert interval_labels(classes) == ["1 – 3", "4 – 5", "6 – 7", "8 – 9", "10 – 12"]
+    classes = classify([0, 1, 2, 3, 4, 5, 6, 100], "equal_interval", 3)  # the middle class is empty
+    assert interval_labels(classes) == ["0 – 6", "> 33.3 – 66.7", "100"]
+
+
+def test_few_distinct_values_get_one_class_each():
+    values = [33, 43, 69, 69, 69, 70, 70, 70, 70, 71, 71, 71, 70, 69]  # 5 distinct, k=5 → 5 < 10
+    classes = classify(values, "quantiles", 5)
+    assert classes.breaks == (33, 43, 69, 70, 71)
+    assert interval_labels(classes, "项") == ["33 项", "43 项", "69 项", "70 项", "71 项"]
+    assert classify(list(range(1, 11)), "quantiles", 5).k == 5  # 10 distinct values: a scheme
 
 
 # --------------------------------------------------------------------------- fonts

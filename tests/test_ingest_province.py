@@ -120,7 +120,8 @@ def test_the_county_page_shows_the_province_plan_as_province_level(built, monkey
     text = all_text(app)
     assert "省级" in [s.value for s in app.subheader]
     assert "《山西省推进以县城为重要载体的新型城镇化建设实施方案》" in text
-    assert any(s.value.startswith("重点任务（0") for s in app.subheader)  # the province's task is not 洪洞's
+    # the province's task is not 洪洞's, nor counted as one applying to it from its city
+    assert "重点任务（本县 0 项 · 全市适用 0 项）" in [s.value for s in app.subheader]
     assert "完善县城防洪排涝设施" in text
 
 
@@ -140,3 +141,21 @@ def test_a_province_entry_is_accepted():
     text = 'documents:\n  x.txt:\n    title: t\n    scope_adcode: "140000"\n    scope_level: province\n    kind: action-plan\n    title_lines: [1, 1]\n'
     entry = parse_manifest(text).documents["x.txt"]
     assert (entry.scope_level, entry.city_adcode) == ("province", None)
+
+
+def test_the_indicator_map_export_names_the_province_value_for_the_counties_without_one(built, monkeypatch):
+    from xiancheng import export
+    from xiancheng.ui import widgets
+
+    dataset, _report = built
+    calls = []
+    monkeypatch.setattr(widgets, "dataset", lambda: dataset)
+    monkeypatch.setattr(export, "render_indicator_map", lambda values, **kw: calls.append((values, kw)) or b"")
+    widgets._indicator_map.cache_clear()
+    key = indicators.indicator_key("常住人口城镇化率", "%")
+    widgets._indicator_map(key, "2025-target", "quantiles", 5, None, "zh", "png", 150, None)
+    widgets._indicator_map.cache_clear()
+    ((values, kw),) = calls
+    assert values == {KELAN: 55.0} and kw["level"] == "county"  # the province's 66 is on no county
+    assert kw["no_data_reason"] == "省级数值：山西省 66 %（不代表本县）"
+    assert len(kw["sources"]) == 2  # the county plan and the province plan

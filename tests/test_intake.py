@@ -84,6 +84,7 @@ def test_docx_made_with_python_docx_goes_in_with_its_metadata(plans, tmp_path):
     dataset, _ = build_dataset(plans)
     assert len([t for t in dataset.tasks if t.document == name]) == 3
     assert [p.name for p in dataset.projects if p.citation.document == name] == ["襄垣县城市生命线安全工程"]
+    assert dataset.documents_by_name[name].original == entry["original"]  # the reader can offer it
 
 
 def test_pdf_with_a_text_layer_goes_in_with_its_metadata(plans, tmp_path):
@@ -181,3 +182,23 @@ def test_hongtong_prints_no_issuer_number_or_date_and_none_is_guessed():
 ])
 def test_dates_in_digits_or_chinese_numerals(text, iso):
     assert parse_date(text) == iso
+
+
+def test_a_province_plan_goes_in_at_province_level(plans, tmp_path):
+    text = "\n".join([
+        "山西省人民政府办公厅文件", "", "晋政办发〔2024〕61号", "", "山西省人民政府办公厅", "关于印发山西省县城建设提质行动方案的通知", "",
+        "各市、县人民政府，省人民政府各委、办、厅、局：", "", "《山西省县城建设提质行动方案》已经省人民政府同意，现印发给你们，请认真贯彻执行。", "",
+        "山西省人民政府办公厅", "", "2024年12月2日", "", "山西省县城建设提质行动方案", "",
+        "一、重点任务", "", "（一）实施“安全韧性”的城乡基础设施提档升级行动", "", "1．推进县城基础设施补短板。全省改造老旧管网3000公里。（省住建厅）", "",
+    ]) + "\n"
+    source = tmp_path / "province.txt"
+    source.write_text(text, encoding="utf-8")
+    result = add_plan(plans, source)
+    assert result.returncode == 0, result.stderr
+    name, entry = next((k, v) for k, v in new_entries(plans).items() if v["number"] == "晋政办发〔2024〕61号")
+    assert (entry["scope_adcode"], entry["scope_level"], entry["issuer"], entry["date"]) == ("140000", "province", "山西省人民政府办公厅", "2024-12-02")
+    assert entry["title"] == "山西省县城建设提质行动方案" and entry["title_lines"] == [16, 16]
+    dataset, report = build_dataset(plans)
+    assert next(d for d in report.documents if d.document == name).status == "ok"
+    tasks = [t for t in dataset.tasks if t.document == name]
+    assert len(tasks) == 1 and tasks[0].adcodes == []  # the province's own, never copied onto the counties

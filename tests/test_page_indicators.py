@@ -39,14 +39,18 @@ def params_of(app: AppTest) -> dict:
 # ---------------------------------------------------------------- page
 
 
-def test_default_view_is_the_task_count_with_its_numbers_and_explanation():
+def test_default_view_is_an_indicator_on_which_counties_differ(dataset):
+    # Not the task count (12 of 14 counties at 69–71, one city plan counted per county):
+    # the key towns, 2–4 per county, one colour per distinct value.
     app = run_page()
-    assert app.selectbox(key="indicator").value == "derived-tasks"
+    assert app.selectbox(key="indicator").value == "derived-key-towns"
     text = text_of(app)
     assert "指标地图" in text
-    assert "有数值：县级 14 个，市级 0 个；无数据 103 个县级单位" in text
-    assert "运城市绛县 | 县级 | 70 项" in text  # the table, with the county's city
-    assert params_of(app)["indicator"] == "derived-tasks"
+    assert "有数值：县级 6 个，市级 0 个；无数据 111 个县级单位" in text
+    assert params_of(app)["indicator"] == "derived-key-towns"
+    values = indicators.values(dataset, "derived-key-towns").county_values().values()
+    most_common = max(list(values).count(v) for v in set(values))
+    assert most_common <= len(values) / 2
 
 
 def test_a_url_with_state_reproduces_the_view():
@@ -81,7 +85,7 @@ def test_changing_the_indicator_updates_the_url_and_offers_its_own_years():
 
 
 def test_a_county_in_the_url_shows_its_value_source_and_county_link():
-    app = run_page(county="140826")
+    app = run_page(county="140826", indicator="derived-tasks")
     text = text_of(app)
     assert "绛县" in text and "70 项" in text
     assert "(/county?county=140826)" in text
@@ -105,10 +109,10 @@ def test_too_few_distinct_values_reduce_k_and_say_so():
 
 def test_english_and_bad_url_values_fall_back_quietly():
     app = run_page(lang="en", indicator="nonsense", year="2099-target", method="magic", k="99", city="000000")
-    assert app.selectbox(key="indicator").value == "derived-tasks"
+    assert app.selectbox(key="indicator").value == "derived-key-towns"
     assert app.selectbox(key="method").value == "quantiles" and app.selectbox(key="k").value == 5
     text = text_of(app)
-    assert "Indicator map" in text and "14 counties" in text
+    assert "Indicator map" in text and "6 counties" in text
 
 
 # ---------------------------------------------------------------- map HTML
@@ -136,12 +140,14 @@ def legend_html(fmap) -> str:
 def test_legend_has_breaks_with_units_method_and_no_data(dataset):
     view = indicators.values(dataset, "derived-tasks")
     legend = legend_html(maps.indicator_map(view, "zh", "quantiles", 5))
-    assert "适用任务数（项）" in legend
-    assert "33 – 43 项" in legend and "70 – 71 项" in legend
+    assert "适用任务数（合计：本县＋市级规划）（项）" in legend
+    # five distinct values (33, 43, 69, 70, 71) for k=5: one colour each, no shared bounds
+    assert all(f">{n} 项<" in legend for n in (33, 43, 69, 70, 71)) and "69 – 70" not in legend
     assert "分级：分位数，5 级" in legend
     assert "无数据（悬停查看原因）" in legend and ">103<" in legend
     english = legend_html(maps.indicator_map(view, "en", "equal_interval", 3))
-    assert "Tasks that apply (tasks)" in english and "Classes: equal interval, 3" in english
+    # 5 distinct values < 2×3: one class per value, whatever k asked for
+    assert "Tasks that apply (total: own + city plans) (tasks)" in english and "Classes: equal interval, 5" in english
 
 
 def test_legend_changes_with_the_indicator(dataset):
@@ -200,7 +206,7 @@ def map_component(app: AppTest) -> tuple[str, dict]:
 
 
 def test_switching_the_indicator_keeps_the_map_and_swaps_only_its_layer():
-    app = run_page()
+    app = run_page(indicator="derived-tasks")
     first_id, first = map_component(app)
     app.selectbox(key="indicator").set_value("derived-key-towns").run()
     assert not app.exception, app.exception
@@ -208,6 +214,47 @@ def test_switching_the_indicator_keeps_the_map_and_swaps_only_its_layer():
     # Same element and base script: the browser keeps the iframe and its drawn shapes.
     assert second_id == first_id and second["script"] == first["script"]
     # What changes travels in the (small) feature group: fills, tooltips, legend.
-    assert "适用任务数（项）" in first["feature_group"] and "重点镇数量（个）" in second["feature_group"]
+    assert "适用任务数（合计：本县＋市级规划）（项）" in first["feature_group"] and "重点镇数量（个）" in second["feature_group"]
     assert "重点镇数量" not in second["script"]
     assert len(second["feature_group"]) < 20_000 < len(second["script"])
+
+
+def test_counts_separate_the_own_plan_from_the_city_wide_plan(dataset):
+    own = indicators.values(dataset, "derived-tasks-own").county_values()
+    city = indicators.values(dataset, "derived-tasks-city").county_values()
+    total = indicators.values(dataset, "derived-tasks").county_values()
+    assert own == {"141024": 33.0, "141025": 43.0}  # 洪洞县 and 古县 have plans of their own
+    assert len(city) == 12 and set(city.values()) <= {69.0, 70.0, 71.0}  # 运城's plan, per county
+    for adcode, value in total.items():
+        assert value == own.get(adcode, 0) + city.get(adcode, 0)
+    legend = legend_html(maps.indicator_map(indicators.values(dataset, "derived-tasks-city"), "zh"))
+    assert "适用任务数（市级规划）（项）" in legend  # the map says which count it shows
+
+
+def test_the_shown_values_are_beside_the_map_with_downloads(dataset):
+    app = run_page(indicator="derived-key-towns")
+    assert any(m.value == "**图上数值（6 个单位）**" for m in app.markdown)
+    buttons = {b.proto.label: b.proto for b in app.get("download_button")}
+    assert {"CSV", "Excel"} <= set(buttons)
+    rows = indicators.value_table(dataset, indicators.values(dataset, "derived-key-towns"))
+    assert [r["数值"] for r in rows] == sorted((r["数值"] for r in rows), reverse=True)
+    assert set(rows[0]) == {"单位", "层级", "数值", "计量单位", "时期", "原文", "来源"}
+    assert all(r["来源"] and "None" not in str(r) for r in rows)
+
+
+def test_an_indicator_with_a_few_units_is_a_sorted_bar_chart():
+    key = indicators.indicator_key("全县常住人口城镇化率", "%")
+    app = run_page(indicator=key, year="2027-target")
+    assert any("只有 2 个单位有数值" in c.value for c in app.caption)
+    assert _has_bar_chart(app)
+
+
+def _has_bar_chart(app) -> bool:
+    def walk(node):
+        children = getattr(node, "children", None)
+        for child in children.values() if isinstance(children, dict) else []:
+            yield child
+            yield from walk(child)
+
+    specs = [json.loads(e.proto.spec) for e in walk(app.main) if getattr(e, "type", "") == "vega_lite_chart"]
+    return any(s["mark"]["type"] == "bar" and s["encoding"]["y"]["sort"] == "-x" for s in specs)

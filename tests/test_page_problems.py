@@ -87,3 +87,21 @@ def test_last_good_build_is_served_with_the_problem_named(app_on, tmp_path):
     banner = " ".join(i.value for i in app.info)
     assert "上次成功构建" in banner and "004\\_908121938bbe22ca.txt" in banner
     assert app.dataframe[0].value["message"].str.contains("tab").any()
+
+
+def test_documents_page_offers_the_original_a_plan_was_converted_from(app_on, tmp_path):
+    from plan_factory import docx_of
+
+    from xiancheng.ingest import intake
+
+    plans = seed_plans(tmp_path)
+    data = docx_of(county_plan("长子县", number="长子政办发〔2024〕15号", date="2024年10月8日"))
+    proposal = intake.propose("长子县方案.docx", data)
+    added = intake.add(proposal, proposal.fields, plans)
+    app_on(plans)
+    app = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    app.query_params["doc"] = added.document
+    app.switch_page("pages/documents.py").run()
+    assert not app.exception, app.exception
+    (button,) = [b for b in app.get("download_button") if "原始文件" in b.proto.label]
+    assert added.original.rsplit("/", 1)[-1] in button.proto.label and button.proto.label.endswith(".docx）")

@@ -11,6 +11,9 @@ METHODS = ("quantiles", "natural_breaks", "equal_interval")
 DEFAULT_METHOD = "quantiles"
 DEFAULT_K = 5
 MAX_K = 7  # the sequential ramp in palette.SEQUENTIAL has seven steps
+# Fewer distinct values than UNIQUE_FACTOR × k: one class (one colour) per value. Breaks
+# over 69, 70 and 71 would otherwise turn a difference of one into two colour steps.
+UNIQUE_FACTOR = 2
 
 
 class ClassificationError(ValueError):
@@ -25,6 +28,8 @@ class Classes:
     bins: tuple[int, ...]  # class index (0-based) of each input value, in input order
     minimum: float  # lowest value, the lower bound of the first class
     method: str
+    lowers: tuple[float | None, ...] = ()  # lowest value in each class (None: empty class)
+    uppers: tuple[float | None, ...] = ()  # highest value in each class (None: empty class)
 
     @property
     def k(self) -> int:
@@ -36,9 +41,24 @@ class Classes:
         yield self.bins
 
     def intervals(self) -> list[tuple[float, float]]:
-        """(lower, upper) of each class; the first lower bound is the minimum value."""
-        lowers = (self.minimum, *self.breaks[:-1])
-        return list(zip(lowers, self.breaks))
+        """(lower, upper) of each class: the lowest and highest of the values it holds,
+        so two classes never share a boundary value (43 – 69 / 70 – 71, not 43 – 69 / 69 – 71).
+        An empty class keeps the previous upper bound as its lower one."""
+        lowers = self.lowers or (self.minimum, *self.breaks[:-1])
+        uppers = self.uppers or self.breaks
+        result = []
+        for index, upper in enumerate(self.breaks):
+            lower = lowers[index]
+            if lower is None:  # empty: the range it stands for
+                lower = self.breaks[index - 1] if index else self.minimum
+            else:
+                upper = uppers[index]
+            result.append((lower, upper))
+        return result
+
+    def shared_lower(self, index: int) -> bool:
+        """True for an empty class whose label starts at the previous class's upper bound."""
+        return bool(self.lowers) and self.lowers[index] is None and index > 0
 
     def counts(self) -> list[int]:
         return [self.bins.count(i) for i in range(self.k)]
@@ -70,9 +90,11 @@ def classify(values: Sequence[float], method: str = DEFAULT_METHOD, k: int = DEF
     if any(math.isnan(v) for v in clean):
         raise ClassificationError("values contain NaN; drop units without data before classifying")
     distinct = sorted(set(clean))
+    if len(distinct) < UNIQUE_FACTOR * k and len(distinct) <= MAX_K:
+        k = len(distinct)
     k = min(k, len(distinct))
     if k == 1:
-        return Classes((distinct[-1],), tuple(0 for _ in clean), distinct[0], method)
+        return Classes((distinct[-1],), tuple(0 for _ in clean), distinct[0], method, (distinct[0],), (distinct[-1],))
     if len(distinct) == k:
         # Each distinct value is its own class; every algorithm agrees on this.
         breaks = tuple(distinct)
@@ -91,7 +113,9 @@ def classify(values: Sequence[float], method: str = DEFAULT_METHOD, k: int = DEF
                 classifier = mapclassify.EqualInterval(y, k=k)
         breaks = tuple(dict.fromkeys(float(b) for b in classifier.bins))
     bins = tuple(class_of(v, breaks) for v in clean)
-    return Classes(breaks, bins, distinct[0], method)
+    lowers = tuple(min((v for v, b in zip(clean, bins) if b == i), default=None) for i in range(len(breaks)))
+    uppers = tuple(max((v for v, b in zip(clean, bins) if b == i), default=None) for i in range(len(breaks)))
+    return Classes(breaks, bins, distinct[0], method, lowers, uppers)
 
 
 def format_number(value: float) -> str:
@@ -110,9 +134,11 @@ def interval_labels(classes: Classes, unit: str = "") -> list[str]:
     """Legend text of each class, e.g. "12.5 – 30 %"; a one-value class shows that value."""
     suffix = f" {unit}" if unit else ""
     labels = []
-    for lower, upper in classes.intervals():
+    for index, (lower, upper) in enumerate(classes.intervals()):
         if lower == upper:
             labels.append(f"{format_number(upper)}{suffix}")
+        elif classes.shared_lower(index):  # an empty class: above the previous bound
+            labels.append(f"> {format_number(lower)} – {format_number(upper)}{suffix}")
         else:
             labels.append(f"{format_number(lower)} – {format_number(upper)}{suffix}")
     return labels

@@ -66,6 +66,7 @@ class Document(Record):
     sha256: str
     line_count: int
     citation: Citation  # the title line(s)
+    original: str = ""  # the file add-plan converted (.docx, .pdf, a GBK .txt), relative to plans/
 
 
 class Classification(Record):

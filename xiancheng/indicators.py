@@ -43,7 +43,11 @@ UNPRICED = "unpriced"  # projects apply but none states its investment (detail: 
 DERIVED_PREFIX = "derived-"
 DERIVED_KEYS = (
     "derived-tasks",
+    "derived-tasks-own",
+    "derived-tasks-city",
     "derived-projects",
+    "derived-projects-own",
+    "derived-projects-city",
     "derived-investment",
     "derived-key-towns",
     "derived-characteristic-towns",
@@ -51,16 +55,32 @@ DERIVED_KEYS = (
 # Town kinds counted: 重点镇 ("key-town") and 特色小镇 ("characteristic-town"), each its own
 # indicator. "pilot-county" records name a county (新绛县 as 试点县), not a town: not counted.
 _TOWN_KIND = {"derived-key-towns": "key-town", "derived-characteristic-towns": "characteristic-town"}
+# Tasks and projects counted three ways: the county's own plan, the wider (city) plans that
+# reach it, and both; a city plan's tasks counted once per county make every county alike.
+_SPLIT = {
+    "derived-tasks-own": ("derived-tasks", True),
+    "derived-tasks-city": ("derived-tasks", False),
+    "derived-projects-own": ("derived-projects", True),
+    "derived-projects-city": ("derived-projects", False),
+}
 _DERIVED_UNITS = {
     "derived-tasks": "项",
+    "derived-tasks-own": "项",
+    "derived-tasks-city": "项",
     "derived-projects": "个",
+    "derived-projects-own": "个",
+    "derived-projects-city": "个",
     "derived-investment": "亿元",
     "derived-key-towns": "个",
     "derived-characteristic-towns": "个",
 }
 _DERIVED_NAMES = {
-    "derived-tasks": "适用任务数",
-    "derived-projects": "涉及项目数",
+    "derived-tasks": "适用任务数（合计）",
+    "derived-tasks-own": "适用任务数（本县规划）",
+    "derived-tasks-city": "适用任务数（市级规划）",
+    "derived-projects": "涉及项目数（合计）",
+    "derived-projects-own": "涉及项目数（本县规划）",
+    "derived-projects-city": "涉及项目数（市级规划）",
     "derived-investment": "计划投资合计",
     "derived-key-towns": "重点镇数量",
     "derived-characteristic-towns": "特色小镇数量",
@@ -215,6 +235,10 @@ def catalogue(dataset: Dataset) -> dict[str, Indicator]:
                 units_with_value=sum(u.value is not None for u in derived.values()),
             )
         )
+    from . import progress_map  # progress indicators (issue 14): values from the store's reports
+
+    if dataset.tasks or dataset.projects:
+        result.extend(progress_map.catalogue_entries(dataset))
     targets = []
     for key, records in _targets_by_key(dataset).items():
         first = records[0]
@@ -243,11 +267,39 @@ def _period_order(period: Period) -> tuple:
     return (period.year if period.year is not None else 0, KINDS.index(period.kind))
 
 
+DEFAULT_MIN_UNITS = 5  # a default map with fewer counties than this says little
+
+
+def spread(numbers: list[float]) -> float:
+    """Quartile coefficient of dispersion, (Q3 − Q1) / (Q3 + Q1): 0 when most values are alike."""
+    import statistics
+
+    if len(numbers) < 2:
+        return 0.0
+    q1, _, q3 = statistics.quantiles(numbers, n=4, method="inclusive")
+    return (q3 - q1) / (q3 + q1) if q3 + q1 else 0.0
+
+
 def default_key(dataset: Dataset) -> str:
-    """The derived indicator that has values for the most counties (ties: catalogue order)."""
+    """The derived indicator on which counties differ most (spread), among those with values
+    for at least DEFAULT_MIN_UNITS counties; else the one with the most counties.
+
+    A count that is mostly one city plan's tasks repeated per county (69, 70, 71, …) makes a
+    map of near-equal counties; it is still there to pick, not the first thing shown.
+    """
     indicators = list(catalogue(dataset).values())
-    derived = [i for i in indicators if i.derived]
-    return max(derived, key=lambda i: i.units_with_value).key if derived else indicators[0].key
+    # Progress indicators change with every report: never the page's default.
+    derived = [i for i in indicators if i.derived and not progress_map_key(i.key)]
+    if not derived:
+        return indicators[0].key
+
+    def numbers(indicator) -> list[float]:
+        return [u.value for u in _derived_values(dataset, indicator.key).values() if u.value is not None]
+
+    wide = [i for i in derived if i.units_with_value >= DEFAULT_MIN_UNITS]
+    if wide:
+        return max(wide, key=lambda i: (round(spread(numbers(i)), 6), i.units_with_value)).key
+    return max(derived, key=lambda i: i.units_with_value).key
 
 
 def default_period(dataset: Dataset, key: str) -> Period | None:
@@ -291,9 +343,10 @@ def _derived_values(dataset: Dataset, key: str) -> dict[str, UnitValue]:
     if cache_key in store:
         return store[cache_key]
     documents = dataset.documents_by_name
-    if key == "derived-tasks":
+    base, own_plan = _SPLIT.get(key, (key, None))
+    if base == "derived-tasks":
         records = [(t, t.document, tuple(t.adcodes)) for t in dataset.tasks]
-    elif key in ("derived-projects", "derived-investment"):
+    elif base in ("derived-projects", "derived-investment"):
         records = [(p, p.citation.document, tuple(p.adcodes)) for p in dataset.projects]
     elif key in _TOWN_KIND:
         records = [(t, t.citation.document, (t.adcode,)) for t in dataset.towns if t.kind == _TOWN_KIND[key]]
@@ -307,6 +360,11 @@ def _derived_values(dataset: Dataset, key: str) -> dict[str, UnitValue]:
     result = {}
     for adcode in geo.counties():
         mine = applying.get(adcode, [])
+        if own_plan is not None:  # own: the county's own plans; city: every other plan reaching it
+            mine = [(r, d) for r, d in mine if (d in documents and documents[d].scope_adcode == adcode) == own_plan]
+            if not mine and not own_plan:
+                result[adcode] = _no_value(dataset, adcode)
+                continue
         # A plan covers the county for this indicator when it is the county's own plan and
         # lists such records at all, or a city plan whose records reach the county.
         own_listing = [
@@ -363,6 +421,10 @@ def _target_unit(adcode: str, level: str, records: list[Target]) -> UnitValue:
     return UnitValue(adcode, level, numbers[0], value_text=text, citations=citations)
 
 
+def progress_map_key(key: str) -> bool:
+    return key.startswith("progress-")
+
+
 def values(dataset: Dataset, key: str, year: str | Period | None = None) -> IndicatorView:
     """The indicator's value for every county (and the cities with a city-level value).
 
@@ -372,6 +434,10 @@ def values(dataset: Dataset, key: str, year: str | Period | None = None) -> Indi
     indicator = catalogue(dataset).get(key)
     if indicator is None:
         raise KeyError(f"unknown indicator {key!r}")
+    if progress_map_key(key):
+        from . import progress_map
+
+        return progress_map.view(dataset, indicator)
     if indicator.derived:
         return IndicatorView(indicator, None, dict(_derived_values(dataset, key)), {})
     period = year if isinstance(year, Period) else Period.parse(year)
@@ -466,3 +532,38 @@ def value_label(unit: UnitValue, indicator: Indicator, lang: str = "zh") -> str:
     number = format_number(unit.value)
     unit_text = display_unit(indicator, lang)
     return f"{number} {unit_text}" if unit_text else number
+
+
+# --------------------------------------------------------------------------- value table
+
+FEW_UNITS = 5  # fewer units with a value than this: a sorted bar chart says more than a map
+
+
+def value_table(dataset: Dataset, view: IndicatorView, city_adcode: str | None = None, lang: str = "zh") -> list[dict]:
+    """The values shown on the map, one row per unit with a value, largest first:
+    unit, level, value, unit of measure, period, as written, source (document and lines)."""
+    from .export.ledger import source_text
+    from .i18n import t
+
+    documents = dataset.documents_by_name
+    cities = geo.cities()
+    units = [view.cities[a] for a in view.cities if city_adcode in (None, "", a)]
+    counties = geo.counties_of_city(city_adcode) if city_adcode else list(view.counties)
+    units += [view.counties[a] for a in counties]
+    rows = []
+    for unit in units:
+        if unit.value is None:
+            continue
+        place = cities.get(unit.adcode, unit.adcode) if unit.level == "city" else geo.full_name(unit.adcode)
+        rows.append({
+            t("indicators.col_place", lang): place,
+            t("indicators.col_level", lang): t(f"indicators.level.{unit.level}", lang),
+            t("indicators.col_value", lang): unit.value,
+            t("indicators.col_unit", lang): display_unit(view.indicator, lang),
+            t("indicators.col_period", lang): period_label(view.period, lang) or t("indicators.no_year", lang),
+            t("indicators.col_text", lang): unit.value_text or "—",
+            t("indicators.col_source", lang): "；".join(source_text(c, documents, lang) for c in dict.fromkeys(unit.citations[:3])) or "—",
+        })
+    value = t("indicators.col_value", lang)
+    rows.sort(key=lambda row: -row[value])
+    return rows

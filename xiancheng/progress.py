@@ -332,3 +332,105 @@ __all__ = [
     "item_status", "items_of_place", "late_by_department", "normalise_title", "orphans", "period_changes",
     "place_summaries", "recent_periods", "statuses", "summarise", "task_title", "unreported_by_department",
 ]
+
+
+# -- one consistent view of the store's reports, cached per data version -------------------
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Items, their latest reports and statuses, and per-place summaries, at one data version."""
+
+    items: dict[str, Item]
+    rows: dict  # key → latest report (also orphans' keys)
+    status_of: dict[str, ItemStatus]
+    summaries: dict[str, Summary]
+    data_version: int
+    today: date
+
+    def place_items(self, adcode: str) -> list[Item]:
+        return items_of_place(self.items, adcode)
+
+
+_ITEMS: dict[int, tuple[Dataset, dict[str, Item]]] = {}
+_SNAPSHOTS: dict[tuple, Snapshot] = {}
+
+
+def items_of(dataset: Dataset) -> dict[str, Item]:
+    """build_items, once per dataset object."""
+    hit = _ITEMS.get(id(dataset))
+    if hit is not None and hit[0] is dataset:
+        return hit[1]
+    items = build_items(dataset)
+    if len(_ITEMS) >= 4:
+        _ITEMS.pop(next(iter(_ITEMS), None), None)
+    _ITEMS[id(dataset)] = (dataset, items)
+    return items
+
+
+def snapshot(dataset: Dataset, workspace=None, today: date | None = None) -> Snapshot:
+    """The progress state for the dataset from the store (default: the process's store).
+
+    One cheap SELECT of the data version per call; the reports are read again only when
+    some process has written since.
+    """
+    from . import store as store_module
+    from .store import progress as store_progress
+
+    workspace = workspace or store_module.open()
+    today = today or date.today()
+    version = workspace.data_version()
+    cache_key = (id(dataset), workspace.url, version, today)
+    hit = _SNAPSHOTS.get(cache_key)
+    if hit is not None and hit.items is items_of(dataset):
+        return hit
+    items = items_of(dataset)
+    rows = store_progress.current(workspace)
+    status_of = statuses(items, rows, today)
+    result = Snapshot(items, rows, status_of, place_summaries(items, status_of), version, today)
+    if len(_SNAPSHOTS) >= 8:
+        _SNAPSHOTS.pop(next(iter(_SNAPSHOTS), None), None)
+    _SNAPSHOTS[cache_key] = result
+    return result
+
+
+def keys_by_citation(items: dict[str, Item]) -> dict[tuple[str, str, int], str]:
+    """(kind, document, first line) → item key: finds the item of a dataset record."""
+    return {(i.kind, i.citation.document, i.citation.line_start): i.key for i in items.values()}
+
+
+def record_key(items: dict[str, Item], kind: str, record) -> str | None:
+    citation = record.citation
+    return keys_by_citation_cached(items).get((kind, citation.document, citation.line_start))
+
+
+_BY_CITATION: dict[int, tuple[dict, dict]] = {}
+
+
+def keys_by_citation_cached(items: dict[str, Item]) -> dict:
+    hit = _BY_CITATION.get(id(items))
+    if hit is not None and hit[0] is items:
+        return hit[1]
+    mapping = keys_by_citation(items)
+    if len(_BY_CITATION) >= 4:
+        _BY_CITATION.pop(next(iter(_BY_CITATION), None), None)
+    _BY_CITATION[id(items)] = (items, mapping)
+    return mapping
+
+
+def one_pager(snap: Snapshot, adcode: str, lang: str = "zh") -> tuple[str, list]:
+    """The one-pager's progress section: a summary line and (item, status, department) rows,
+    late items first, then the reported ones (items with nothing to say are counted only)."""
+    from .i18n import t
+
+    items = snap.place_items(adcode)
+    summary = summarise(items, snap.status_of)
+    share = f"{summary.done_share:.0%}" if summary.done_share is not None else "—"
+    line = t("progress.briefing_overview_text", lang, tasks=summary.tasks, done=summary.tasks_done, share=share,
+             late=summary.late, reported=summary.reported, planned=f"{summary.investment_planned_yi:,.2f}",
+             invested=f"{summary.investment_done_yi:,.2f}")
+    order = {LATE: 0, "in-progress": 1, "paused": 2, "not-started": 3, DONE: 4}
+    shown = [i for i in items if snap.status_of[i.key].status is not None]
+    shown.sort(key=lambda i: order.get(snap.status_of[i.key].status, 5))
+    rows = [(i.title, t(f"progress.status.{snap.status_of[i.key].status}", lang), "、".join(i.units[:2])) for i in shown]
+    return line, rows

@@ -319,8 +319,12 @@ def render_county_profile(
     fmt: str = "png",
     dpi: int = 150,
     export_date: date | None = None,
+    progress: tuple[str, list] | None = None,
 ) -> bytes:
     """The one-page profile of a county as PNG or PDF bytes (A4 portrait).
+
+    progress: (summary line, [(item, status, department)]) from xiancheng.progress.one_pager
+    adds the status per item (issue 14); None leaves it out.
 
     Shows a locator map, name/city/kind, type(s) with each statement quoted and cited,
     positioning, key targets, task counts by action (the county's own plan and the city
@@ -358,7 +362,7 @@ def render_county_profile(
             lambda: _targets_section(flow, profile, dataset, lang),
             lambda: _tasks_section(flow, profile, lang),
             lambda: _projects_section(flow, profile, dataset, lang),
-        )
+        ) + ((lambda: _progress_section(flow, progress, lang)),) * (progress is not None)
         for index, section in enumerate(sections):
             # Keep room for a heading and a few lines of every section still to come, so a
             # long section is cut short ("…及另外 N 项") instead of pushing the rest off.
@@ -481,6 +485,16 @@ def _projects_section(flow: Flow, profile: Profile, dataset, lang: str) -> None:
         sizes=(BODY, BODY, SMALL + 0.5),
         aligns=("left", "right", "left"),
     )
+
+
+def _progress_section(flow: Flow, progress: tuple[str, list], lang: str) -> None:
+    if not flow.heading(t("progress.section", lang)):
+        return
+    summary, rows = progress
+    flow.paragraph(summary, max_lines=2)
+    if rows:
+        flow.table([t("progress.col.item", lang), t("progress.col.status", lang), t("progress.col.unit", lang)],
+                   rows, (0.56, 0.16, 0.28), more=t("export.more", lang, n="{n}"), limit=MAX_PROJECTS)
 
 
 def _footer(fig, profile: Profile, dataset, lang: str, export_date: date | None) -> float:

@@ -87,6 +87,11 @@ def read_source(name: str, data: bytes) -> Source:
     text = "\n".join(line.rstrip() for line in split_lines(text.replace("\r\n", "\n").replace("\r", "\n"))) + "\n"
     if not text.strip():
         raise IntakeError(f"{name} holds no text")
+    from ..settings import max_document_bytes
+
+    size, limit = len(text.encode("utf-8")), max_document_bytes()
+    if size > limit:  # the ingest would refuse it: say so now, before anything is written
+        raise IntakeError(f"{name}: its text is {size / 2**20:.1f} MB, above the {limit / 2**20:g} MB limit for a plan (setting XIANCHENG_MAX_DOCUMENT_MB)")
     return Source(name, data, text, read_as)
 
 
@@ -169,9 +174,9 @@ def complete(fields: dict) -> dict:
     level = level_of(code) if code else ""
     fields["scope_level"] = level
     if not fields.get("task_scope"):
-        fields["task_scope"] = "scope" if level == "county" else "all-units"
+        fields["task_scope"] = "all-units" if level == "city" else "scope"
         fields["task_scope_lines"] = None
-    if fields.get("task_scope") == "scope" and level != "county":
+    if fields.get("task_scope") == "scope" and level == "city":
         fields["task_scope"] = "all-units"
     for name in ("title", "issuer", "number", "date", "kind"):
         fields[name] = " ".join(str(fields.get(name) or "").split())

@@ -55,6 +55,13 @@ class ManifestEntry(BaseModel):
             raise ValueError(f"scope_adcode must be 6 digits, got {value!r}")
         return value
 
+    @field_validator("original")
+    @classmethod
+    def _original(cls, value: str) -> str:
+        if value and not re.fullmatch(rf"{ORIGINALS_DIR}/[^/\\]+", value) or ".." in value:
+            raise ValueError(f"original must be a file in {ORIGINALS_DIR}/ (like {ORIGINALS_DIR}/005_….docx), got {value!r}")
+        return value
+
     @field_validator("title")
     @classmethod
     def _title(cls, value: str) -> str:

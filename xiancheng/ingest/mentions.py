@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
-from importlib import resources
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Optional
 
 from .. import geo
@@ -59,7 +60,9 @@ def _names() -> tuple[re.Pattern, frozenset[str], frozenset[str], tuple[str, ...
 @lru_cache(maxsize=1)
 def _words_ending_in(stems: frozenset[str]) -> frozenset[str]:
     """Two-character dictionary words whose second character is one of stems (现代, 振兴 …)."""
-    text = (resources.files("jieba") / "dict.txt").read_text(encoding="utf-8")
+    # Found without importing jieba (its import alone costs more than reading the list).
+    spec = importlib.util.find_spec("jieba")
+    text = (Path(spec.origin).parent / "dict.txt").read_text(encoding="utf-8")
     chars = re.escape("".join(sorted(stems)))
     return frozenset(re.findall(rf"^(.[{chars}]) \d", text, re.M))
 

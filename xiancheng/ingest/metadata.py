@@ -229,9 +229,9 @@ def detect(lines: list[str]) -> Metadata:
             meta.scope = Found(place[0], source.line_start, source.line_end, source.quote, note=f"{place[1]} in the {'title' if source is meta.title else 'issuer'}")
             meta.scope_level = level_of(place[0])
             break
-    if meta.scope_level == "county":
-        meta.task_scope = Found("scope", note="a county's own plan: its tasks are the county's")
-    elif meta.scope_level in ("city", "province"):
+    if meta.scope_level in ("county", "province"):
+        meta.task_scope = Found("scope", note=f"a {meta.scope_level} plan: its tasks are the {meta.scope_level}'s own")
+    elif meta.scope_level == "city":
         for i, text in enumerate(compacted):
             if TASKS_FOR_COUNTY_TOWNS.search(text):
                 meta.task_scope = found("county-towns", i + 1, note="tasks fall on the county towns (县 and 县级市)")

@@ -278,6 +278,7 @@ def build_dataset(
                 sha256=_sha(path),
                 line_count=len(ctx.seg.lines),
                 citation=ctx.cite_lines(a, b),
+                original=entry.original,
             )
         )
 

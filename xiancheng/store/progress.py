@@ -205,3 +205,13 @@ def reattach(store, user: User, orphan_key: str, item: ItemScope, *, client: str
 def current(store, *where) -> dict[str, ProgressReport]:
     """Item key → its latest report (not retired)."""
     return {row.key: row for row in store.current(ProgressReport, *where)}
+
+
+def history_for_period(store, period: str) -> list[ProgressReport]:
+    """Every version of the records that have a report for period (to tell what changed in it)."""
+    from sqlalchemy import select
+
+    with store.read() as session:
+        keys = select(ProgressReport.key).where(ProgressReport.period == period).distinct()
+        return list(session.scalars(select(ProgressReport).where(ProgressReport.key.in_(keys))
+                                    .order_by(ProgressReport.key, ProgressReport.version)))

@@ -50,6 +50,8 @@ PAGES = (
     PageSpec("pages/explorer.py", "page.explorer", ":material/table:", "explorer"),
     PageSpec("pages/documents.py", "page.documents", ":material/description:", "documents"),
     PageSpec("pages/present.py", "page.present", ":material/slideshow:", "present"),
+    PageSpec("pages/reminders.py", "page.reminders", ":material/notifications:", "reminders"),
+    PageSpec("pages/progress_admin.py", "page.progress_admin", ":material/link:", "progress-admin", admin_only=True),
     PageSpec("pages/manage.py", "page.manage", ":material/upload_file:", "manage", admin_only=True),
     PageSpec("pages/imports.py", "page.imports", ":material/table_chart:", "imports"),
 )
@@ -331,6 +333,21 @@ def record_options():
     from .. import tables
 
     return tables.filter_options(record_table(i18n.DEFAULT_LANGUAGE))
+
+
+def original_file(name: str) -> tuple[str, bytes] | None:
+    """(file name, bytes) of the original a loaded document was converted from (a .docx,
+    .pdf or GBK text), or None. Only paths the validated manifest gives, inside plans/."""
+    from .. import settings
+
+    document = dataset().documents_by_name.get(name)
+    if document is None or not document.original:
+        return None
+    root = settings.PLANS_DIR.resolve()
+    path = (root / document.original).resolve()
+    if root not in path.parents or not path.is_file():
+        return None
+    return path.name, path.read_bytes()
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)

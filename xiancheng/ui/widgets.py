@@ -52,21 +52,48 @@ def _type_map(city: str | None, language: str, fmt: str, dpi: int, day: date) ->
 
 
 @lru_cache(maxsize=32)
-def _profile(adcode: str, language: str, fmt: str, day: date) -> bytes:
+def _profile(adcode: str, language: str, fmt: str, day: date, progress_version: int = -1) -> bytes:
     from .. import export
+    from .. import progress as pg
 
-    return export.render_county_profile(dataset(), adcode, lang=language, fmt=fmt, export_date=day)
+    # The status per item comes from the store: the key carries its data version.
+    progress = pg.one_pager(pg.snapshot(dataset()), adcode, language) if progress_version >= 0 else None
+    return export.render_county_profile(dataset(), adcode, lang=language, fmt=fmt, export_date=day, progress=progress)
+
+
+def _progress_version() -> int:
+    from .auth import workspace_error
+
+    return -1 if workspace_error() else _store_version()
+
+
+def _store_version() -> int:
+    from .auth import workspace
+
+    return workspace().data_version()
 
 
 @lru_cache(maxsize=32)
 def _indicator_map(key: str, period_token: str | None, method: str, k: int, city: str | None, language: str, fmt: str, dpi: int, day: date) -> bytes:
-    from .. import export, indicators
+    from .. import export, i18n, indicators
 
     data = dataset()
     view = indicators.values(data, key, indicators.Period.parse(period_token))
     county_values = view.county_values()
     # One level per map: counties when the period has county values, else the cities.
     level, values = ("county", county_values) if county_values else ("city", view.city_values())
+    reason = None
+    province = view.province
+    if province is not None and province.value is not None:
+        # A province value is never painted on counties or cities: it names the gap instead.
+        if not values:
+            level = "county"
+        missing = [u for u in view.counties.values() if u.value is None]
+        if level == "county" and missing and all(u.reason == indicators.PROVINCE_LEVEL for u in missing):
+            reason = i18n.t(
+                "indicators.tip_province", language, place=missing[0].detail,
+                value=indicators.value_label(province, view.indicator, language),
+            )
     units = view.counties if level == "county" else view.cities
     cited = {c.document for u in units.values() for c in u.citations}
     sources = [export.document_label(d, language) for d in data.documents if d.document in cited]
@@ -75,7 +102,7 @@ def _indicator_map(key: str, period_token: str | None, method: str, k: int, city
     return export.render_indicator_map(
         values, level=level, title=name, indicator=name, unit=indicators.display_unit(view.indicator, language),
         year=period.year if period else None, period=indicators.period_label(period, language), method=method, k=k, lang=language, fmt=fmt, dpi=dpi,
-        city_adcode=city, sources=sources, export_date=day,
+        city_adcode=city, sources=sources, export_date=day, no_data_reason=reason,
     )
 
 
@@ -124,8 +151,8 @@ def county_downloads(adcode: str, name: str, tasks, projects, sources: list[str]
         )
 
     return [
-        Download("export.profile_png", lambda: _profile(adcode, language, "png", day), f"{stem}-概况.png"),
-        Download("export.profile_pdf", lambda: _profile(adcode, language, "pdf", day), f"{stem}-概况.pdf"),
+        Download("export.profile_png", lambda: _profile(adcode, language, "png", day, _progress_version()), f"{stem}-概况.png"),
+        Download("export.profile_pdf", lambda: _profile(adcode, language, "pdf", day, _progress_version()), f"{stem}-概况.pdf"),
         Download("export.ledger_xlsx", ledger, f"{stem}-台账.xlsx"),
     ]
 

@@ -1,0 +1,205 @@
+"""Benchmark progress (issue 14) with 10,000 progress rows in the store.
+
+Run: .venv/bin/python bench/bench_progress.py   Prints a table; not a test.
+Targets: county page warm rerun < 300 ms, progress indicator switch < 500 ms, uploading a
+1,000-row 台账 to the preview < 2 s, the 调度会 briefing PDF for 运城 < 5 s.
+
+Uses a throw-away SQLite store (never data/): 10,000 reports spread over every task and
+project of the seed plans (about 50 versions each, the newest per item in the current month).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
+os.environ["XIANCHENG_DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='bench-progress-')}/bench.sqlite"
+
+from appserver import CHROMIUM, CHROMIUM_ARGS, running_app  # noqa: E402
+
+ROWS = 10_000
+RERUNS = 7
+LINYI, YUNCHENG = "140821", "140800"
+EDITOR = "bench-zhujian"
+
+
+def seed() -> dict[str, float]:
+    from xiancheng import progress as pg
+    from xiancheng import store
+    from xiancheng.ingest.pipeline import load_or_build
+    from xiancheng.store import progress as sp
+
+    workspace = store.open()
+    admin = store.system_user("bench")
+    workspace.add_user(admin, EDITOR, "bench password 1", "editor", units=["市住建局"])
+    items = list(pg.items_of(load_or_build()).values())
+    statuses = ("not-started", "in-progress", "in-progress", "done", "paused")
+    periods = pg.recent_periods(date.today(), 12)[::-1]  # oldest first: the last round is this month
+    start = time.perf_counter()
+    made, batch = 0, []
+    while made < ROWS:
+        item = items[made % len(items)]
+        round_ = made // len(items)
+        batch.append((item.scope, sp.check_values(periods[min(round_ * len(periods) * len(items) // ROWS, len(periods) - 1)],
+                                                  statuses[(made + round_) % len(statuses)], percent=(round_ * 2) % 100)))
+        made += 1
+        if len(batch) == 500:
+            sp.report_many(workspace, admin, batch)
+            batch = []
+    if batch:
+        sp.report_many(workspace, admin, batch)
+    with workspace.read() as session:
+        from sqlalchemy import func, select
+
+        count = session.scalar(select(func.count()).select_from(sp.ProgressReport))
+    return {f"seed: {count} progress rows over {len(items)} items (s, once)": time.perf_counter() - start}
+
+
+def county_rerun_numbers() -> dict[str, float]:
+    from streamlit.testing.v1 import AppTest
+
+    from xiancheng import store
+
+    editor = store.open().user(EDITOR)
+    results = {}
+    for label, user in (("viewer (no sign-in)", None), ("editor of 市住建局 (report panel)", editor)):
+        app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        app.query_params["county"] = LINYI
+        if user is not None:
+            app.session_state["xiancheng_user"] = user
+        app.switch_page("pages/county.py")
+        app.run()  # cold: caches fill
+        assert not app.exception, app.exception
+        times = []
+        for _ in range(RERUNS):
+            start = time.perf_counter()
+            app.run()
+            times.append(time.perf_counter() - start)
+        results[f"county page 临猗县 warm rerun, {label} (ms, median of {RERUNS})"] = statistics.median(times) * 1000
+    return results
+
+
+_ARM_CLICK = "() => { window.__xcClick = 0; document.addEventListener('click', () => { window.__xcClick = Date.now(); }, {capture: true, once: true}); }"
+_ARM_LEGEND = """(name) => { window.__xcLegend = 0; const seen = () => {
+  const title = document.querySelector('.xc-legend .xc-title');
+  if (title && title.textContent.includes(name) && !window.__xcLegend) {
+    requestAnimationFrame(() => { window.__xcLegend = Date.now(); }); return true; }
+  return false; };
+  if (!seen()) { const o = new MutationObserver(() => { if (seen()) o.disconnect(); });
+    o.observe(document.body, {childList: true, subtree: true, characterData: true}); } }"""
+
+
+def indicator_switch_numbers(switches: int = 6) -> dict[str, float]:
+    """Click on a progress indicator → its legend painted in the map iframe (in the browser)."""
+    from playwright.sync_api import sync_playwright
+
+    names = ["任务完成率", "滞后事项数", "项目投资完成率"]
+    frame_selector = "iframe[title*='streamlit_folium']"
+    in_page, wall = [], []
+    with running_app() as (url, _process, _healthy), sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url + "/indicators")
+        page.frame_locator(frame_selector).first.locator(".xc-legend .xc-title", has_text="适用任务数").wait_for(timeout=90000)
+        for name in (names * 3)[:switches]:
+            map_frame = next(f for f in page.frames if "streamlit_folium" in f.url)
+            page.get_by_role("combobox", name="指标", exact=True).click()
+            page.keyboard.type(name)
+            option = page.get_by_role("option", name=name).first
+            option.wait_for(timeout=10000)
+            page.evaluate(_ARM_CLICK)
+            map_frame.evaluate(_ARM_LEGEND, name)
+            start = time.perf_counter()
+            option.click()
+            map_frame.wait_for_function("() => window.__xcLegend > 0", timeout=30000)
+            wall.append(time.perf_counter() - start)
+            in_page.append(map_frame.evaluate("() => window.__xcLegend") - page.evaluate("() => window.__xcClick"))
+        browser.close()
+    n = len(in_page)
+    return {
+        f"progress indicator switch: click → legend painted, in the browser (ms, median of {n})": statistics.median(in_page),
+        f"progress indicator switch: wall clock around Playwright's click (ms, median of {n})": statistics.median(wall) * 1000,
+    }
+
+
+def upload_numbers() -> dict[str, float]:
+    """A 1,000-row 台账 (a plan with 1,000 tasks built here), filled in, read to the preview."""
+    import io
+
+    from openpyxl import load_workbook
+    from plan_builder import county_plan as county_entry
+    from plan_builder import write_plans
+    from plan_factory import county_plan
+
+    from xiancheng import progress as pg
+    from xiancheng import store
+    from xiancheng.export import progress_ledger
+    from xiancheng.ingest.pipeline import build_dataset
+
+    folder = write_plans(Path(tempfile.mkdtemp()) / "plans", {"900_bench.txt": (county_entry("140521"), county_plan("沁水县", tasks=3, extra=997))})
+    dataset, _report = build_dataset(folder)
+    items = pg.build_items(dataset)
+    status_of = pg.statuses(items, {})
+    period = pg.current_period()
+    data = progress_ledger.download(list(items.values()), status_of, period=period, title="bench")
+    workbook = load_workbook(io.BytesIO(data))
+    sheet = workbook.active
+    header = next(r for r in range(1, 20) if sheet.cell(r, 14).value == "标识（请勿修改）")
+    labels = ["推进中", "已完成", "未启动", "暂缓"]
+    for n, row in enumerate(range(header + 1, sheet.max_row + 1)):
+        sheet.cell(row, 8, labels[n % 4])
+        sheet.cell(row, 10, n % 100)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    uploader = store.User("bench", "bench", "editor", areas=("140521",))
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        preview = progress_ledger.read_upload(buffer.getvalue(), "bench.xlsx", items, status_of, uploader,
+                                              expected=list(items), period=period)
+        times.append(time.perf_counter() - start)
+    assert len(preview.changes) == len(items) and not preview.problems, (len(preview.changes), preview.problems[:3])
+    return {f"upload a {len(items)}-row 台账 to the preview (ms, median of 5)": statistics.median(times) * 1000}
+
+
+def briefing_numbers() -> dict[str, float]:
+    from xiancheng import progress as pg
+    from xiancheng import store
+    from xiancheng.export import briefing
+    from xiancheng.ingest.pipeline import load_or_build
+
+    dataset = load_or_build()
+    workspace = store.open()
+    period = pg.current_period()
+    results = {}
+    for label in ("first in the process", "again (warm)"):
+        start = time.perf_counter()
+        snap = pg.snapshot(dataset, workspace)
+        made = briefing.gather(dataset, snap, workspace, YUNCHENG, period)
+        pdf = briefing.briefing_pdf(made)
+        results[f"调度会 briefing PDF 运城, {len(made.changes)} changes, {len(pdf) // 1024} KB, {label} (ms)"] = (time.perf_counter() - start) * 1000
+    start = time.perf_counter()
+    briefing.briefing_docx(made)
+    results["调度会 briefing .docx 运城, warm (ms)"] = (time.perf_counter() - start) * 1000
+    return results
+
+
+def main() -> None:
+    results: dict[str, float] = {}
+    for part in (seed, county_rerun_numbers, upload_numbers, briefing_numbers, indicator_switch_numbers):
+        results.update(part())
+    width = max(len(k) for k in results)
+    for label, value in results.items():
+        print(f"{label:<{width}}  {value:10.1f}")
+
+
+if __name__ == "__main__":
+    main()
