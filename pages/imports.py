@@ -24,7 +24,7 @@ upload = st.file_uploader(t("imports.upload"), type=["xlsx", "xls", "csv"], key=
 def column_label(grid, mapping, index) -> str:
     if index is None:
         return t("imports.none")
-    header = " · ".join(imports._text(grid.rows[r][index]) for r in mapping.header_rows
+    header = " · ".join(imports.cell_text(grid.rows[r][index]) for r in mapping.header_rows
                         if index < len(grid.rows[r]) and grid.rows[r][index] not in (None, ""))
     return f"{imports.column_letter(index)}：{header}" if header else imports.column_letter(index)
 
@@ -84,7 +84,7 @@ if upload is not None:
         if detected.layout == "long" or not mapping.columns:
             # The user switched a long table to wide (or detection found no value columns): every other column is offered.
             taken = {mapping.unit_column, mapping.city_column}
-            labels = imports._labels(grid, mapping.header_rows, width)
+            labels = imports.header_labels(grid, mapping.header_rows, width)
             mapping.columns = [imports.ColumnSpec(c, labels[c], imports.split_label(labels[c])[0] or labels[c] or imports.column_letter(c),
                                                   imports.split_label(labels[c])[1], imports.split_label(labels[c])[2], "numeric")
                                for c in range(width) if c not in taken]
@@ -123,7 +123,7 @@ if upload is not None:
             st.markdown(ui.markdown_table(
                 [t("imports.col.row"), t("imports.col.cell"), t("imports.col.text"), t("col.indicator"), t("col.year"), t("col.value")],
                 [[r.row, r.cell, r.name_as_written, f"{r.indicator}（{r.unit}）" if r.unit else r.indicator, r.year or "",
-                  r.category if r.categorical else imports._text(r.value)] for r in shown]))
+                  r.category if r.categorical else imports.cell_text(r.value)] for r in shown]))
 
     name = st.text_input(t("imports.name"), Path(upload.name).stem, key=f"{prefix}-batchname").strip()
     accept = True

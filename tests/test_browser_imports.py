@@ -70,7 +70,9 @@ def test_editor_imports_corrects_saves_and_sees_the_indicator(browser, own_app, 
     unit_c = page.get_by_role("textbox", name="C · 单位")
     unit_c.fill("亿元")
     unit_c.press("Enter")
-    page.get_by_text("不能保存的行").wait_for(timeout=20000)
+    # once the column is named, its text cell is listed (the preview follows the corrected mapping)
+    page.get_by_text("数值列中是文字（一般公共预算收入）").wait_for(timeout=30000)
+    page.get_by_text("只保存可保存的行（2 行不能保存").wait_for(timeout=30000)
     body = page.locator("[data-testid='stMain']").inner_text()
     assert "暂缺" in body and "数值列中是文字" in body
     assert "名称对应多个单位" in body  # 城区 without a city

@@ -14,7 +14,7 @@ import csv
 import io
 import re
 import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import geo
@@ -326,7 +326,7 @@ def is_missing(value) -> bool:
     return value is None or (isinstance(value, str) and geo.squeeze(value) in MISSING_MARKS)
 
 
-def _text(value) -> str:
+def cell_text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -335,7 +335,7 @@ def _text(value) -> str:
 
 
 def _norm(value) -> str:
-    return geo.squeeze(_text(value)).lower()
+    return geo.squeeze(cell_text(value)).lower()
 
 
 # --------------------------------------------------------------------------- mapping
@@ -475,12 +475,12 @@ def _is_note(row: list) -> bool:
     filled = [v for v in row if v not in (None, "")]
     if not filled:
         return False
-    first = _text(filled[0])
-    return bool(NOTE_PREFIX.match(first)) or (len(set(map(_text, filled))) == 1 and len(first) > 12)
+    first = cell_text(filled[0])
+    return bool(NOTE_PREFIX.match(first)) or (len(set(map(cell_text, filled))) == 1 and len(first) > 12)
 
 
 def _is_title(row: list, width: int) -> bool:
-    filled = [_text(v) for v in row if v not in (None, "")]
+    filled = [cell_text(v) for v in row if v not in (None, "")]
     return bool(filled) and len(set(filled)) == 1 and (len(filled) == width or len(filled) == 1) and width > 1
 
 
@@ -524,11 +524,11 @@ def detect(grid: Grid) -> Mapping:
             if all(geo.city_of_name(v) is not None or geo.squeeze(v) in geo.PROVINCE_NAMES for v in cells):
                 city_column = c
                 break
-    labels = _labels(grid, header_rows, width)
+    labels = header_labels(grid, header_rows, width)
     mapping = Mapping("wide", tuple(header_rows), first, unit_column, city_column)
     # A title row above the header ("2023年运城市各县主要指标") gives the year of columns without one.
     for r in range((header_rows or [first])[0] - 1, -1, -1):
-        found_year = YEAR.search(" ".join(_text(v) for v in grid.rows[r] if v not in (None, "")))
+        found_year = YEAR.search(" ".join(cell_text(v) for v in grid.rows[r] if v not in (None, "")))
         if found_year:
             mapping.default_year = int(found_year.group(1))
             break
@@ -569,16 +569,16 @@ def detect(grid: Grid) -> Mapping:
 
 
 def _is_adcode(value) -> bool:
-    text = _text(value)
+    text = cell_text(value)
     return len(text) == 6 and text.isdigit() and text.startswith("14")
 
 
-def _labels(grid: Grid, header_rows, width: int) -> list[str]:
+def header_labels(grid: Grid, header_rows, width: int) -> list[str]:
     labels = []
     for c in range(width):
         parts = []
         for h in header_rows:
-            text = _text(grid.rows[h][c]) if c < len(grid.rows[h]) else ""
+            text = cell_text(grid.rows[h][c]) if c < len(grid.rows[h]) else ""
             if text and text not in parts:
                 parts.append(text)
         # A header row of units alone ("万人", "%") belongs to the label as its unit.
@@ -634,7 +634,7 @@ def preview(grid: Grid, mapping: Mapping | None = None) -> Preview:
     body = _data_rows(grid, mapping)
     end = body[-1] if body else mapping.first_data_row - 1
     for r in range(end + 1, len(grid.rows)):
-        text = " ".join(_text(v) for v in grid.rows[r] if v not in (None, ""))
+        text = " ".join(cell_text(v) for v in grid.rows[r] if v not in (None, ""))
         if text:
             skipped.append(Skipped(r + 1, text[:200], "note"))
     units: dict[int, geo.UnitMatch] = {}
@@ -649,10 +649,10 @@ def preview(grid: Grid, mapping: Mapping | None = None) -> Preview:
         city = row[mapping.city_column] if mapping.city_column is not None else None
         match = geo.resolve_unit(name, city)
         if match.reason == "total":
-            skipped.append(Skipped(r + 1, _text(name), "total"))
+            skipped.append(Skipped(r + 1, cell_text(name), "total"))
             continue
         if match.adcode is None:
-            written = _text(name) + (f"（{_text(city)}）" if city not in (None, "") else "")
+            written = cell_text(name) + (f"（{cell_text(city)}）" if city not in (None, "") else "")
             rejected.append(Rejection(r + 1, cell_ref(r, mapping.unit_column), written, match.reason, match.detail))
             continue
         units[r] = match
@@ -677,7 +677,7 @@ def preview(grid: Grid, mapping: Mapping | None = None) -> Preview:
     for row, rows in sorted(repeated_rows.items()):
         others = [n for n in rows if n != row]
         match = units[row - 1]
-        rejected.append(Rejection(row, cell_ref(row - 1, mapping.unit_column), _text(grid.rows[row - 1][mapping.unit_column]),
+        rejected.append(Rejection(row, cell_ref(row - 1, mapping.unit_column), cell_text(grid.rows[row - 1][mapping.unit_column]),
                                   "duplicate", f"{geo.full_name(match.adcode)}；第 {'、'.join(map(str, others))} 行 (rows {', '.join(map(str, others))})"))
     rejected.sort(key=lambda x: (x.row, x.cell))
     skipped.sort(key=lambda x: x.row)
@@ -695,15 +695,15 @@ def _wide_records(grid, mapping, units, rejected) -> list[Record]:
             if is_missing(value) and not (spec.kind == "categorical" and value not in (None, "")):
                 continue
             common = dict(row=r + 1, cell=cell_ref(r, spec.index), adcode=match.adcode, level=match.level,
-                          name_as_written=_text(row[mapping.unit_column]), indicator=spec.name.strip(),
+                          name_as_written=cell_text(row[mapping.unit_column]), indicator=spec.name.strip(),
                           unit=spec.unit, year=spec.year if spec.year is not None else mapping.default_year,
                           kind=mapping.value_kind)
             if spec.kind == "categorical":
-                out.append(Record(categorical=True, category=_text(value), **common))
+                out.append(Record(categorical=True, category=cell_text(value), **common))
                 continue
             number = parse_number(value)
             if number is None:
-                rejected.append(Rejection(r + 1, cell_ref(r, spec.index), _text(value), "not-a-number", spec.name))
+                rejected.append(Rejection(r + 1, cell_ref(r, spec.index), cell_text(value), "not-a-number", spec.name))
                 continue
             out.append(Record(categorical=False, value=number, **common))
     return out
@@ -717,7 +717,7 @@ def _long_records(grid, mapping, units, rejected) -> list[Record]:
         def cell(col):
             return row[col] if col is not None and col < len(row) else None
 
-        name = _text(cell(mapping.indicator_column))
+        name = cell_text(cell(mapping.indicator_column))
         if not name and is_missing(cell(mapping.value_column)):
             continue  # a unit row left blank (the template lists all 117)
         if not name:
@@ -725,12 +725,12 @@ def _long_records(grid, mapping, units, rejected) -> list[Record]:
             continue
         year = mapping.default_year
         if mapping.year_column is not None and not is_missing(cell(mapping.year_column)):
-            found = YEAR.search(_text(cell(mapping.year_column)))
+            found = YEAR.search(cell_text(cell(mapping.year_column)))
             if not found:
-                rejected.append(Rejection(r + 1, cell_ref(r, mapping.year_column), _text(cell(mapping.year_column)), "bad-year"))
+                rejected.append(Rejection(r + 1, cell_ref(r, mapping.year_column), cell_text(cell(mapping.year_column)), "bad-year"))
                 continue
             year = int(found.group(1))
-        unit = geo.squeeze(_text(cell(mapping.measure_column)))
+        unit = geo.squeeze(cell_text(cell(mapping.measure_column)))
         name, label_year, label_unit = split_label(name)
         unit = unit or label_unit
         year = year if year is not None else label_year
@@ -738,14 +738,14 @@ def _long_records(grid, mapping, units, rejected) -> list[Record]:
         if is_missing(value):
             continue
         common = dict(row=r + 1, cell=cell_ref(r, mapping.value_column), adcode=match.adcode, level=match.level,
-                      name_as_written=_text(row[mapping.unit_column]), indicator=name, unit=unit, year=year,
-                      kind=mapping.value_kind, source=_text(cell(mapping.source_column)))
+                      name_as_written=cell_text(row[mapping.unit_column]), indicator=name, unit=unit, year=year,
+                      kind=mapping.value_kind, source=cell_text(cell(mapping.source_column)))
         number = parse_number(value)
         if number is None and unit:
-            rejected.append(Rejection(r + 1, common["cell"], _text(value), "not-a-number", name))
+            rejected.append(Rejection(r + 1, common["cell"], cell_text(value), "not-a-number", name))
             continue
         if number is None:
-            out.append(Record(categorical=True, category=_text(value), **common))
+            out.append(Record(categorical=True, category=cell_text(value), **common))
         else:
             out.append(Record(categorical=False, value=number, **common))
     # A long indicator is categorical only when none of its rows is a number: mixed → text rows rejected.
@@ -793,7 +793,8 @@ def read_file(path: Path, sheet: str | None = None) -> tuple[bytes, Grid]:
 
 __all__ = [
     "ColumnSpec", "Grid", "ImportFileError", "Mapping", "Preview", "Record", "Rejection", "Skipped", "detect",
-    "is_type_list", "parse_number", "preview", "read_file", "read_grid", "replace", "split_label", "type_of_category",
+    "cell_text", "header_labels", "is_type_list", "parse_number", "preview", "read_file", "read_grid", "split_label",
+    "template_workbook", "type_of_category",
 ]
 
 

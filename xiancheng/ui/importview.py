@@ -6,7 +6,7 @@ import streamlit as st
 
 from .. import geo, imported, queries
 from ..classes import format_number
-from . import citation_url, imported_snapshot, md_quote, source_link, t
+from . import imported_snapshot, md_quote, source_link, t
 
 
 def _label(unit_value, unit: str) -> str:
