@@ -29,7 +29,10 @@ test: $(STAMP) browser-deps
 geodata: $(STAMP)
 	$(BIN)/python geodata/build.py
 
+# Side by side with the plain streamlit-folium page and the load table (issue 15), then the
+# per-page numbers (reruns, payload, indicator switch).
 bench: $(STAMP) browser-deps
+	$(BIN)/python bench/bench_compare.py
 	$(BIN)/python bench/bench_app.py
 
 # README pictures: overview, indicator page and a slide at 1366×768, the real app in Chromium.

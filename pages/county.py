@@ -58,7 +58,7 @@ with st.expander(t("export.section"), icon=":material/download:"):
         widgets.county_downloads(selected, county.name, profile.tasks, profile.projects, sources), key="county-export"
     )
 
-titles = lambda docs: "、".join(f"《{d.title}》" for d in docs)  # noqa: E731
+titles = lambda docs: "、".join(f"《{ui.md_quote(d.title)}》" for d in docs)  # noqa: E731
 if profile.own_documents:
     st.markdown(t("county.own_plan", titles=titles(profile.own_documents)))
 elif profile.city_documents:
@@ -101,7 +101,7 @@ if profile.targets:
     frame = pd.DataFrame(
         {
             t("col.indicator"): [x.indicator for x in profile.targets],
-            t("col.year"): [x.year for x in profile.targets],
+            t("col.year"): [str(x.year) if x.year else t("not_listed") for x in profile.targets],
             t("col.kind"): [t("target_kind." + x.kind) for x in profile.targets],
             t("col.value"): [x.value for x in profile.targets],
             t("col.unit"): [x.unit for x in profile.targets],
@@ -112,7 +112,6 @@ if profile.targets:
     st.dataframe(
         frame, hide_index=True, width="stretch",
         column_config={
-            t("col.year"): st.column_config.NumberColumn(format="%d"),
             t("col.source"): st.column_config.LinkColumn(display_text=t("source")),
         },
     )
@@ -130,7 +129,7 @@ if profile.city_targets:
             pd.DataFrame(
                 {
                     t("col.indicator"): [x.indicator for x in profile.city_targets],
-                    t("col.year"): [x.year for x in profile.city_targets],
+                    t("col.year"): [str(x.year) if x.year else t("not_listed") for x in profile.city_targets],
                     t("col.value_text"): [x.value_text for x in profile.city_targets],
                     t("col.unit"): [x.unit for x in profile.city_targets],
                     t("col.source"): [ui.citation_url(x.citation) for x in profile.city_targets],
@@ -138,8 +137,7 @@ if profile.city_targets:
             ),
             hide_index=True, width="stretch",
             column_config={
-                t("col.year"): st.column_config.NumberColumn(format="%d"),
-                t("col.source"): st.column_config.LinkColumn(display_text=t("source")),
+                    t("col.source"): st.column_config.LinkColumn(display_text=t("source")),
             },
         )
 
@@ -238,7 +236,7 @@ if profile.province_documents:
                 pd.DataFrame(
                     {
                         t("col.indicator"): [x.indicator for x in profile.province_targets],
-                        t("col.year"): [x.year for x in profile.province_targets],
+                        t("col.year"): [str(x.year) if x.year else t("not_listed") for x in profile.province_targets],
                         t("col.value_text"): [x.value_text for x in profile.province_targets],
                         t("col.unit"): [x.unit for x in profile.province_targets],
                         t("col.source"): [ui.citation_url(x.citation) for x in profile.province_targets],
@@ -246,8 +244,7 @@ if profile.province_documents:
                 ),
                 hide_index=True, width="stretch",
                 column_config={
-                    t("col.year"): st.column_config.NumberColumn(format="%d"),
-                    t("col.source"): st.column_config.LinkColumn(display_text=t("source")),
+                            t("col.source"): st.column_config.LinkColumn(display_text=t("source")),
                 },
             )
     if profile.province_tasks:

@@ -20,7 +20,7 @@ if not data.documents:
 names = [d.document for d in data.documents]
 requested = st.query_params.get("doc")
 if requested and requested not in names:
-    st.warning(t("documents.unknown_doc", doc=requested))
+    st.warning(t("documents.unknown_doc", doc=ui.md_quote(requested)))
 current = requested if requested in names else names[0]
 
 
@@ -44,7 +44,7 @@ document = data.documents_by_name[name]
 try:
     lines = ui.document_lines(name)
 except OSError as error:
-    st.error(t("documents.read_error", doc=name, error=error))
+    st.error(t("documents.read_error", doc=ui.md_quote(name), error=ui.md_quote(error)))
     st.stop()
 start, end = line_param("from"), line_param("to")
 cited = tables.cited_range(len(lines), start, end)
@@ -53,8 +53,8 @@ if start is not None and cited is None:
 
 not_printed = t("documents.not_printed")
 st.caption(t(
-    "documents.meta", issuer=document.issuer or not_printed, number=document.number or not_printed,
-    date=document.date or not_printed, scope=tables.filter_value_label("city", document.scope_adcode, lang)
+    "documents.meta", issuer=ui.md_quote(document.issuer or not_printed), number=ui.md_quote(document.number or not_printed),
+    date=ui.md_quote(document.date or not_printed), scope=tables.filter_value_label("city", document.scope_adcode, lang)
     if document.scope_level != "county" else tables.filter_value_label("county", document.scope_adcode, lang),
     lines=len(lines),
 ))

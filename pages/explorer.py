@@ -1,5 +1,6 @@
 """任务与项目 · Tasks and projects: one filterable table over every document, with exports."""
 
+import pandas as pd
 import streamlit as st
 
 from xiancheng import tables, ui
@@ -78,11 +79,18 @@ money_col.metric(
 
 if rows.empty:
     described = tables.describe_filters(chosen, lang, documents)
-    st.info(t("explorer.empty") + " " + t("explorer.empty_reason", filters="；".join(f"{k}：{v}" for k, v in described.items())))
+    st.info(t("explorer.empty") + " " + t("explorer.empty_reason", filters="；".join(f"{k}：{ui.md_quote(v)}" for k, v in described.items())))
     st.stop()
 
 column = st.column_config
-view = rows[["kind_label", "title", "text", "counties", "action", "units_text", "years_text", "investment_yi", "source", "source_url"]]
+view = rows[["kind_label", "title", "text", "counties", "action", "units_text", "years_text", "investment_yi", "source", "source_url"]].copy()
+# The grid shows an empty cell as a grey "None": say 未列明 for a project without an amount
+# (tasks have none to state: "—").
+view["investment_yi"] = [
+    f"{value:,.2f}" if pd.notna(value) else (t("not_listed") if kind == "project" else "—")
+    for value, kind in zip(rows["investment_yi"], rows["kind"])
+]
+view = view.fillna("—")
 event = st.dataframe(
     view,
     hide_index=True,
@@ -98,7 +106,7 @@ event = st.dataframe(
         "action": column.TextColumn(t("explorer.col.action"), width="small"),
         "units_text": column.TextColumn(t("explorer.col.units"), width="medium"),
         "years_text": column.TextColumn(t("explorer.col.years"), width="small"),
-        "investment_yi": column.NumberColumn(t("explorer.col.investment"), format="%.2f", width="small"),
+        "investment_yi": column.TextColumn(t("explorer.col.investment"), width="small"),
         "source": column.TextColumn(t("explorer.col.source"), width="medium"),
         "source_url": column.LinkColumn(t("explorer.col.open"), display_text=t("explorer.open"), width="small"),
     },
@@ -109,7 +117,7 @@ with st.container(border=True):
     if selected:
         row = rows.iloc[selected[0]]
         record = table.records[rows.index[selected[0]]]
-        st.markdown(f"**{tables.markdown_escape(row['title'] or row['kind_label'])}** · {row['kind_label']} · {row['action']}")
+        st.markdown(f"**{tables.markdown_escape(row['title'] or row['kind_label'])}** · {row['kind_label']} · {tables.markdown_escape(row['action'])}")
         st.text(row["text"])
         facts = [
             (t("explorer.col.units"), row["units_text"]),
@@ -132,16 +140,16 @@ st.caption(t("explorer.download_note", tasks=n.tasks, projects=n.projects))
 xlsx_col, tasks_csv_col, projects_csv_col = st.columns(3)
 xlsx_col.download_button(
     t("explorer.download_xlsx"), data=lambda: tables.export_xlsx(table, rows, chosen, data, lang),
-    file_name=tables.export_file_name(chosen, "xlsx"), key="explorer_xlsx", on_click="ignore",
+    file_name=tables.export_file_name(chosen, "xlsx", documents=documents), key="explorer_xlsx", on_click="ignore",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:",
 )
 tasks_csv_col.download_button(
     t("explorer.download_tasks_csv"), data=lambda: tables.export_csv(table, rows, "task", data, lang),
-    file_name=tables.export_file_name(chosen, "tasks.csv"), key="explorer_tasks_csv", on_click="ignore",
+    file_name=tables.export_file_name(chosen, "tasks.csv", documents=documents), key="explorer_tasks_csv", on_click="ignore",
     mime="text/csv", disabled=not n.tasks,
 )
 projects_csv_col.download_button(
     t("explorer.download_projects_csv"), data=lambda: tables.export_csv(table, rows, "project", data, lang),
-    file_name=tables.export_file_name(chosen, "projects.csv"), key="explorer_projects_csv", on_click="ignore",
+    file_name=tables.export_file_name(chosen, "projects.csv", documents=documents), key="explorer_projects_csv", on_click="ignore",
     mime="text/csv", disabled=not n.projects,
 )

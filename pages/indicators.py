@@ -5,10 +5,10 @@ from io import BytesIO
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from xiancheng import categorymap, classes, geo, imported, indicators, maps, ui
 from xiancheng.ui import widgets
+from xiancheng.ui.mapview import map_view
 
 t = ui.t
 MAP_HEIGHT = 500  # under the head, the picker and two note lines, the map ends on a 1366×768 first screen
@@ -50,8 +50,7 @@ def excel_bytes(frame: pd.DataFrame) -> bytes:
 
 def md(text: str) -> str:
     """Document text safe inside a Markdown table cell (no markup, no column breaks)."""
-    escaped = "".join("\\" + c if c in "\\`*_{}[]<>()#+-!|~" else c for c in str(text))
-    return escaped.replace("\n", " ")
+    return ui.md_quote(text).replace("  \n", " ")
 
 
 # --- state: every choice lives in the URL so a copied link reproduces the view. A widget
@@ -140,7 +139,7 @@ notes = st.container()
 if indicator.derived:
     notes.caption(t(f"indicators.about.{key}"))
 elif indicator.attribute:
-    notes.caption(t("indicators.attribute", attribute=indicator.attribute))
+    notes.caption(t("indicators.attribute", attribute=md(indicator.attribute)))
 
 shown_counties = geo.counties_of_city(city) if city else list(view.counties)
 shown_cities = [a for a in view.cities if city in ("", a)]
@@ -156,11 +155,12 @@ map_col, info_col = st.columns([3, 1])
 with map_col:
     # The base map depends on the city only; the indicator's fills and legend are a layer
     # that st_folium swaps inside the same iframe, so a switch does not redraw the whole map.
-    clicked = st_folium(
-        maps.indicator_base(city or None, height=MAP_HEIGHT),
-        feature_group_to_add=maps.indicator_layer(view, lang, method, k, city or None),
-        key=f"indicator-map-{city}-{lang}", height=MAP_HEIGHT, use_container_width=True,
-        returned_objects=["last_active_drawing"],
+    # Both are built once per process for their key and reused by every session.
+    clicked = map_view(
+        lambda: maps.indicator_base(city or None, height=MAP_HEIGHT, lang=lang), ("indicator-base", city, lang, MAP_HEIGHT),
+        build_layer=lambda: maps.indicator_layer(view, lang, method, k, city or None),
+        layer_key=("indicator", key, period.token if period else None, method, k, city, lang),
+        key=f"indicator-map-{city}-{lang}", height=MAP_HEIGHT, returned_objects=["last_active_drawing"],
     )
     st.caption(
         t("indicators.summary", counties=n_counties, cities=n_cities, missing=len(shown_counties) - n_counties)
@@ -190,7 +190,7 @@ with info_col:
         st.markdown(f"### {md(county.name)}")
         st.caption(md(county.city_name))
         if unit.value is not None:
-            st.metric(indicators.display_name(indicator, lang), indicators.value_label(unit, indicator, lang))
+            st.metric(md(indicators.display_name(indicator, lang)), indicators.value_label(unit, indicator, lang))
             if unit.value_text:
                 st.caption(md(unit.value_text))
         else:
@@ -198,9 +198,9 @@ with info_col:
             if unit.reason == indicators.CITY_LEVEL and county.city_adcode in view.cities:
                 city_unit = view.cities[county.city_adcode]
                 if city_unit.value is not None:
-                    st.caption(t("indicators.tip_city", city=md(cities[county.city_adcode]), value=indicators.value_label(city_unit, indicator, lang)))
+                    st.caption(t("indicators.tip_city", city=md(cities[county.city_adcode]), value=md(indicators.value_label(city_unit, indicator, lang))))
             if unit.reason == indicators.PROVINCE_LEVEL and view.province is not None and view.province.value is not None:
-                st.caption(t("indicators.tip_province", place=md(unit.detail), value=indicators.value_label(view.province, indicator, lang)))
+                st.caption(t("indicators.tip_province", place=md(unit.detail), value=md(indicators.value_label(view.province, indicator, lang))))
         for note in indicators.note_texts(unit, lang):
             st.caption(note)
         if unit.citations:

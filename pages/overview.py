@@ -1,11 +1,11 @@
 """总览 · Overview: counties coloured by county-town type; click one for its details."""
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from xiancheng import geo, maps, queries, settings, ui
 from xiancheng.dataset import COUNTY_TYPES, NATIONAL_ONLY_TYPES
 from xiancheng.ui import widgets
+from xiancheng.ui.mapview import map_view
 
 t = ui.t
 MAP_HEIGHT = 600  # with the compact head, the whole map is on a 1366×768 projector's first screen
@@ -32,9 +32,10 @@ if grey and data.documents:  # why they are grey: what is loaded, and that none 
     st.caption(t("overview.grey_why", n=len(grey), docs=len(data.documents), places=places))
 map_col, info_col = st.columns([3, 1.25])
 with map_col:
-    fmap = maps.type_map(all_types, lang, city or None, basemap, settings.get("tianditu_key"), height=MAP_HEIGHT)
-    clicked = st_folium(
-        fmap, key=f"overview-map-{city}-{basemap}-{lang}", height=MAP_HEIGHT, use_container_width=True,
+    # Built once per process for each city, basemap and language (the same for everyone).
+    clicked = map_view(
+        lambda: maps.type_map(all_types, lang, city or None, basemap, settings.get("tianditu_key"), height=MAP_HEIGHT),
+        ("type", city, basemap, lang, MAP_HEIGHT), key=f"overview-map-{city}-{basemap}-{lang}", height=MAP_HEIGHT,
         returned_objects=["last_active_drawing"],
     )
     st.caption(t("counties_shown", n=len(shown)) + " · " + t("source_boundaries"))

@@ -1,12 +1,12 @@
 """演示 · Presentation: a slideshow through a set of counties, big type, no chrome."""
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from xiancheng import geo, maps, palette, queries, ui
 from xiancheng.dataset import COUNTY_TYPES
 from xiancheng.ui import progress as progress_ui
 from xiancheng.ui import widgets
+from xiancheng.ui.mapview import map_view
 
 # First: Esc / 退出演示 leave before anything below can write the slideshow's URL again.
 widgets.leave_presentation_if_asked()
@@ -105,7 +105,9 @@ with card_col:
 with map_col:
     # The set's map stays in its iframe (key without the county): a step swaps only the
     # outline-and-zoom layer, no reload.
-    st_folium(
-        maps.slide_map(all_types, lang, slides), feature_group_to_add=maps.slide_layer(county),
-        key=f"present-map-{chosen_set}-{lang}", height=600, use_container_width=True, returned_objects=[],
+    # Both built once per process (set and county), the same for every presenter.
+    map_view(
+        lambda: maps.slide_map(all_types, lang, slides), ("slides", chosen_set, lang),
+        build_layer=lambda: maps.slide_layer(county), layer_key=("slide", county),
+        key=f"present-map-{chosen_set}-{lang}", height=600, returned_objects=[],
     )

@@ -27,13 +27,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(timeout: float = 60.0, env: dict | None = None):
+def running_app(timeout: float = 60.0, env: dict | None = None, script: str | None = None):
     """Yield (base_url, process, seconds_until_healthy) of the app as `make run` starts it;
-    env adds variables (e.g. XIANCHENG_PLANS_DIR for a plans folder of the test's own)."""
+    env adds variables (e.g. XIANCHENG_PLANS_DIR for a plans folder of the test's own).
+
+    script: another Streamlit script to serve instead (the benchmark's comparison pages),
+    with the project's .streamlit/config.toml and static serving, so only the page differs.
+    """
     port = free_port()
     started = time.perf_counter()
+    launcher = ["-m", "xiancheng.ui.serve"] if script is None else ["-m", "streamlit", "run", script]
     process = subprocess.Popen(
-        [sys.executable, "-m", "xiancheng.ui.serve", "--server.port", str(port),
+        [sys.executable, *launcher, "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
     )

@@ -112,3 +112,20 @@ def test_a_clicked_county_counts_its_city_beside_the_map():
     table = next(m.value for m in app.markdown if m.value.startswith("| 县城类型"))
     rows = dict(line.strip("| ").split(" | ") for line in table.splitlines()[2:])
     assert rows["已载入文件未明确类型"] == "0" and rows["市辖区（非县城）"] == "1" and rows["农产品主产区县城"] == "5"
+
+
+@pytest.mark.parametrize("page, params", [
+    ("pages/county.py", {"county": "140827"}),  # city-wide projects without an investment
+    ("pages/county.py", {"county": "141024"}),
+    ("pages/indicators.py", {"indicator": "derived-investment"}),
+    ("pages/explorer.py", {"kind": "project"}),
+])
+def test_no_literal_none_or_nan_in_a_chinese_view(page, params):
+    import re
+
+    app = run_page(page, **params)
+    words = re.compile(r"\b(None|nan|NaN|null)\b")
+    assert not words.search(all_text(app))
+    for frame in app.dataframe:  # the data grid shows a null cell as a grey "None"
+        assert not frame.value.isna().any().any(), (page, frame.value.columns[frame.value.isna().any()].tolist())
+        assert not any(words.fullmatch(str(c)) for c in frame.value.to_numpy().ravel()), page

@@ -73,7 +73,7 @@ def test_download_button_delivers_the_map_png(page, app_url):
         page.get_by_role("button", name="PNG", exact=True).click()
     download = info.value
     data = Path(download.path()).read_bytes()
-    assert download.suggested_filename.startswith("县城类型图-140800") and download.suggested_filename.endswith(".png")
+    assert download.suggested_filename.startswith("县城类型图_运城市_") and download.suggested_filename.endswith(".png")
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "exported-type-map.png").write_bytes(data)

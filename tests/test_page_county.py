@@ -27,7 +27,7 @@ def test_gu_county_has_its_own_plan_targets_and_tasks():
     assert "重点生态功能区县城" in text
     targets = app.dataframe[0].value
     rates = targets[targets.iloc[:, 0] == "全县常住人口城镇化率"]
-    assert sorted(zip(rates.iloc[:, 1], rates.iloc[:, 3])) == [(2024, 58.0), (2025, 60.0), (2027, 62.0)]
+    assert sorted(zip(rates.iloc[:, 1], rates.iloc[:, 3])) == [("2024", 58.0), ("2025", 60.0), ("2027", 62.0)]
     assert "重点任务（本县 43 项 · 全市适用 0 项）" in [s.value for s in app.subheader]
 
 

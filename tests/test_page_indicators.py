@@ -168,14 +168,30 @@ def test_city_value_is_on_the_city_polygon_and_counties_are_hatched_not_filled(d
 
 
 def test_county_features_keep_the_properties_a_click_returns(dataset):
+    # The geometry is a static file the map fetches; its features carry what a click returns.
+    from xiancheng import offline
+
     html = rendered(maps.indicator_map(indicators.values(dataset, "derived-tasks"), "zh"))
-    assert '"adcode":"140826","city_name":"运城市","name":"绛县","tip":""' in html
+    name, body = offline.geometry_file("counties_web.geojson")
+    assert json.dumps(offline.geometry_url("counties_web.geojson")) in html
+    features = {f["properties"]["adcode"]: f["properties"] for f in json.loads(body)["features"]}
+    assert len(features) == 117 and features["140826"] == {"adcode": "140826", "city_name": "运城市", "name": "绛县"}
+    assert '"coordinates"' not in html  # no geometry inline
+
+
+def drawn_adcodes(html: str) -> list[str] | None:
+    """The adcodes the county layer keeps from the geometry file (None: all)."""
+    return json.loads(re.search(r"var keep = (null|\[[^\]]*\]);", html).group(1))
 
 
 def test_city_filter_draws_that_city_and_classes_only_its_values(dataset):
+    from xiancheng import geo
+
     view = indicators.values(dataset, "derived-tasks")
     html = rendered(maps.indicator_map(view, "zh", "quantiles", 5, city_adcode="141000"))
-    assert '"name":"洪洞县"' in html and '"name":"绛县"' not in html
+    assert drawn_adcodes(html) == geo.counties_of_city("141000")
+    assert "141024" in drawn_adcodes(html) and "140826" not in drawn_adcodes(html)  # 洪洞县 in, 绛县 out
+    assert drawn_adcodes(rendered(maps.indicator_map(view, "zh"))) is None
     assert maps.indicator_classes(view, "quantiles", 5, "141000").breaks == (33.0, 43.0)
 
 
@@ -216,7 +232,7 @@ def test_switching_the_indicator_keeps_the_map_and_swaps_only_its_layer():
     # What changes travels in the (small) feature group: fills, tooltips, legend.
     assert "适用任务数（合计：本县＋市级规划）（项）" in first["feature_group"] and "重点镇数量（个）" in second["feature_group"]
     assert "重点镇数量" not in second["script"]
-    assert len(second["feature_group"]) < 20_000 < len(second["script"])
+    assert len(second["feature_group"]) < 20_000
 
 
 def test_counts_separate_the_own_plan_from_the_city_wide_plan(dataset):

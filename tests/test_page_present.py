@@ -64,8 +64,22 @@ def test_indicator_page_offers_map_downloads_that_render_the_shown_indicator():
 
     key = indicators.indicator_key("全县常住人口城镇化率", "%")
     app = run_page("pages/indicators.py", indicator=key, year="2027-target")
-    assert [b.proto.label for b in app.get("download_button")] == ["PNG", "PNG（300 dpi）", "SVG", "PDF"]
+    assert [b.proto.label for b in app.get("download_button")] == ["PNG", "PNG（300 dpi）", "SVG", "PDF", "CSV", "Excel"]
     pdf = widgets._indicator_map(key, "2027-target", "quantiles", 5, None, "zh", "pdf", 150, date(2026, 11, 22))
     assert pdf.startswith(b"%PDF")
     png = widgets._indicator_map(key, "2027-target", "quantiles", 5, None, "zh", "png", 150, date(2026, 11, 22))
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_download_file_names_are_chinese_and_dated():
+    from datetime import date
+
+    from xiancheng import indicators
+    from xiancheng.ui import widgets
+
+    today = date.today().isoformat()
+    assert widgets.type_map_downloads("140800")[0].file_name == f"县城类型图_运城市_{today}.png"
+    key = indicators.indicator_key("全县常住人口城镇化率", "%")
+    name = widgets.indicator_map_downloads(key, "2027-target", "quantiles", 5, None)[0].file_name
+    assert name == f"指标图_全县常住人口城镇化率_2027年目标值_山西省_{today}.png"
+    assert "derived" not in widgets.indicator_map_downloads("derived-key-towns", None, "quantiles", 5, "140500")[0].file_name

@@ -85,7 +85,7 @@ def test_last_good_build_is_served_with_the_problem_named(app_on, tmp_path):
     app = run()
     assert len(app.dataframe[-1].value) == 5  # the last good build, not four documents
     banner = " ".join(i.value for i in app.info)
-    assert "上次成功构建" in banner and "004\\_908121938bbe22ca.txt" in banner
+    assert "上次成功构建" in banner and ui.md_quote("004_908121938bbe22ca.txt") in banner
     assert app.dataframe[0].value["message"].str.contains("tab").any()
 
 

@@ -210,9 +210,14 @@ def data_rows(sheet) -> int:
     return sheet.max_row - header
 
 
-def test_export_file_name_is_safe_and_names_the_filters():
-    name = tables.export_file_name(Filters(unit="市住建局", county=JIANGXIAN, query="a/b"), "xlsx")
-    assert name.endswith(".xlsx") and "/" not in name and "市住建局" in name and JIANGXIAN in name
+def test_export_file_name_is_chinese_dated_and_names_the_filters():
+    from datetime import date
+
+    day = date(2026, 12, 1)
+    assert tables.export_file_name(Filters(city="140800"), "xlsx", day) == "任务与项目台账_运城市_2026-12-01.xlsx"
+    assert tables.export_file_name(Filters(), "tasks.csv", day) == "任务清单_山西省_2026-12-01.csv"
+    name = tables.export_file_name(Filters(unit="市住建局", county=JIANGXIAN, query="a/b"), "projects.csv", day)
+    assert name == "项目清单_绛县_市住建局_2026-12-01.csv"
 
 
 # --------------------------------------------------------------------------- documents

@@ -51,12 +51,16 @@ def main(argv=None) -> int:
         add.add_argument(f"--{name}", help=f"the {what}, when the one read from the text is wrong")
     add.add_argument("--kind", choices=("action-plan", "urbanisation-plan", "five-year-plan", "other"), help="the document kind")
     add.add_argument("--dry-run", action="store_true", help="show what was read and checked; write nothing")
-    from .store import cli as store_cli
+    raw = sys.argv[1:] if argv is None else list(argv)
+    store_cli = None
+    from . import importcli  # light: reads files and the store only when run
+    if not any(word in ("ingest", "export-dataset", "add-plan") for word in raw):
+        # The store's commands import SQLAlchemy and Alembic (over a second on a busy
+        # machine): only when the command may be one of theirs, or for --help.
+        from .store import cli as store_cli
 
-    store_cli.add_parsers(sub)
-    from . import importcli
-
-    importcli.add_parser(sub)
+        store_cli.add_parsers(sub)
+        importcli.add_parser(sub)
     args = parser.parse_args(argv)
     if args.command in ("db", "user"):
         return store_cli.run(args)

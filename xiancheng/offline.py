@@ -1,9 +1,19 @@
-"""Serve Leaflet from the installed xstatic-leaflet package, so maps draw with no internet."""
+"""Serve Leaflet and the map geometry as static files, so maps draw with no internet.
+
+Leaflet comes from the installed xstatic-leaflet package. The county and city-line geometry
+is written once per process as content-hashed files (name changes when the bytes do), which
+the browser fetches once and then keeps (ui.serve marks these paths immutable for a year)
+instead of receiving ~180 KB of coordinates inside every map page.
+"""
 
 from __future__ import annotations
 
 import filecmp
+import hashlib
+import json
+import re
 import shutil
+from functools import lru_cache
 from pathlib import Path
 
 import xstatic.pkg.leaflet as xstatic_leaflet
@@ -12,14 +22,39 @@ from .settings import STATIC_DIR
 
 # Streamlit serves <app>/static/ at /app/static/ when server.enableStaticServing is on.
 STATIC_URL = "/app/static"
-LEAFLET_JS = f"{STATIC_URL}/leaflet/leaflet.js"
-LEAFLET_CSS = f"{STATIC_URL}/leaflet/leaflet.css"
+# Versioned folder: a new Leaflet gets a new URL, so the old one may be cached for good.
+LEAFLET_DIR = f"leaflet-{xstatic_leaflet.VERSION}"
+LEAFLET_JS = f"{STATIC_URL}/{LEAFLET_DIR}/leaflet.js"
+LEAFLET_CSS = f"{STATIC_URL}/{LEAFLET_DIR}/leaflet.css"
+GEOMETRY_DIR = "geo"
+# Paths whose content never changes under the same name (Leaflet's versioned folder, hashed geometry).
+IMMUTABLE_PATH = re.compile(rf"/app/static/({re.escape(LEAFLET_DIR)}/|{GEOMETRY_DIR}/[\w-]+\.[0-9a-f]{{12}}\.json$)")
+# What a click and a tooltip need of a county; everything else is looked up by adcode.
+COUNTY_PROPERTIES = ("adcode", "name", "city_name")
+
+
+@lru_cache(maxsize=4)
+def geometry_file(name: str) -> tuple[str, bytes]:
+    """(file name with content hash, bytes) of a web geometry file, compact JSON."""
+    from . import geo
+
+    data = json.loads(geo.geojson_text(name))
+    for feature in data["features"]:
+        props = feature["properties"]
+        feature["properties"] = {k: props[k] for k in COUNTY_PROPERTIES if k in props}
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
+    digest = hashlib.sha256(body).hexdigest()[:12]
+    return f"{Path(name).stem.replace('_', '-')}.{digest}.json", body
+
+
+def geometry_url(name: str) -> str:
+    return f"{STATIC_URL}/{GEOMETRY_DIR}/{geometry_file(name)[0]}"
 
 
 def install_static_assets(static_dir: Path = STATIC_DIR) -> Path:
-    """Copy Leaflet's files into static_dir/leaflet (only what changed); returns the folder."""
+    """Copy Leaflet into static_dir (only what changed) and write the geometry files."""
     source = Path(xstatic_leaflet.BASE_DIR)
-    target = Path(static_dir) / "leaflet"
+    target = Path(static_dir) / LEAFLET_DIR
     for path in source.rglob("*"):
         if path.is_dir() or path.suffix == ".map":
             continue
@@ -28,6 +63,15 @@ def install_static_assets(static_dir: Path = STATIC_DIR) -> Path:
             continue
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, dest)
+    geometry = Path(static_dir) / GEOMETRY_DIR
+    geometry.mkdir(parents=True, exist_ok=True)
+    for name in ("counties_web.geojson", "city_lines_web.geojson"):
+        file_name, body = geometry_file(name)
+        dest = geometry / file_name
+        if not dest.exists():
+            tmp = dest.with_suffix(".tmp")
+            tmp.write_bytes(body)
+            tmp.replace(dest)  # atomic: a browser never reads half a file
     return target
 
 
@@ -41,3 +85,39 @@ def use_local_leaflet() -> None:
 
     folium.Map.default_js = [("leaflet", LEAFLET_JS)]
     folium.Map.default_css = [("leaflet_css", LEAFLET_CSS)]
+
+
+def mark_immutable_static() -> None:
+    """Serve the versioned and content-hashed static files with a one-year cache lifetime.
+
+    Streamlit's app static route sends no Cache-Control, so the browser asks again on every
+    page (ETag, 304). Wraps that route (Streamlit's Starlette server); with another
+    Streamlit the files are still served, only revalidated.
+    """
+    try:
+        from starlette.routing import Route
+        from streamlit.web.server.starlette import starlette_app
+    except ImportError:
+        return
+    original = starlette_app.create_app_static_serving_routes
+    if getattr(original, "_xc_immutable", False):
+        return
+
+    def routes(main_script_path, base_url):
+        wrapped = []
+        for route in original(main_script_path, base_url):
+            if isinstance(route, Route) and "GET" in (route.methods or ()):
+                endpoint = route.endpoint
+
+                async def cached(request, endpoint=endpoint):
+                    response = await endpoint(request)
+                    if response.status_code == 200 and IMMUTABLE_PATH.search(request.url.path):
+                        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+                    return response
+
+                route = Route(route.path, cached, methods=["GET"])
+            wrapped.append(route)
+        return wrapped
+
+    routes._xc_immutable = True
+    starlette_app.create_app_static_serving_routes = routes

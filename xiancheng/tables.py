@@ -9,9 +9,11 @@ numpy ``&`` operations however many filters are set.
 from __future__ import annotations
 
 import html
+import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field, fields, replace
+from datetime import date
 from pathlib import Path
 from typing import Mapping, Sequence
 from urllib.parse import urlencode
@@ -115,13 +117,11 @@ def _counties_label(adcodes: Sequence[str], scope_adcode: str, lang: str) -> str
     return "、".join(_place(a) for a in adcodes)
 
 
-_MARKDOWN_SPECIALS = set("\\`*_{}[]()#+-.!|<>~$")
-
-
 def markdown_escape(text: str) -> str:
-    """Text from a document made inert for st.markdown: every Markdown/HTML character
-    backslash-escaped, so it shows as printed."""
-    return "".join("\\" + c if c in _MARKDOWN_SPECIALS else c for c in str(text))
+    """Text from a document made inert for st.markdown (see xiancheng.text), shown as printed."""
+    from .text import markdown_text
+
+    return markdown_text(text)
 
 
 def url_number(text: str | None, lowest: int, highest: int) -> int | None:
@@ -473,12 +473,23 @@ def export_csv(table: RecordTable, rows: pd.DataFrame, kind: str, dataset: Datas
     return writer(table.records_of(rows, kind), documents=dataset.documents_by_name, lang=lang)
 
 
-def export_file_name(filters: Filters, suffix: str) -> str:
-    """'任务与项目_unit-市住建局.xlsx': the filters in the name so two downloads differ."""
-    parts = [f"{param}-{value}" for param, value in filters.to_params().items() if param != "q"]
-    stem = "_".join(["xiancheng-tasks-projects", *parts])
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in stem)[:120]
-    return f"{safe}.{suffix}"
+_FILE_STEMS = {"xlsx": "任务与项目台账", "tasks.csv": "任务清单", "projects.csv": "项目清单"}
+_UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
+
+
+def export_file_name(filters: Filters, suffix: str, day: date | None = None, documents: Mapping[str, Document] | None = None) -> str:
+    """'任务与项目台账_运城市_市住建局_2026-12-01.xlsx': what, where, the other filters, the
+    day; Chinese, as an office names its files, and two different downloads never collide."""
+    place = filter_value_label("county", filters.county, "zh") if filters.county else (
+        filter_value_label("city", filters.city, "zh") if filters.city else "山西省")
+    others = [
+        filter_value_label(item.name, getattr(filters, item.name), "zh", documents)
+        for item in fields(filters)
+        if item.name not in ("city", "county", "query") and getattr(filters, item.name) not in (None, "")
+    ]
+    parts = [_FILE_STEMS.get(suffix, "任务与项目"), place, *others, (day or date.today()).isoformat()]
+    stem = "_".join(_UNSAFE.sub("-", part).strip("-") for part in parts if part)[:150]
+    return f"{stem}.{suffix.rsplit('.', 1)[-1]}"
 
 
 # --------------------------------------------------------------------------- documents

@@ -209,7 +209,7 @@ def ledger_xlsx(
     filters = dict(filters or {})
     day = (export_date or date.today()).isoformat()
     workbook = Workbook()
-    workbook.properties.title = title
+    workbook.properties.title = xlsx_text(title)
     workbook.properties.creator = "xiancheng"
     stamp = datetime.combine(export_date or date.today(), datetime.min.time())
     workbook.properties.created = stamp

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import logging
-import re
 import threading
 import uuid
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ import streamlit as st
 from .. import geo, i18n, offline
 from ..dataset import Dataset
 from ..settings import DATASET_PATH
+from ..text import markdown_text
 
 
 # Errors a page did not expect are logged here with their traceback (the page shows a calm
@@ -188,9 +188,10 @@ def refresh_dataset() -> None:
     reader of this process gets the new build, with no restart."""
     for cached in (_loaded_dataset, record_table, record_options, document_lines, _dataset_with):
         cached.clear()
-    from . import widgets
+    from . import mapview, widgets
 
     widgets.clear_export_caches()
+    mapview.clear()
 
 
 def page_url(url_path: str, **params) -> str:
@@ -242,9 +243,6 @@ def escape(text: str) -> str:
     return html.escape(str(text))
 
 
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]<>#|$~])")
-
-
 def markdown_table(header: list[str], rows: list[list]) -> str:
     """A small Markdown table (cells quoted); numbers right-aligned."""
     def cell(value) -> str:
@@ -257,8 +255,9 @@ def markdown_table(header: list[str], rows: list[list]) -> str:
 
 
 def md_quote(text: str) -> str:
-    """Document text for st.markdown, shown literally: no markup, links, math or HTML."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text)).replace("\n", "  \n")
+    """Document, manifest or URL text for st.markdown (and info/warning/error/caption/metric
+    labels), shown literally: no markup, links, autolinks, images, math or HTML; line breaks kept."""
+    return markdown_text(text).replace("\n", "  \n")
 
 
 # City and county travel with the user: the sidebar's page links drop the URL's parameters,

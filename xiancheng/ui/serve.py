@@ -60,9 +60,38 @@ def _open_store() -> None:
         print(f"store: {error}", file=sys.stderr)
 
 
+class NoMetrics:
+    """ASGI middleware: /_stcore/metrics answers 404. Streamlit 1.67 has no option to turn it
+    off, and it tells anyone internal names and session counts."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["path"].rstrip("/").endswith("/_stcore/metrics"):
+            from starlette.responses import PlainTextResponse
+
+            await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def _without_metrics() -> None:
+    """Put NoMetrics in front of Streamlit's own middleware (what `streamlit run` builds)."""
+    from starlette.middleware import Middleware
+    from streamlit.web.server.starlette import starlette_app
+
+    streamlit_middleware = starlette_app.create_streamlit_middleware
+    starlette_app.create_streamlit_middleware = lambda: [Middleware(NoMetrics), *streamlit_middleware()]
+
+
 def main(argv: list[str] | None = None) -> int:
     from streamlit.web import cli
 
+    from ..offline import mark_immutable_static
+
+    mark_immutable_static()
+    _without_metrics()
     WARMING.set()
     threading.Thread(target=warm, name="xiancheng-warm", daemon=True).start()
     sys.argv = ["streamlit", "run", str(ROOT / "app.py"), *(sys.argv[1:] if argv is None else argv)]

@@ -114,9 +114,32 @@ def locator_png(adcode: str) -> bytes:
     return render_locator(adcode)
 
 
+def _place_label(city: str | None) -> str:
+    from .. import geo
+
+    return geo.place_name(city) if city else "山西省"
+
+
+def _indicator_file_label(key: str, period_token: str | None) -> str:
+    """The indicator's Chinese name and period in a file name (not its internal key)."""
+    from .. import indicators
+
+    indicator = indicators.catalogue(dataset()).get(key)
+    name = indicators.display_name(indicator, "zh") if indicator else key
+    period = indicators.period_label(indicators.Period.parse(period_token), "zh") if period_token else ""
+    return "_".join(p for p in (name, period.replace(" · ", "")) if p)
+
+
+def _file_stem(*parts: str) -> str:
+    """Parts joined by '_', without characters a file name cannot hold."""
+    import re
+
+    return "_".join(re.sub(r'[\\/:*?"<>|\s]+', "-", p).strip("-") for p in parts if p)
+
+
 def indicator_map_downloads(key: str, period_token: str | None, method: str, k: int, city: str | None) -> list[Download]:
     language, day = lang(), date.today()
-    stem = f"指标图-{key}-{period_token or ''}-{city or '山西省'}-{day.isoformat()}"
+    stem = _file_stem("指标图", _indicator_file_label(key, period_token), _place_label(city), day.isoformat())
     args = (key, period_token, method, k, city, language)
     return [
         Download("export.png", lambda: _indicator_map(*args, "png", 150, day), f"{stem}.png"),
@@ -128,7 +151,7 @@ def indicator_map_downloads(key: str, period_token: str | None, method: str, k: 
 
 def type_map_downloads(city: str | None) -> list[Download]:
     language, day = lang(), date.today()
-    stem = f"县城类型图-{city or '山西省'}-{day.isoformat()}"
+    stem = _file_stem("县城类型图", _place_label(city), day.isoformat())
     return [
         Download("export.png", lambda: _type_map(city, language, "png", 150, day), f"{stem}.png"),
         Download("export.png300", lambda: _type_map(city, language, "png", 300, day), f"{stem}-300dpi.png"),

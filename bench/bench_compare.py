@@ -1,0 +1,226 @@
+"""Side by side and under load: this project's overview against the plain streamlit-folium
+page (bench/plain_app.py) and a bare Streamlit page (bench/bare_app.py, the floor).
+
+Run: make bench (or .venv/bin/python bench/bench_compare.py). Prints two tables; not a test.
+Issue 15 targets: map drawn ≤ floor + 0.5 s and ≤ 0.6 × the plain page's time above the floor;
+warm-cache reload ≤ floor + 0.3 s; click → card in the map < 150 ms, side panel < 400 ms;
+server CPU per first page view ≤ 0.1 s; 20 sessions at once all get the map within 5 s.
+
+Browser side: each round opens a new browser context (cold cache) against a warm server
+(one visit before the rounds); median of ROUNDS. Times are taken inside the browser:
+navigation start (performance.timeOrigin) → the frame in which the 117th county shape is
+drawn; click event in the map → the county's name painted outside the map.
+Load side: N websocket sessions speaking Streamlit's protocol open the page at once
+(bench/streamlit_client.py); nothing is rendered, so this is server time only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))
+
+from appserver import CHROMIUM, CHROMIUM_ARGS, running_app  # noqa: E402
+from streamlit_client import open_pages, process_cpu_seconds, rss_mb  # noqa: E402
+
+ROUNDS = 5
+LOAD_SIZES = (1, 5, 20, 50)
+CLICK_COUNTY = ("140826", "绛县")  # clicked at its label point (inside the county)
+MAP_FRAME = "iframe[title*='streamlit_folium']"
+
+# In the page (not the map iframe: an init script there runs in its initial about:blank
+# document, which the component page replaces), checked in every animation frame: when the
+# 117th county shape exists in the map's document, when a click reached the map, when a
+# wanted name is painted outside the map. Date.now() is shared by the page and its iframe.
+_WATCH = """(() => {
+  if (window !== window.top) return;
+  window.__xcDrawn = 0; window.__xcClick = 0; window.__xcShown = 0; window.__xcText = 0;
+  let armed = null;
+  const check = () => {
+    requestAnimationFrame(check);
+    const now = Date.now();
+    if (!document.body) return;
+    const iframe = document.querySelector("iframe[title*='streamlit_folium']");
+    const doc = iframe && iframe.contentDocument;
+    if (doc && doc !== armed && doc.readyState !== 'uninitialized') {
+      armed = doc;
+      doc.addEventListener('click', () => { window.__xcClick = Date.now(); }, {capture: true});
+    }
+    if (doc && !window.__xcDrawn && doc.querySelectorAll('path.leaflet-interactive').length >= 117) window.__xcDrawn = now;
+    if (doc && !window.__xcCard && window.__xcWanted && doc.querySelector('.xc-card') && doc.querySelector('.xc-card').textContent.includes(window.__xcWanted)) window.__xcCard = now;
+    if (!window.__xcText && document.body.innerText.includes('县城一张图')) window.__xcText = now;
+    if (window.__xcWanted && !window.__xcShown) {
+      for (const el of document.querySelectorAll('h1,h2,h3,p')) {
+        if (el.textContent.trim() === window.__xcWanted) { window.__xcShown = now; break; }
+      }
+    }
+  };
+  requestAnimationFrame(check);
+})();"""
+
+
+def _deflated(messages: list[bytes]) -> int:
+    from bench_app import deflated_size
+
+    return deflated_size(messages)
+
+
+def _map_frame(page):
+    return next(f for f in page.frames if "streamlit_folium" in f.url)
+
+
+def browser_round(browser, url: str, kind: str, reload: bool = False) -> dict[str, float]:
+    """One visit in a fresh context (cold cache); with reload, also a second visit (warm cache)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
+    context.add_init_script(_WATCH)
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    messages: list[bytes] = []
+    cdp.on("Network.webSocketFrameReceived", lambda e: messages.append(
+        base64.b64decode(e["response"]["payloadData"]) if e["response"].get("opcode") == 2 else e["response"]["payloadData"].encode()))
+    files: list[int] = []
+
+    def on_response(response):
+        if "/component/" in response.url or "/app/static/" in response.url:
+            try:
+                files.append(len(response.body()))
+            except Exception:  # a 304 has no body
+                pass
+
+    page.on("response", on_response)
+    out: dict[str, float] = {}
+    page.goto(url)
+    origin = page.evaluate("() => performance.timeOrigin")
+    if kind == "bare":
+        page.wait_for_function("() => window.__xcText > 0", timeout=60000)
+        out["drawn"] = (page.evaluate("() => window.__xcText") - origin) / 1000
+        context.close()
+        return out
+    page.frame_locator(MAP_FRAME).first.locator("path.leaflet-interactive").nth(116).wait_for(state="attached", timeout=60000)
+    frame = _map_frame(page)
+    page.wait_for_function("() => window.__xcDrawn > 0", timeout=60000)
+    out["drawn"] = (page.evaluate("() => window.__xcDrawn") - origin) / 1000
+    page.wait_for_timeout(800)  # the rest of the page's messages
+    out["payload"] = (sum(len(m) for m in messages) + sum(files)) / 1024
+    out["payload_wire"] = _deflated(messages) / 1024
+
+    # Click the county at its label point; time until its name is painted outside the map.
+    from xiancheng.maps import label_points
+
+    lat, lng = label_points()[CLICK_COUNTY[0]]
+    point = frame.evaluate("([lat, lng]) => { const p = window.map.latLngToContainerPoint([lat, lng]); const r = window.map.getContainer().getBoundingClientRect(); return [p.x + r.left, p.y + r.top]; }", [lat, lng])
+    box = page.locator(MAP_FRAME).first.bounding_box()
+    page.evaluate("(name) => { window.__xcWanted = name; window.__xcShown = 0; window.__xcCard = 0; window.__xcClick = 0; }", CLICK_COUNTY[1])
+    page.mouse.click(box["x"] + point[0], box["y"] + point[1])
+    page.wait_for_function("() => window.__xcShown > 0", timeout=30000)
+    clicked = page.evaluate("() => window.__xcClick")
+    out["click_panel"] = (page.evaluate("() => window.__xcShown") - clicked) / 1000
+    page.wait_for_timeout(300)
+    card = page.evaluate("() => window.__xcCard || 0")
+    if card:
+        out["click_card"] = (card - clicked) / 1000
+    if reload:
+        page.goto("about:blank")
+        page.goto(url)
+        origin = page.evaluate("() => performance.timeOrigin")
+        page.frame_locator(MAP_FRAME).first.locator("path.leaflet-interactive").nth(116).wait_for(state="attached", timeout=60000)
+        page.wait_for_function("() => window.__xcDrawn > 0", timeout=60000)
+        out["reload"] = (page.evaluate("() => window.__xcDrawn") - origin) / 1000
+    context.close()
+    return out
+
+
+def side_by_side(rounds: int = ROUNDS) -> dict[str, dict[str, float]]:
+    from playwright.sync_api import sync_playwright
+
+    apps = {"project": None, "plain": "bench/plain_app.py", "bare": "bench/bare_app.py"}
+    import shutil
+
+    import xstatic.pkg.leaflet as xstatic_leaflet
+
+    # Leaflet for the plain page, served locally from bench/static/leaflet.
+    shutil.copytree(xstatic_leaflet.BASE_DIR, ROOT / "bench" / "static" / "leaflet", dirs_exist_ok=True)
+    results: dict[str, dict[str, float]] = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for name, script in apps.items():
+            with running_app(script=script) as (url, _process, _healthy):
+                browser_round(browser, url, "bare" if name == "bare" else "map")  # warm the server
+                runs = [browser_round(browser, url, "bare" if name == "bare" else "map", reload=name == "project") for _ in range(rounds)]
+            results[name] = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+        browser.close()
+    return results
+
+
+def load_table(sizes=LOAD_SIZES) -> list[dict[str, float]]:
+    rows = []
+    with running_app() as (url, process, _healthy):
+        ws_url = url.replace("http", "ws", 1) + "/_stcore/stream"
+        asyncio.run(open_pages(ws_url, 1))  # warm: the first run fills the process caches
+        for n in sizes:
+            time.sleep(1.0)  # let the previous sessions close
+            cpu = process_cpu_seconds(process.pid)
+            started = time.perf_counter()
+            sessions = asyncio.run(open_pages(ws_url, n))
+            wall = time.perf_counter() - started
+            times = sorted(s.map_seconds for s in sessions)
+            rows.append({
+                "N": n,
+                "p50": statistics.median(times),
+                "p95": times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))],
+                "max": times[-1],
+                "wall": wall,
+                "cpu_per_page": (process_cpu_seconds(process.pid) - cpu) / n,
+                "rss": rss_mb(process.pid),
+                "kb_per_page": sessions[0].received_bytes / 1024,
+            })
+    return rows
+
+
+def print_side_by_side(results: dict[str, dict[str, float]]) -> None:
+    project, plain, floor = results["project"], results["plain"], results["bare"]["drawn"]
+    print(f"Side by side (median of {ROUNDS}, cold browser cache, warm server)")
+    print(f"{'':46}{'project':>10}{'plain':>10}{'ratio':>8}")
+    rows = [
+        ("navigation → 117 county shapes drawn (s)", "drawn"),
+        ("map payload: websocket + map files, content (KB)", "payload"),
+        ("  websocket on the wire, deflated (KB)", "payload_wire"),
+        ("click a county → its name outside the map (s)", "click_panel"),
+    ]
+    for label, key in rows:
+        print(f"{label:46}{project[key]:10.2f}{plain[key]:10.2f}{project[key] / plain[key]:8.2f}")
+    if "click_card" in project:
+        print(f"{'click a county → its card inside the map (s)':46}{project['click_card']:10.3f}")
+    print(f"{'bare Streamlit page, one line of text (s)':46}{floor:10.2f}")
+    above_project, above_plain = project["drawn"] - floor, plain["drawn"] - floor
+    print(f"{'map drawn above the floor (s)':46}{above_project:10.2f}{above_plain:10.2f}{above_project / above_plain:8.2f}")
+    print(f"{'reload, warm browser cache: map drawn (s)':46}{project['reload']:10.2f}")
+    print(f"{'  above the floor (s)':46}{project['reload'] - floor:10.2f}")
+
+
+def print_load(rows: list[dict[str, float]]) -> None:
+    print("\nLoad: N sessions open the overview at once (websocket clients, no rendering)")
+    print(f"{'N':>4}{'p50 map (s)':>13}{'p95 map (s)':>13}{'max (s)':>9}{'CPU/page (s)':>14}{'RSS (MB)':>10}{'KB/page':>9}")
+    for r in rows:
+        print(f"{r['N']:>4}{r['p50']:13.2f}{r['p95']:13.2f}{r['max']:9.2f}{r['cpu_per_page']:14.3f}{r['rss']:10.0f}{r['kb_per_page']:9.0f}")
+
+
+def main() -> None:
+    only = sys.argv[1] if len(sys.argv) > 1 else ""
+    if only in ("", "side"):
+        print_side_by_side(side_by_side())
+    if only in ("", "load"):
+        print_load(load_table())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+"""A headless Streamlit session over the websocket, as the browser's frontend speaks it.
+
+Used by the load benchmark: N sessions open a page at once without rendering anything, and
+each reports when the map's data (the st_folium component and its arguments) arrived.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from websockets.asyncio.client import connect
+
+
+@dataclass
+class SessionResult:
+    map_seconds: float | None  # connect → the map component's message received
+    finished_seconds: float  # connect → script_finished
+    received_bytes: int
+
+
+def _is_map(msg: ForwardMsg) -> bool:
+    if msg.WhichOneof("type") != "delta" or msg.delta.WhichOneof("type") != "new_element":
+        return False
+    element = msg.delta.new_element
+    return element.WhichOneof("type") == "component_instance" and "st_folium" in element.component_instance.component_name
+
+
+async def open_page(ws_url: str, query_string: str = "", timeout: float = 120) -> SessionResult:
+    """Connect, ask for the page at query_string, read until the script run finishes."""
+    started = time.perf_counter()
+    map_at = None
+    received = 0
+    async with connect(ws_url, subprotocols=["streamlit"], max_size=None, compression="deflate") as ws:
+        back = BackMsg()
+        back.rerun_script.query_string = query_string
+        back.rerun_script.page_script_hash = ""
+        await ws.send(back.SerializeToString())
+        async with asyncio.timeout(timeout):
+            async for data in ws:
+                received += len(data)
+                msg = ForwardMsg()
+                msg.ParseFromString(data)
+                if map_at is None and _is_map(msg):
+                    map_at = time.perf_counter() - started
+                if msg.WhichOneof("type") == "script_finished":
+                    break
+    return SessionResult(map_at, time.perf_counter() - started, received)
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (from /proc/<pid>/stat)."""
+    import os
+
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb(pid: int) -> float:
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def open_pages(ws_url: str, n: int, query_string: str = "") -> list[SessionResult]:
+    return await asyncio.gather(*(open_page(ws_url, query_string) for _ in range(n)))

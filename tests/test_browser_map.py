@@ -1,0 +1,193 @@
+"""The map as it is read on office screens and projectors (issue 10), measured in Chromium:
+labels never overlap and stay readable on every fill, the legend never covers a county, the
+attribution has no flag and the scale is metric, the map opens where the data is, and a
+click shows the county's card inside the map at once."""
+
+import io
+
+import pytest
+from PIL import Image
+
+pytestmark = pytest.mark.browser
+MAP = "iframe[title*='streamlit_folium']"
+SCREENS = {"1920x1080": (1920, 1080), "1366x768": (1366, 768)}
+
+# Pairs of visible label boxes that intersect (labels hidden by culling or zoom excluded).
+_OVERLAPS = """() => {
+  const boxes = [...document.querySelectorAll('.xc-label span')]
+    .filter(s => s.offsetParent && getComputedStyle(s).visibility !== 'hidden')
+    .map(s => ({name: s.textContent, r: s.getBoundingClientRect()}));
+  const pairs = [];
+  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+    const a = boxes[i].r, b = boxes[j].r;
+    if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) pairs.push([boxes[i].name, boxes[j].name]);
+  }
+  return {visible: boxes.length, pairs};
+}"""
+
+# Points on a 4 px grid over the legend where a county shape lies underneath it.
+_UNDER_LEGEND = """() => {
+  const legend = document.querySelector('.xc-legend').getBoundingClientRect();
+  const hits = new Set();
+  for (let x = legend.left; x <= legend.right; x += 4) for (let y = legend.top; y <= legend.bottom; y += 4) {
+    for (const el of document.elementsFromPoint(x, y)) {
+      if (el.matches('path.leaflet-interactive')) { hits.add(x + ',' + y); break; }
+    }
+  }
+  return {width: legend.width, covered: hits.size};
+}"""
+
+
+def open_map(browser, app_url, path, size, lang="zh"):
+    width, height = SCREENS[size]
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    page = context.new_page()
+    page.goto(app_url + path)
+    frame = page.frame_locator(MAP).first
+    frame.locator("path.leaflet-interactive").nth(0).wait_for(state="attached", timeout=45000)
+    frame.locator(".xc-legend").wait_for(timeout=45000)
+    page.wait_for_timeout(1500)  # fonts, fitting beside the legend, label culling
+    map_frame = next(f for f in page.frames if "streamlit_folium" in f.url)
+    return context, page, map_frame
+
+
+@pytest.mark.parametrize("size", SCREENS)
+@pytest.mark.parametrize("path", ["/", "/indicators"])
+def test_labels_never_overlap_and_hidden_ones_show_on_zoom(browser, app_url, size, path):
+    context, page, frame = open_map(browser, app_url, path, size)
+    try:
+        shown = frame.evaluate(_OVERLAPS)
+        assert shown["pairs"] == [], shown["pairs"]
+        assert shown["visible"] >= 12, shown  # not zero overlaps by showing nothing
+        hidden = frame.evaluate("""() => [...document.querySelectorAll('.xc-label:not(.xc-label-d) span')]
+            .filter(s => getComputedStyle(s).visibility === 'hidden').map(s => s.textContent)""")
+        if not hidden:
+            return
+        # Zoom in on a hidden label: it gets room and is shown, still without overlaps.
+        name = hidden[0]
+        frame.evaluate("""(name) => {
+            const span = [...document.querySelectorAll('.xc-label span')].find(s => s.textContent === name);
+            const marker = Object.values(window.map._layers).find(l => l.getElement && l.getElement() && l.getElement().firstChild === span);
+            window.map.setView(marker.getLatLng(), window.map.getZoom() + 2, {animate: false});
+        }""", name)
+        page.wait_for_timeout(500)
+        visible = frame.evaluate("""(name) => [...document.querySelectorAll('.xc-label span')]
+            .some(s => s.textContent === name && getComputedStyle(s).visibility !== 'hidden')""", name)
+        assert visible, name
+        assert frame.evaluate(_OVERLAPS)["pairs"] == []
+    finally:
+        context.close()
+
+
+def _luminance(rgb):
+    def channel(c):
+        c = c / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in rgb[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_every_label_is_readable_on_the_darkest_fill(browser, app_url):
+    """Contrast of each label's text against what is behind its letters, from the pixels.
+
+    The indicator page's top class is the darkest fill (芮城县 among them); the text colour is
+    the darkest 5 % of a label's pixels, the background the median.
+    """
+    context, page, frame = open_map(browser, app_url, "/indicators?indicator=derived-tasks", "1366x768")
+    try:
+        boxes = frame.evaluate("""() => [...document.querySelectorAll('.xc-label span')]
+            .filter(s => s.offsetParent && getComputedStyle(s).visibility !== 'hidden')
+            .map(s => { const r = s.getBoundingClientRect(); return [s.textContent, r.left, r.top, r.width, r.height]; })""")
+        shot = Image.open(io.BytesIO(page.locator(MAP).first.screenshot())).convert("RGB")
+        offset = {"x": 0, "y": 0}  # label boxes are relative to the map's frame, as the shot
+        names = [b[0] for b in boxes]
+        assert "芮城县" in names, names
+        worst = []
+        for name, left, top, width, height in boxes:
+            x, y = offset["x"] + left, offset["y"] + top
+            crop = shot.crop((round(x), round(y), round(x + width), round(y + height)))
+            levels = sorted(_luminance(p) for p in crop.get_flattened_data())
+            text = sum(levels[: max(1, len(levels) // 20)]) / max(1, len(levels) // 20)
+            background = levels[len(levels) // 2]
+            ratio = (background + 0.05) / (text + 0.05)
+            worst.append((round(ratio, 2), name))
+        worst.sort()
+        assert worst[0][0] >= 4.5, worst[:5]
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("size", SCREENS)
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_legend_never_covers_a_county(browser, app_url, size, lang):
+    query = "?lang=en" if lang == "en" else ""
+    for path in ("/", "/indicators"):
+        context, page, frame = open_map(browser, app_url, path + query, size)
+        try:
+            under = frame.evaluate(_UNDER_LEGEND)
+            assert under["covered"] == 0, (path, under)
+        finally:
+            context.close()
+
+
+def test_attribution_without_flag_and_metric_scale(browser, app_url):
+    context, page, frame = open_map(browser, app_url, "/", "1366x768")
+    try:
+        attribution = frame.locator(".leaflet-control-attribution")
+        assert attribution.locator("svg, img").count() == 0
+        assert "Leaflet" in attribution.inner_text()
+        lines = frame.locator(".leaflet-control-scale-line").all_inner_texts()
+        assert len(lines) == 1 and lines[0].strip().endswith(("km", " m")), lines
+    finally:
+        context.close()
+
+
+def _on_screen(frame, name):
+    """Whether a county's shape is inside the map's visible area (its box centre)."""
+    return frame.evaluate("""(name) => {
+        const layer = Object.values(window.map._layers).find(l => l.feature && l.feature.properties.name === name && l._path);
+        const c = window.map.latLngToContainerPoint(layer.getBounds().getCenter());
+        const size = window.map.getSize();
+        return c.x >= 0 && c.y >= 0 && c.x <= size.x && c.y <= size.y;
+    }""", name)
+
+
+def test_overview_opens_where_the_data_is_and_one_click_shows_the_province(browser, app_url):
+    # The loaded documents classify 运城's counties only: the map opens on them, not on a
+    # screen of grey, and the 全省 button shows the whole province.
+    context, page, frame = open_map(browser, app_url, "/", "1366x768")
+    try:
+        assert _on_screen(frame, "芮城县") and _on_screen(frame, "河津市")
+        assert not _on_screen(frame, "天镇县")
+        frame.get_by_role("button", name="全省").click()
+        page.wait_for_timeout(400)
+        assert _on_screen(frame, "天镇县") and _on_screen(frame, "芮城县")
+        assert frame.evaluate(_UNDER_LEGEND)["covered"] == 0
+    finally:
+        context.close()
+
+
+def test_a_click_shows_the_county_card_inside_the_map(browser, app_url):
+    context, page, frame = open_map(browser, app_url, "/", "1366x768")
+    try:
+        # A real click at the county's label point (labels let clicks through to the shape).
+        # The whole map in view first: a press on a map cut off by the window's edge scrolls
+        # the page (focus), and the release then lands elsewhere.
+        page.locator(MAP).first.scroll_into_view_if_needed()
+        page.wait_for_timeout(300)
+        x, y = frame.evaluate("""() => {
+            const marker = Object.values(window.map._layers).find(l => l.getElement && l.getElement() && l.getElement().textContent === '稷山县');
+            const p = window.map.latLngToContainerPoint(marker.getLatLng());
+            return [p.x, p.y];
+        }""")
+        box = page.locator(MAP).first.bounding_box()
+        page.mouse.click(box["x"] + x, box["y"] + y)
+        card = page.frame_locator(MAP).first.locator(".xc-card")
+        card.wait_for(timeout=2000)
+        text = card.inner_text()
+        assert "稷山县" in text and "运城市" in text
+        assert frame.evaluate(_UNDER_LEGEND)["covered"] == 0
+        page.get_by_role("heading", name="稷山县").wait_for(timeout=20000)  # the side panel follows
+    finally:
+        context.close()
