@@ -1,7 +1,7 @@
 """imports
 
-Revision ID: 0003_imports
-Revises: 0002_progress_reports
+Revision ID: 0004_imports
+Revises: 0003_app_secret
 Create Date: 2026-12-01 12:56:30.456883
 """
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import xiancheng.store.db
 
 
-revision = '0003_imports'
-down_revision = '0002_progress_reports'
+revision = '0004_imports'
+down_revision = '0003_app_secret'
 branch_labels = None
 depends_on = None
 
