@@ -17,6 +17,7 @@ data = ui.dataset()
 catalogue = indicators.catalogue(data)
 # Imported tables (pages/imports.py) add measured values, targets and category lists.
 snapshot = ui.imported_snapshot()
+import_versions = tuple(sorted((name, batch.version) for name, batch in snapshot.batches.items()))  # cached layers follow re-imports
 catalogue = {**catalogue, **imported.catalogue(snapshot)}
 cities = geo.cities()
 
@@ -109,11 +110,11 @@ if indicator.categorical:  # an imported category list: its own colours and lege
     category_view = imported.categories(snapshot, key)
     map_col, info_col = st.columns([3, 1])
     with map_col:
-        clicked = st_folium(
-            maps.indicator_base(city or None, height=MAP_HEIGHT),
-            feature_group_to_add=categorymap.category_layer(category_view, lang, city or None),
-            key=f"indicator-map-{city}-{lang}", height=MAP_HEIGHT, use_container_width=True,
-            returned_objects=["last_active_drawing"],
+        clicked = map_view(
+            lambda: maps.indicator_base(city or None, height=MAP_HEIGHT, lang=lang), ("indicator-base", city, lang, MAP_HEIGHT),
+            build_layer=lambda: categorymap.category_layer(category_view, lang, city or None),
+            layer_key=("category", key, import_versions, city, lang),
+            key=f"indicator-map-{city}-{lang}", height=MAP_HEIGHT, returned_objects=["last_active_drawing"],
         )
     drawing = (clicked or {}).get("last_active_drawing") or {}
     selected = (drawing.get("properties") or {}).get("adcode") or ui.query_param("county", allowed=ui.counties())
@@ -159,7 +160,7 @@ with map_col:
     clicked = map_view(
         lambda: maps.indicator_base(city or None, height=MAP_HEIGHT, lang=lang), ("indicator-base", city, lang, MAP_HEIGHT),
         build_layer=lambda: maps.indicator_layer(view, lang, method, k, city or None),
-        layer_key=("indicator", key, period.token if period else None, method, k, city, lang),
+        layer_key=("indicator", key, period.token if period else None, method, k, city, lang, import_versions),
         key=f"indicator-map-{city}-{lang}", height=MAP_HEIGHT, returned_objects=["last_active_drawing"],
     )
     st.caption(

@@ -56,7 +56,7 @@ def text_of(app) -> str:
     parts = [m.value for m in app.markdown] + [c.value for c in app.caption] + [i.value for i in app.info]
     parts += [h.value for h in app.title] + [h.value for h in app.subheader] + [m.value for m in app.metric]
     parts += [w.value for w in app.warning]
-    return "\n".join(str(p) for p in parts)
+    return "\n".join(str(p) for p in parts).replace("\\", "")  # markdown escapes (人口\.xlsx) dropped
 
 
 POPULATION = [["县（市、区）", "常住人口（万人）"], ["古县", 8.1], ["洪洞县", 68.5], ["浮山县", 11.0], ["临汾市", 390.0], ["山西省", 3466.0]]
