@@ -72,13 +72,29 @@ def _ft2font():
 def _advance(char: str) -> float:
     """Advance width of one character, in em (1.0 = the font size)."""
     font = _ft2font()
-    glyph = font.load_char(ord(char))
+    if not font.get_char_index(ord(char)):
+        # Not in the font (a zero-width space, a rare symbol): matplotlib draws the font's
+        # missing-glyph box, glyph 0, so measure that.
+        glyph = font.load_glyph(0)
+    else:
+        glyph = font.load_char(ord(char))
     return glyph.linearHoriAdvance / 65536 / 100
+
+
+# C0 and C1 controls and DEL have no glyph: FreeType refuses them (a DEL in a unit killed the
+# export). Tab reads as a space; line feed is the line break wrap() keeps.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def drawable(text: str) -> str:
+    """Text as matplotlib can draw it: controls dropped, tab and CR as space/line break."""
+    text = str(text).replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    return _CONTROLS.sub("", text)
 
 
 def text_width(text: str, size: float) -> float:
     """Width in points of a single line of text at the given font size (no kerning)."""
-    return sum(_advance(c) for c in text) * size
+    return sum(_advance(c) for c in drawable(text)) * size
 
 
 # Characters that must not start a line (Chinese line-breaking rule, 避头点) and that
@@ -124,7 +140,7 @@ def wrap(text: str, width: float, size: float) -> list[str]:
     A single token wider than the line (a very long number) is cut by characters.
     """
     lines: list[str] = []
-    for paragraph in text.split("\n"):
+    for paragraph in drawable(text).split("\n"):
         line = ""
         for token in _tokens(paragraph):
             candidate = line + token
