@@ -448,9 +448,19 @@ def describe_filters(filters: Filters, lang: str = DEFAULT_LANGUAGE, documents: 
 
 
 def export_xlsx(table: RecordTable, rows: pd.DataFrame, filters: Filters, dataset: Dataset, lang: str = DEFAULT_LANGUAGE) -> bytes:
-    """The 台账 of exactly these rows (export.ledger), its header naming filters and sources."""
-    from .export.ledger import ledger_xlsx
+    """The 台账 of exactly these rows (export.ledger), its header naming filters and sources,
+    with the 适用县 and 行动 columns the explorer shows and each row's source cell linked to
+    its cited lines (absolute, under the public_url setting)."""
+    from . import settings
+    from .export.ledger import RowExtras, ledger_xlsx
     from .export.staticmap import document_label
+
+    def extras(kind: str) -> list[RowExtras]:
+        chosen = rows[rows["kind"].to_numpy() == kind]
+        return [
+            RowExtras(counties, action, settings.public_link(url))
+            for counties, action, url in zip(chosen["counties"], chosen["action"], chosen["source_url"])
+        ]
 
     documents = dataset.documents_by_name
     sources = [document_label(documents[d], lang) if d in documents else d for d in sorted(set(rows["document"]))]
@@ -462,6 +472,8 @@ def export_xlsx(table: RecordTable, rows: pd.DataFrame, filters: Filters, datase
         sources=sources,
         lang=lang,
         documents=documents,
+        task_extras=extras("task"),
+        project_extras=extras("project"),
     )
 
 
