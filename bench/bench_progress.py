@@ -107,8 +107,8 @@ def indicator_switch_numbers(switches: int = 6) -> dict[str, float]:
     with running_app() as (url, _process, _healthy), sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(url + "/indicators")
-        page.frame_locator(frame_selector).first.locator(".xc-legend .xc-title", has_text="适用任务数").wait_for(timeout=90000)
+        page.goto(url + "/indicators?indicator=derived-projects")
+        page.frame_locator(frame_selector).first.locator(".xc-legend .xc-title").first.wait_for(timeout=90000)
         for name in (names * 3)[:switches]:
             map_frame = next(f for f in page.frames if "streamlit_folium" in f.url)
             page.get_by_role("combobox", name="指标", exact=True).click()
@@ -193,12 +193,9 @@ def briefing_numbers() -> dict[str, float]:
 
 
 def main() -> None:
-    results: dict[str, float] = {}
     for part in (seed, county_rerun_numbers, upload_numbers, briefing_numbers, indicator_switch_numbers):
-        results.update(part())
-    width = max(len(k) for k in results)
-    for label, value in results.items():
-        print(f"{label:<{width}}  {value:10.1f}")
+        for label, value in part().items():  # printed as each part finishes
+            print(f"{label:<96}  {value:10.1f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -35,8 +35,11 @@ def _as_cluster_user(command: list[str]) -> list[str]:
 
 
 @contextmanager
-def running_cluster():
-    """Yield the base URL postgresql+psycopg://postgres@127.0.0.1:PORT of a fresh cluster."""
+def running_cluster(durable: bool = False):
+    """Yield the base URL postgresql+psycopg://postgres@127.0.0.1:PORT of a fresh cluster.
+
+    Tests skip fsync (a throw-away cluster); durable=True keeps PostgreSQL's defaults (benchmarks).
+    """
     binaries = postgres_bin()
     root = Path(tempfile.mkdtemp(prefix="xiancheng-pg-"))
     if os.geteuid() == 0:
@@ -47,8 +50,9 @@ def running_cluster():
     try:
         run([str(binaries / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
              "--locale=C.UTF-8", "--no-sync"])
-        options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off " \
-                  "-c synchronous_commit=off -c max_connections=100"
+        options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=100"
+        if not durable:
+            options += " -c fsync=off -c full_page_writes=off -c synchronous_commit=off"
         run([str(binaries / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "-t", "60", "start"])
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
     except subprocess.CalledProcessError as error:

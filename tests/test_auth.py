@@ -128,3 +128,67 @@ def test_an_unusable_database_is_named_in_the_sidebar_and_the_maps_still_show(mo
     text = sidebar_text(app)
     assert "XIANCHENG_DATABASE_URL" in text and "数据库不可用" in text
     assert [m for m in app.markdown if m.value.startswith("| 所属城市")]
+
+
+def run_admin(user) -> AppTest:
+    app = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    if user is not None:
+        app.session_state["xiancheng_user"] = user
+    app.switch_page("pages/admin.py")
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def test_admin_page_is_for_admins_only(app_store):
+    assert "需要登录" in run_admin(None).info[0].value
+    app = run_admin(app_store.user("auth_editor"))
+    assert "管理员" in app.warning[0].value and not app.tabs
+
+
+def test_admin_page_lists_and_adds_accounts_and_filters_the_audit(app_store):
+    app = run_admin(app_store.user("auth_admin"))
+    table = next(m.value for m in app.markdown if m.value.startswith("| 用户名")).replace("\\", "")
+    assert "| auth_editor | AUTH_EDITOR | 填报员 | 市住建局 |" in table
+    app.text_input(key="admin_username").input("new_editor")
+    app.text_input(key="admin_areas").input("140800，140900")
+    app.text_input(key="admin_password").input("a long password")
+    app.selectbox(key="admin_role").set_value("editor")
+    next(b for b in app.button if b.label == "新增").click()
+    app.run()
+    assert [s.value for s in app.success] == ["已新增账号 new_editor。"]
+    assert app_store.user("new_editor").areas == ("140800", "140900")
+    app.run()  # the list (a fragment refreshed every 2 s) shows it on its next run
+    table = next(m.value for m in app.markdown if m.value.startswith("| 用户名")).replace("\\", "")
+    assert "| new_editor | new_editor | 填报员 |  | 140800、140900 | 1 |" in table
+    # a refused add keeps the form and names the problem
+    app.text_input(key="admin_username").input("new_editor")
+    next(b for b in app.button if b.label == "新增").click()
+    app.run()
+    assert "already exists" in app.error[0].value and app.text_input(key="admin_areas").value == "140800，140900"
+    # audit: only the admin's account.add rows
+    app.selectbox(key="audit_action").set_value("account.add")
+    app.text_input(key="audit_actor").input("auth_admin")
+    app.run()
+    audit = next(m.value for m in app.markdown if m.value.startswith("| 时间")).replace("\\", "")
+    rows = [line for line in audit.splitlines()[2:]]
+    assert rows and all("| auth_admin | account.add |" in line for line in rows)
+    assert any("account:new_editor" in line for line in rows)
+
+
+def test_oidc_identities_map_to_store_accounts_by_name_or_email(app_store):
+    from xiancheng.ui import auth
+
+    assert auth.account_for_claims(app_store, {"preferred_username": "auth_admin"}).role == "admin"
+    assert auth.account_for_claims(app_store, {"preferred_username": "x", "email": "auth_editor"}).username == "auth_editor"
+    assert auth.account_for_claims(app_store, {"email": "stranger@example.org"}) is None
+
+
+def test_with_auth_secrets_the_form_offers_single_sign_on(app_store):
+    app = AppTest.from_function(_sign_in_script, default_timeout=TIMEOUT)
+    app.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
+                           "client_id": "xiancheng", "client_secret": "s",
+                           "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}
+    app.run()
+    assert [b.label for b in app.sidebar.button][:1] == ["统一身份认证登录"]
+    assert app.sidebar.text_input(key="auth_username")  # local accounts still work

@@ -7,7 +7,7 @@ from __future__ import annotations
 import secrets
 
 import pytest
-from test_browser_indicators import MAP, choose, legend
+from test_browser_indicators import legend
 
 from xiancheng import indicators
 from xiancheng import progress as pg
@@ -34,6 +34,18 @@ def sign_in(page, name: str, password: str) -> None:
     sidebar.get_by_text("已登录：").wait_for(timeout=20000)
 
 
+def pick(page, label: str, text: str) -> None:
+    """Choose in a Streamlit selectbox by typing (the first option that matches) and Enter."""
+    box = page.get_by_role("combobox", name=label, exact=True)
+    box.click()
+    page.keyboard.type(text)
+    page.get_by_role("option", name=text).first.wait_for(timeout=20000)
+    page.keyboard.press("Enter")
+    page.wait_for_function("([label, text]) => [...document.querySelectorAll('input[role=combobox]')]"
+                           ".some(e => e.getAttribute('aria-label') === label && e.value.includes(text))",
+                           arg=[label, text], timeout=20000)
+
+
 def test_an_editor_reports_a_task_done_and_sees_it_on_the_county_page_and_the_map(page, app_url):
     name, password = account("editor", units=["市住建局"])
     workspace = store_module.open()
@@ -44,9 +56,9 @@ def test_an_editor_reports_a_task_done_and_sees_it_on_the_county_page_and_the_ma
     page.goto(app_url + f"/county?county={LINYI}")
     page.get_by_role("heading", name="临猗县").wait_for(timeout=45000)
     sign_in(page, name, password)
-    page.get_by_text("填报进展").first.wait_for(timeout=20000)
-    choose(page, "选择事项", task.title)
-    choose(page, "状态", "已完成")
+    page.get_by_text("填报进展").first.wait_for(timeout=30000)
+    pick(page, "选择事项", task.title)
+    pick(page, "状态", "已完成")
     page.get_by_role("button", name="保存报告").click()
     page.get_by_text(f"已保存：{task.title} → 已完成").wait_for(timeout=20000)
     row = sp.current(workspace)[task.key]

@@ -12,7 +12,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from xiancheng import store as st
 from xiancheng.store import dump as dumping
-from xiancheng.store import migrate
+from xiancheng.store import migrate, sessions
 from xiancheng.store.db import NAMING_CONVENTION, engine_for
 from sqlalchemy import MetaData
 
@@ -321,6 +321,7 @@ def _fill(store, admin):
     store.sign_in("yi", "password two", client="10.5.5.5")
     with pytest.raises(st.SignInRefused):
         store.sign_in("yi", "wrong password", client="10.5.5.5")
+    sessions.shared_secret(store, "sign_in_cookie")
 
 
 @pytest.mark.parametrize("target_kind", ["sqlite", "postgresql"])
@@ -328,7 +329,8 @@ def test_dump_restore_round_trip_is_exact_across_databases(store, admin, target_
     _fill(store, admin)
     first = dumping.dump(store, tmp_path / "dump.json")
     # Other features' tables are dumped too (empty here).
-    assert {name: len(t["rows"]) for name, t in first["tables"].items() if t["rows"]} == {"account": 3, "audit": 5, "data_version": 1}
+    assert {name: len(t["rows"]) for name, t in first["tables"].items() if t["rows"]} == {
+        "account": 3, "app_secret": 1, "audit": 5, "data_version": 1}
 
     if target_kind == "postgresql":
         cluster = request.getfixturevalue("postgres_cluster")
@@ -339,11 +341,13 @@ def test_dump_restore_round_trip_is_exact_across_databases(store, admin, target_
         request.addfinalizer(lambda: st.forget(target_url))
     target = st.open(target_url)
     counts = dumping.restore(target, dumping.load(tmp_path / "dump.json"))
-    assert {name: n for name, n in counts.items() if n} == {"account": 3, "audit": 5, "data_version": 1}
+    assert {name: n for name, n in counts.items() if n} == {"account": 3, "app_secret": 1, "audit": 5, "data_version": 1}
     second = dumping.dump(target)
     assert second == first
     # the restored workspace works: sign-in, versions continue, ids continue after the restored ones
     assert target.sign_in("甲", "password one").display_name == "甲（改）"
+    token, _nonce = sessions.issue(store, store.user("yi"))
+    assert sessions.user_for(target, token, 60).username == "yi"  # same cookie key after a restore
     target.update_user(admin, "甲", 2, role="viewer")
     assert [r.id for r in target.history(st.Account, "甲")][-1] > max(r[first["tables"]["account"]["columns"].index("id")]
                                                                     for r in first["tables"]["account"]["rows"])
@@ -362,3 +366,25 @@ def test_restore_refuses_a_dump_of_another_revision_or_format(store, tmp_path):
     bad.write_text('{"tables": {}}')
     with pytest.raises(st.StoreError, match="bad.json"):
         dumping.load(bad)
+
+
+# -- sign-in tokens (the cookie) ---------------------------------------------------------
+
+
+def test_sign_in_tokens_expire_and_die_with_account_changes_and_sign_out(store, admin):
+    import time
+
+    store.add_user(admin, "he", "token password", "viewer")
+    user = store.user("he")
+    token, nonce = sessions.issue(store, user)
+    assert sessions.user_for(store, token, 3600) == user
+    assert sessions.user_for(store, token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1], 3600) is None
+    time.sleep(2.1)
+    assert sessions.user_for(store, token, 1) is None                      # expired
+    second, second_nonce = sessions.issue(store, user)
+    store.audit("he", "sign_out", "ok", target=f"session:{nonce}")         # the first session signed out
+    assert sessions.user_for(store, token, 3600) is None
+    assert sessions.user_for(store, second, 3600) == user                  # the other tab stays signed in
+    store.update_user(admin, "he", 1, password="a new password")
+    assert sessions.user_for(store, second, 3600) is None                  # a new account version
+    assert sessions.shared_secret(store, "sign_in_cookie") == sessions.shared_secret(store, "sign_in_cookie")

@@ -39,6 +39,7 @@ SETTINGS = (
         "postgresql+psycopg://user:password@host/db for a deployment shared by several app processes.",
     ),
     Setting("require_sign_in", "0", "1: viewing needs sign-in too (writing always does)."),
+    Setting("sign_in_hours", "12", "How long a sign-in lasts across page reloads (a signed cookie); 0: until the tab closes."),
     Setting(
         "public_url", "http://localhost:8501",
         "The app's address as its users reach it; links written into exported files (the explorer's Excel) start with it.",

@@ -17,7 +17,8 @@ from ..i18n import t
 from ..store import progress as sp
 from . import fonts
 
-MAX_CHANGES = 200  # a period's changes listed in full up to this many, then counted
+MAX_CHANGES = 60  # a period's changes listed up to this many, then counted (a meeting reads pages, not logs)
+MAX_LATE_PER_UNIT = 8  # late items named per department, then counted
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,13 @@ def _change_lines(briefing: Briefing) -> list[str]:
 
 def _late_lines(briefing: Briefing) -> list[tuple[str, list[str]]]:
     lang = briefing.lang
-    return [(unit or t("progress.unit_none", lang), [i.title for i in items]) for unit, items in briefing.late.items()]
+    result = []
+    for unit, items in briefing.late.items():
+        titles = [i.title for i in items[:MAX_LATE_PER_UNIT]]
+        if len(items) > MAX_LATE_PER_UNIT:
+            titles.append(t("export.more", lang, n=len(items) - MAX_LATE_PER_UNIT))
+        result.append((unit or t("progress.unit_none", lang), titles, len(items)))
+    return result
 
 
 def completion_map_png(briefing: Briefing, dpi: int = 110) -> bytes:
@@ -147,8 +154,8 @@ def briefing_pdf(briefing: Briefing, map_png: bytes | None = None) -> bytes:
         late = _late_lines(briefing)
         if not late:
             write(t("progress.briefing_late_none", lang), 10, "#666666")
-        for unit, titles in late:
-            write(f"{unit}（{len(titles)}）", 10.5, bold=True)
+        for unit, titles, count in late:
+            write(f"{unit}（{count}）", 10.5, bold=True)
             for title in titles:
                 write("· " + title, 9.5, indent=0.2)
         state["y"] -= 0.15
@@ -192,9 +199,9 @@ def briefing_docx(briefing: Briefing, map_png: bytes | None = None) -> bytes:
         table.style = "Table Grid"
         for cell, text in zip(table.rows[0].cells, (t("progress.col.unit", lang), t("progress.col.item", lang), "#")):
             cell.text = text
-        for unit, titles in late:
+        for unit, titles, count in late:
             cells = table.add_row().cells
-            cells[0].text, cells[1].text, cells[2].text = unit, "\n".join(titles), str(len(titles))
+            cells[0].text, cells[1].text, cells[2].text = unit, "\n".join(titles), str(count)
     else:
         document.add_paragraph(t("progress.briefing_late_none", lang))
     document.add_heading(t("progress.briefing_changes", lang) + f"（{briefing.period}）", level=2)

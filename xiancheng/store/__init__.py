@@ -44,7 +44,7 @@ from . import db, migrate
 from .db import Base, UTCDateTime, utcnow
 from .errors import DatabaseSettingError, ScopeError, SignInRefused, StaleEdit, StoreError
 from .history import History, current_select, latest_row
-from .models import Account, AuditEntry, DataVersion
+from .models import Account, AppSecret, AuditEntry, DataVersion
 from .scope import ROLES, User, area_covers, authorize, system_user
 from .workspace import Store, Writer, forget, open_store
 
@@ -55,7 +55,7 @@ from . import progress  # noqa: E402,F401  (progress_report, issue 14)
 open = open_store  # noqa: A001  (xiancheng.store.open() reads naturally)
 
 __all__ = [
-    "Account", "AuditEntry", "Base", "DataVersion", "DatabaseSettingError", "History", "ROLES", "ScopeError",
+    "Account", "AppSecret", "AuditEntry", "Base", "DataVersion", "DatabaseSettingError", "History", "ROLES", "ScopeError",
     "SignInRefused", "StaleEdit", "Store", "StoreError", "UTCDateTime", "User", "Writer", "area_covers", "authorize",
     "current_select", "db", "forget", "latest_row", "migrate", "open", "open_store", "system_user", "utcnow",
 ]

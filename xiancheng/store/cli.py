@@ -69,13 +69,19 @@ def run(args) -> int:
             if args.db_command == "upgrade":
                 print(f"database at revision {migrate.current_revision(store.engine)} (newest: {migrate.head_revision()})")
             elif args.db_command == "current":
-                print(f"database: {migrate.current_revision(store.engine)}  newest known: {migrate.head_revision()}")
+                current, newest = migrate.current_revision(store.engine), migrate.head_revision()
+                print(f"database: {current}  newest known: {newest}")
+                if current != newest:
+                    print("the database is behind: `python -m xiancheng db upgrade` migrates it (the app does on start)")
             elif args.db_command == "dump":
                 data = dumping.dump(store, args.file)
                 counts = ", ".join(f"{name} {len(t['rows'])}" for name, t in data["tables"].items())
                 print(f"wrote {args.file}: revision {data['revision']}; rows: {counts}")
             elif args.db_command == "restore":
-                counts = dumping.restore(store, dumping.load(args.file), replace=args.replace)
+                try:
+                    counts = dumping.restore(store, dumping.load(args.file), replace=args.replace)
+                except StoreError as error:
+                    raise StoreError(f"{args.file}: {error}") from error
                 print(f"restored {args.file}: " + ", ".join(f"{name} {n}" for name, n in counts.items()))
             return 0
         admin = system_user("cli")

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import BigInteger, Date, DateTime, Integer, LargeBinary, Numeric, MetaData, delete, func, insert, select, text
+from sqlalchemy import BigInteger, Date, DateTime, Integer, LargeBinary, MetaData, Numeric, delete, exc, func, insert, select, text
 
 from . import migrate
 from .db import Base, UTCDateTime
@@ -109,6 +109,14 @@ def restore(store, data: dict, *, replace: bool = False) -> dict[str, int]:
     unknown = set(data["tables"]) - set(known)
     if unknown:
         raise StoreError(f"the dump has tables this app does not know: {', '.join(sorted(unknown))}")
+    try:
+        return _load_rows(engine, data, replace)
+    except (exc.IntegrityError, exc.DataError, exc.StatementError, ValueError, TypeError) as error:
+        reason = str(getattr(error, "orig", error)).strip().splitlines()[0]
+        raise StoreError(f"the dump does not fit the database ({reason}); nothing was changed") from error
+
+
+def _load_rows(engine, data: dict, replace: bool) -> dict[str, int]:
     counts = {}
     with engine.begin() as connection:
         if not replace:

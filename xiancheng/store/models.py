@@ -53,3 +53,13 @@ class DataVersion(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger)
     changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class AppSecret(Base):
+    """Random secrets shared by every app process on this database (e.g. the sign-in cookie key)."""
+
+    __tablename__ = "app_secret"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -168,6 +168,9 @@ class Store:
             session.rollback()
             self.audit(actor, action, "refused", target=" ".join(writer.targets), client=client, detail=str(refusal))
             raise
+        except exc.OperationalError as error:
+            session.rollback()
+            raise _operational(self.url, error) from error
         except BaseException:
             session.rollback()
             raise
@@ -182,6 +185,9 @@ class Store:
             session.add(AuditEntry(at=utcnow(), actor=actor[:100], action=action, outcome=outcome,
                                    target=target, client=client[:100], detail=detail))
             session.commit()
+        except exc.OperationalError as error:
+            session.rollback()
+            raise _operational(self.url, error) from error
         finally:
             session.close()
 
@@ -312,13 +318,13 @@ def open_store(url: str | None = None, *, upgrade: bool = True) -> Store:
         if store is not None:
             return store
         engine = _engine_checked(url)
-        if upgrade:
-            try:
+        try:
+            if upgrade:
                 migrate.upgrade(engine)
-            except DatabaseSettingError:
-                raise
-            except exc.OperationalError as error:
-                raise _operational(url, error) from error
+            else:
+                migrate.check_known(engine)
+        except exc.OperationalError as error:
+            raise _operational(url, error) from error
         store = Store(url, engine)
         _STORES[url] = store
         return store
@@ -365,7 +371,7 @@ def _engine_checked(url: str) -> Engine:
 def _check_sqlite_path(database: str | None) -> None:
     if not database or database == ":memory:":
         raise DatabaseSettingError(f"{SETTING}: an in-memory SQLite database would lose every write; name a file")
-    path = Path(database)
+    path = Path(_sqlite_file(database))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -384,10 +390,29 @@ def _check_sqlite_path(database: str | None) -> None:
 
 
 def _operational(url: str, error: Exception) -> DatabaseSettingError:
-    safe = make_url(url).render_as_string(hide_password=True)
+    """A database error turned into what to do about it (the password never shown)."""
+    parsed = make_url(url)
+    safe = parsed.render_as_string(hide_password=True)
     reason = str(getattr(error, "orig", error)).strip().splitlines()[0]
+    if parsed.get_backend_name() == "sqlite":
+        path = _sqlite_file(parsed.database)
+        if "readonly" in reason or "read-only" in reason:
+            return DatabaseSettingError(
+                f"{SETTING}: the SQLite file {path} is read-only ({reason}). Make it and its folder writable "
+                f"(chmod u+w), or point {SETTING} at a writable copy; nothing was changed."
+            )
+        return DatabaseSettingError(
+            f"{SETTING}: cannot open the SQLite file {path} ({reason}). Check the path and its permissions, "
+            f"or unset {SETTING} for the default data/xiancheng.sqlite; nothing was changed."
+        )
     return DatabaseSettingError(
         f"cannot reach the database at {SETTING}={safe}: {reason}. Check that the server is running and the "
         f"URL (host, port, user, password, database name) is right, or unset {SETTING} to use the local SQLite file. "
         "Nothing was changed."
     )
+
+
+def _sqlite_file(database: str | None) -> str:
+    """The file path of an SQLite URL's database, also for sqlite:///file:PATH?mode=ro&uri=true."""
+    database = database or ""
+    return database[5:].split("?", 1)[0] if database.startswith("file:") else database

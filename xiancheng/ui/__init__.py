@@ -53,6 +53,7 @@ PAGES = (
     PageSpec("pages/reminders.py", "page.reminders", ":material/notifications:", "reminders"),
     PageSpec("pages/progress_admin.py", "page.progress_admin", ":material/link:", "progress-admin", admin_only=True),
     PageSpec("pages/manage.py", "page.manage", ":material/upload_file:", "manage", admin_only=True),
+    PageSpec("pages/admin.py", "page.admin", ":material/admin_panel_settings:", "admin", admin_only=True),
 )
 
 # URL contract shared by every page (a copied link reproduces the view):
@@ -304,3 +305,16 @@ def document_lines(name: str) -> tuple[str, ...] | None:
     if name not in dataset().documents_by_name:  # only loaded files: never a path from the URL
         return None
     return tables.read_lines(PLANS_DIR / name)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def store_accounts(data_version: int) -> list[dict]:
+    """Every account (current version), keyed by the store's data version so a write in any
+    app process shows here on the next run, with no cache turned off."""
+    from .auth import workspace
+
+    return [
+        {"username": u.username, "display_name": u.display_name, "role": u.role, "units": "、".join(u.units),
+         "areas": "、".join(u.areas), "version": u.version}
+        for u in workspace().users(include_retired=False)
+    ]

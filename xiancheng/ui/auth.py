@@ -1,19 +1,31 @@
 """Sign-in for the app: the sidebar form, the signed-in user, and the role gate pages call.
 
-Accounts, passwords, rate limits and the audit trail live in xiancheng.store; this module
-only keeps the signed-in User (a frozen dataclass, never a database Session) in the
-session state and draws the form.
+Accounts, passwords, rate limits, sign-in tokens and the audit trail live in
+xiancheng.store; this module keeps the signed-in User (a frozen dataclass, never a database
+Session) in the session state, draws the form, and keeps a signed cookie so a reload stays
+signed in for `sign_in_hours`. Local accounts by default; when `.streamlit/secrets.toml`
+has an `[auth]` section (an OIDC provider such as Keycloak), a button signs in through
+Streamlit's st.login as well, mapped to the store account with the same user name or email.
 """
 
 from __future__ import annotations
 
+import json
+
 import streamlit as st
 
 from .. import settings
-from ..store import DatabaseSettingError, SignInRefused, Store, User
+from ..store import DatabaseSettingError, SignInRefused, Store, StoreError, User
 from ..store import open as open_store
+from ..store import sessions
 
 _USER_KEY = "xiancheng_user"
+_CHECKED_KEY = "xiancheng_user_checked_at"   # data version at which the user was last re-read
+_NONCE_KEY = "xiancheng_session_nonce"
+_SIGNED_OUT_KEY = "xiancheng_signed_out"     # this tab signed out: ignore the cookie it came with
+_COOKIE_JS_KEY = "xiancheng_cookie_js"       # cookie change to send with the next run
+_REFUSAL_KEY = "xiancheng_sign_in_refusal"
+COOKIE = "xiancheng_session"
 
 
 def _t(key: str, **values) -> str:
@@ -27,26 +39,48 @@ def workspace() -> Store:
     return open_store()
 
 
+_FAILURE: dict[str, tuple[float, str]] = {}  # url -> (when, why): an unreachable server is retried every 15 s
+_RETRY_SECONDS = 15
+
+
 def workspace_error() -> str | None:
     """Why the store cannot be used, or None when it can."""
+    import time
+
+    url = settings.get("database_url")
+    failed = _FAILURE.get(url)
+    if failed and time.monotonic() - failed[0] < _RETRY_SECONDS:
+        return failed[1]
     try:
         workspace()
     except DatabaseSettingError as error:
+        _FAILURE[url] = (time.monotonic(), str(error))
         return str(error)
+    _FAILURE.pop(url, None)
     return None
 
 
 def client_address() -> str:
     """The browser's address for the audit trail and the per-client sign-in limit.
 
-    Behind the deploy/ proxy it is the first X-Forwarded-For address (nginx sets it).
+    Behind the deploy/ proxy (a loopback peer) it is the X-Forwarded-For address nginx
+    sets; a browser talking to the app directly cannot choose its address that way.
     """
-    headers = st.context.headers or {}
-    forwarded = headers.get("X-Forwarded-For", "")
-    address = forwarded.split(",")[0].strip() if isinstance(forwarded, str) else ""
-    if not address:
-        address = st.context.ip_address
-    return address[:100] if isinstance(address, str) else ""  # no address in AppTest
+    peer = st.context.ip_address
+    peer = peer if isinstance(peer, str) else ""  # no address in AppTest
+    if peer in ("127.0.0.1", "::1"):
+        headers = st.context.headers or {}
+        forwarded = headers.get("X-Forwarded-For", "")
+        if isinstance(forwarded, str) and forwarded.strip():
+            return forwarded.split(",")[-1].strip()[:100]
+    return peer[:100]
+
+
+def sign_in_seconds() -> int:
+    try:
+        return max(0, int(float(settings.get("sign_in_hours")) * 3600))
+    except ValueError:
+        return 12 * 3600
 
 
 def current_user() -> User | None:
@@ -54,13 +88,55 @@ def current_user() -> User | None:
     return st.session_state.get(_USER_KEY)
 
 
+def _signed_in(user: User, nonce: str | None = None) -> None:
+    st.session_state[_USER_KEY] = user
+    st.session_state.pop(_SIGNED_OUT_KEY, None)
+    if nonce:
+        st.session_state[_NONCE_KEY] = nonce
+
+
+def _restore_or_refresh() -> None:
+    """Take the user from the cookie on a fresh tab; re-read them when anything was written."""
+    store = workspace()
+    user = current_user()
+    if user is None:
+        token = st.context.cookies.get(COOKIE) if st.context.cookies else None
+        if isinstance(token, str) and token and not st.session_state.get(_SIGNED_OUT_KEY):
+            restored = sessions.user_for(store, token, sign_in_seconds())
+            if restored is not None:
+                _signed_in(restored, sessions.nonce_of(store, token))
+                st.session_state[_CHECKED_KEY] = store.data_version()
+        return
+    version = store.data_version()
+    if st.session_state.get(_CHECKED_KEY) != version:
+        # An admin may have changed or disabled the account since sign-in.
+        fresh = store.user(user.username)
+        if fresh is None:
+            _forget_session()
+        elif fresh != user:
+            st.session_state[_USER_KEY] = fresh
+        st.session_state[_CHECKED_KEY] = version
+
+
+def _forget_session() -> None:
+    st.session_state.pop(_USER_KEY, None)
+    st.session_state.pop(_NONCE_KEY, None)
+    st.session_state[_SIGNED_OUT_KEY] = True
+    st.session_state[_COOKIE_JS_KEY] = ("", 0)
+
+
 def sign_out() -> None:
-    user = st.session_state.pop(_USER_KEY, None)
+    user = st.session_state.get(_USER_KEY)
+    nonce = st.session_state.get(_NONCE_KEY)
+    _forget_session()
     if user is not None:
         try:
-            workspace().audit(user.username, "sign_out", "ok", client=client_address())
+            workspace().audit(user.username, "sign_out", "ok", client=client_address(),
+                              target=f"session:{nonce}" if nonce else "")
         except DatabaseSettingError:
             pass
+    if oidc_configured() and _oidc_logged_in():
+        st.logout()
 
 
 def viewing_needs_sign_in() -> bool:
@@ -68,11 +144,15 @@ def viewing_needs_sign_in() -> bool:
 
 
 def sign_in_form() -> None:
-    """Sidebar: who is signed in and a sign-out button, or the sign-in form."""
+    """Sidebar: who is signed in and a sign-out button, or the sign-in form (and OIDC button)."""
     problem = workspace_error()
     if problem:
         st.sidebar.error(_t("auth.store_unavailable", error=problem), icon=":material/database:")
         return
+    _restore_or_refresh()
+    if current_user() is None and oidc_configured():
+        _adopt_oidc_user()
+    _send_cookie()
     user = current_user()
     if user is not None:
         role = _t(f"auth.role.{user.role}")
@@ -80,6 +160,8 @@ def sign_in_form() -> None:
         st.sidebar.button(_t("auth.sign_out"), key="auth_sign_out", icon=":material/logout:", on_click=sign_out)
         return
     with st.sidebar.expander(_t("auth.sign_in"), icon=":material/login:", expanded=viewing_needs_sign_in()):
+        if oidc_configured():
+            st.button(_t("auth.sign_in_oidc"), key="auth_oidc", icon=":material/badge:", on_click=st.login)
         # The check runs in the submit callback, before the script draws: one run shows the result.
         with st.form("auth_sign_in", border=False):
             st.text_input(_t("auth.username"), key="auth_username", autocomplete="username")
@@ -90,18 +172,80 @@ def sign_in_form() -> None:
             st.error(refusal)
 
 
-_REFUSAL_KEY = "xiancheng_sign_in_refusal"
-
-
 def _submit_sign_in() -> None:
     username = st.session_state.get("auth_username", "")
     password = st.session_state.get("auth_password", "")
     st.session_state["auth_password"] = ""  # not kept in the session after the attempt
+    store = workspace()
     try:
-        st.session_state[_USER_KEY] = workspace().sign_in(username, password, client=client_address())
+        user = store.sign_in(username, password, client=client_address())
     except SignInRefused as refused:
         key = "auth.too_many" if refused.retry_after_seconds else "auth.refused"
         st.session_state[_REFUSAL_KEY] = _t(key, minutes=refused.retry_after_seconds // 60 + 1)
+        return
+    except StoreError as error:  # e.g. the database became read-only or unreachable
+        st.session_state[_REFUSAL_KEY] = _t("auth.store_unavailable", error=error)
+        return
+    token, nonce = sessions.issue(store, user)
+    _signed_in(user, nonce)
+    st.session_state[_CHECKED_KEY] = store.data_version()
+    if sign_in_seconds():
+        st.session_state[_COOKIE_JS_KEY] = (token, sign_in_seconds())
+
+
+def _send_cookie() -> None:
+    """Set or clear the sign-in cookie in the browser (Streamlit has no server-side cookie API)."""
+    change = st.session_state.pop(_COOKIE_JS_KEY, None)
+    if change is None:
+        return
+    token, max_age = change
+    cookie = f"{COOKIE}={token}; Max-Age={max_age}; Path=/; SameSite=Strict"
+    st.sidebar.html(f"<script>document.cookie = {json.dumps(cookie)};</script>", unsafe_allow_javascript=True)
+
+
+# -- OIDC (st.login) when [auth] secrets are present ---------------------------------------
+
+
+def oidc_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets.toml at all
+        return False
+
+
+def _oidc_logged_in() -> bool:
+    try:
+        return bool(st.user.is_logged_in)
+    except Exception:
+        return False
+
+
+def account_for_claims(store: Store, claims: dict) -> User | None:
+    """The store account an OIDC identity maps to: same user name, else same email; None if none."""
+    for claim in ("preferred_username", "email"):
+        name = claims.get(claim)
+        if isinstance(name, str) and name:
+            user = store.user(name)
+            if user is not None:
+                return user
+    return None
+
+
+def _adopt_oidc_user() -> None:
+    if not _oidc_logged_in() or st.session_state.get(_SIGNED_OUT_KEY):
+        return
+    store = workspace()
+    claims = {k: st.user.get(k) for k in ("preferred_username", "email", "sub")}
+    shown = claims.get("preferred_username") or claims.get("email") or claims.get("sub") or "?"
+    user = account_for_claims(store, claims)
+    if user is None:
+        if not st.session_state.get(_REFUSAL_KEY):
+            store.audit(str(shown), "sign_in", "failed", client=client_address(), detail="oidc: no account")
+        st.session_state[_REFUSAL_KEY] = _t("auth.oidc_no_account", name=shown)
+        return
+    store.audit(user.username, "sign_in", "ok", client=client_address(), detail="oidc")
+    _signed_in(user)
+    st.session_state[_CHECKED_KEY] = store.data_version()
 
 
 def require_role(*roles: str) -> User:
@@ -120,5 +264,5 @@ def require_role(*roles: str) -> User:
     return user
 
 
-__all__ = ["client_address", "current_user", "require_role", "sign_in_form", "sign_out", "viewing_needs_sign_in",
-           "workspace", "workspace_error"]
+__all__ = ["COOKIE", "account_for_claims", "client_address", "current_user", "oidc_configured", "require_role",
+           "sign_in_form", "sign_in_seconds", "sign_out", "viewing_needs_sign_in", "workspace", "workspace_error"]
