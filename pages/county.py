@@ -5,11 +5,12 @@ import streamlit as st
 
 from xiancheng import geo, palette, queries, ui
 from xiancheng.dataset import ACTION_KEYS
+from xiancheng.ui import importview
 from xiancheng.ui import progress as progress_ui
 from xiancheng.ui import widgets
 
 t = ui.t
-data = ui.dataset()
+data = ui.dataset_with_imports()
 counties = ui.counties()
 
 options = sorted(counties, key=lambda a: (counties[a].city_adcode, a))
@@ -139,6 +140,9 @@ if profile.city_targets:
                     t("col.source"): st.column_config.LinkColumn(display_text=t("source")),
             },
         )
+
+# --- imported statistics, compared with the city, the province and same-type counties
+importview.county_section(data, selected)
 
 progress_snap = progress_ui.snapshot()
 

@@ -1,12 +1,12 @@
 """指标 · Indicator map: one indicator in one period, classed; click a county for its value."""
 
 from datetime import date
-from io import BytesIO
 
 import pandas as pd
 import streamlit as st
 
-from xiancheng import classes, geo, indicators, maps, ui
+from xiancheng import categorymap, classes, geo, imported, indicators, maps, ui
+from xiancheng.export import ledger
 from xiancheng.ui import widgets
 from xiancheng.ui.mapview import map_view
 
@@ -15,12 +15,18 @@ MAP_HEIGHT = 500  # under the head, the picker and two note lines, the map ends 
 lang = ui.lang()
 data = ui.dataset()
 catalogue = indicators.catalogue(data)
+# Imported tables (pages/imports.py) add measured values, targets and category lists.
+snapshot = ui.imported_snapshot()
+import_versions = tuple(sorted((name, batch.version) for name, batch in snapshot.batches.items()))  # cached layers follow re-imports
+catalogue = {**catalogue, **imported.catalogue(snapshot)}
 cities = geo.cities()
 
 
 def option_label(key: str) -> str:
     indicator = catalogue[key]
     group = "derived" if indicator.derived else "-".join(indicator.levels)
+    if indicator.source == "import":
+        group = "import-category" if indicator.categorical else f"import-{indicator.kinds[0]}"
     unit = indicators.display_unit(indicator, lang)
     name = indicators.display_name(indicator, lang)
     label_key = "indicators.option" if unit else "indicators.option_no_unit"
@@ -35,12 +41,6 @@ def value_bars(frame: pd.DataFrame, place: str, value: str):
         x=alt.X(f"{value}:Q", title=None), y=alt.Y(f"{place}:N", sort="-x", title=None),
         tooltip=list(frame.columns[:5]),
     )
-
-
-def excel_bytes(frame: pd.DataFrame) -> bytes:
-    buffer = BytesIO()
-    frame.to_excel(buffer, index=False, sheet_name="指标数值")
-    return buffer.getvalue()
 
 
 def md(text: str) -> str:
@@ -86,7 +86,8 @@ with year_col:
     if indicator.periods:
         tokens = [p.token for p in indicator.periods]
         wanted = indicators.Period.parse(ui.query_param("year"))
-        default = wanted if wanted in indicator.periods else indicators.default_period(data, key)
+        default = wanted if wanted in indicator.periods else (
+            imported.default_period(snapshot, key) if indicator.source == "import" else indicators.default_period(data, key))
         year_key = f"year-{key}"  # a new widget per indicator: its years differ
         follow_url("year", year_key, default.token)
         period_labels = {p.token: indicators.period_label(p, lang) for p in indicator.periods}
@@ -99,7 +100,34 @@ for name, value in zip(PARAMS, (key, period.token if period else None, method, s
     ui.set_query_param(name, value)
 st.session_state[WRITTEN] = {name: st.query_params.get(name) for name in PARAMS}
 
-view = indicators.values(data, key, period)
+if indicator.categorical:  # an imported category list: its own colours and legend, no classes
+    category_view = imported.categories(snapshot, key)
+    map_col, info_col = st.columns([3, 1])
+    with map_col:
+        clicked = map_view(
+            lambda: maps.indicator_base(city or None, height=MAP_HEIGHT, lang=lang), ("indicator-base", city, lang, MAP_HEIGHT),
+            build_layer=lambda: categorymap.category_layer(category_view, lang, city or None),
+            layer_key=("category", key, import_versions, city, lang),
+            key=f"indicator-map-{city}-{lang}", height=MAP_HEIGHT, returned_objects=["last_active_drawing"],
+        )
+    drawing = (clicked or {}).get("last_active_drawing") or {}
+    selected = (drawing.get("properties") or {}).get("adcode") or ui.query_param("county", allowed=ui.counties())
+    with info_col:
+        st.subheader(t("indicators.selected"))
+        if selected:
+            entry = category_view.counties.get(selected)
+            st.markdown(f"### {md(ui.counties()[selected].name)}")
+            if entry:
+                st.metric(indicator.name, entry[0])
+                st.markdown(t("source") + "：" + ui.source_link(entry[1]))
+            else:
+                st.markdown(t("indicators.reason.not-imported"))
+            st.markdown(f"[{t('indicators.open_county')}]({ui.page_url('county', county=selected)})")
+        else:
+            st.info(t("indicators.click_hint"))
+    st.stop()
+
+view = imported.values(snapshot, key, period) if indicator.source == "import" else indicators.values(data, key, period)
 # Notes about the indicator go in one container that is always there: the map keeps its
 # place in the page, so switching indicators updates its iframe instead of replacing it.
 notes = st.container()
@@ -126,14 +154,14 @@ with map_col:
     clicked = map_view(
         lambda: maps.indicator_base(city or None, height=MAP_HEIGHT, lang=lang), ("indicator-base", city, lang, MAP_HEIGHT),
         build_layer=lambda: maps.indicator_layer(view, lang, method, k, city or None),
-        layer_key=("indicator", key, period.token if period else None, method, k, city, lang),
+        layer_key=("indicator", key, period.token if period else None, method, k, city, lang, import_versions),
         key=f"indicator-map-{city}-{lang}", height=MAP_HEIGHT, returned_objects=["last_active_drawing"],
     )
     st.caption(
         t("indicators.summary", counties=n_counties, cities=n_cities, missing=len(shown_counties) - n_counties)
         + " · " + t("source_boundaries")
     )
-    if used is not None:
+    if used is not None and indicator.source != "import":  # the exports draw the plans' indicators
         with st.expander(t("export.section"), icon=":material/download:"):
             widgets.download_row(
                 widgets.indicator_map_downloads(key, period.token if period else None, method, k, city or None),
@@ -190,10 +218,10 @@ with info_col:
             st.dataframe(frame[[place_col, value_col]], hide_index=True, width="stretch", height=min(35 * len(frame) + 38, 260))
         stem = f"指标数值_{indicators.display_name(indicator, 'zh')}_{cities.get(city, '山西省')}_{date.today().isoformat()}"
         csv_col, xlsx_col = st.columns(2)
-        csv_col.download_button(t("indicators.download_csv"), data=frame.to_csv(index=False).encode("utf-8-sig"),
+        csv_col.download_button(t("indicators.download_csv"), data=ledger.table_csv(shown_rows),
                                 file_name=f"{stem}.csv", mime="text/csv", key="indicator-values-csv",
                                 on_click="ignore", icon=":material/download:", width="stretch")
-        xlsx_col.download_button(t("indicators.download_xlsx"), data=lambda: excel_bytes(frame), file_name=f"{stem}.xlsx",
+        xlsx_col.download_button(t("indicators.download_xlsx"), data=lambda: ledger.table_xlsx(shown_rows, "指标数值"), file_name=f"{stem}.xlsx",
                                  mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                                  key="indicator-values-xlsx", on_click="ignore", icon=":material/download:", width="stretch")
 

@@ -10,7 +10,7 @@ from xiancheng.ui.mapview import map_view
 t = ui.t
 MAP_HEIGHT = 600  # with the compact head, the whole map is on a 1366×768 projector's first screen
 lang = ui.lang()
-data = ui.dataset()
+data = ui.dataset_with_imports()
 all_types = queries.county_types(data)
 cities = geo.cities()
 

@@ -13,7 +13,7 @@ widgets.leave_presentation_if_asked()
 
 t = ui.t
 lang = ui.lang()
-data = ui.dataset()
+data = ui.dataset_with_imports()
 all_types = queries.county_types(data)
 cities = geo.cities()
 widgets.apply_presentation_style()

@@ -1,5 +1,5 @@
 """Command line: `ingest [--json]`, `export-dataset OUT.json`, `add-plan FILE [--scope ADCODE]`,
-`db upgrade|current|dump|restore`, `user add|list|passwd|disable`."""
+`db upgrade|current|dump|restore`, `user add|list|passwd|disable`, `import FILE [--sheet NAME]`."""
 
 from __future__ import annotations
 
@@ -53,17 +53,21 @@ def main(argv=None) -> int:
     add.add_argument("--dry-run", action="store_true", help="show what was read and checked; write nothing")
     raw = sys.argv[1:] if argv is None else list(argv)
     store_cli = None
+    from . import importcli  # light: reads files and the store only when run
     if not any(word in ("ingest", "export-dataset", "add-plan") for word in raw):
         # The store's commands import SQLAlchemy and Alembic (over a second on a busy
         # machine): only when the command may be one of theirs, or for --help.
         from .store import cli as store_cli
 
         store_cli.add_parsers(sub)
+        importcli.add_parser(sub)
     args = parser.parse_args(argv)
     if args.command in ("db", "user"):
         return store_cli.run(args)
     if args.command == "add-plan":
         return _add_plan(args)
+    if args.command == "import":
+        return importcli.run(args)
 
     from .ingest.pipeline import build_dataset, write_dataset
 

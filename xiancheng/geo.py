@@ -159,3 +159,114 @@ def resolve(name: str, city_adcode: str | None = None) -> str | None:
         if len(local) == 1:
             return local[0]
     return None
+
+
+# --- names as officials write them in their own tables (issue 13): yearbook padding
+# ("祁  县"), a province or city prefix, short city names ("运城盐湖区"), adcodes, old names
+# (aliases.csv), and 城区/矿区/郊区 only with the city given beside them or in front.
+
+PROVINCE_NAMES = frozenset({"山西省", "山西", "全省"})
+TOTAL_NAMES = frozenset({"合计", "总计", "小计", "全县", "总数", "全部", "汇总"})
+
+
+@dataclass(frozen=True)
+class UnitMatch:
+    """What a unit name in a table means: an adcode and level, or why there is none."""
+
+    adcode: str | None
+    level: str = ""  # county / city / province
+    reason: str = ""  # "" when resolved; unresolved / ambiguous / total / city-mismatch
+    detail: str = ""
+
+
+def squeeze(text) -> str:
+    """NFKC and no whitespace at all (yearbooks pad two-character names: "祁　县")."""
+    import re
+    import unicodedata
+
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text or "")))
+
+
+@lru_cache(maxsize=1)
+def _city_lookup() -> dict[str, str]:
+    lookup = {}
+    for adcode, name in cities().items():
+        lookup[name] = adcode
+        lookup[name.removesuffix("市")] = adcode
+    return lookup
+
+
+def city_of_name(text) -> str | None:
+    """A city's adcode from "运城市", "运城", "140800" (None otherwise)."""
+    name = squeeze(text).removeprefix("山西省")
+    if name.endswith(".0"):
+        name = name[:-2]
+    if name in cities():
+        return name
+    return _city_lookup().get(name)
+
+
+def _level(adcode: str) -> str:
+    if adcode == PROVINCE_ADCODE:
+        return "province"
+    return "city" if adcode in cities() else "county"
+
+
+def resolve_unit(text, city=None) -> UnitMatch:
+    """Resolve a unit name as written in a statistics table (cached: a sheet repeats its names)."""
+    return _resolve_unit(text, city)
+
+
+@lru_cache(maxsize=8192)
+def _resolve_unit(text, city=None) -> UnitMatch:
+    """Resolve a unit name as written in a statistics table; `city` is the city column's cell.
+
+    Resolved: county, city or province. Not resolved, with the reason: unknown name
+    ("unresolved"), a name several units share and nothing says which ("ambiguous": 城区
+    without a city), a total row ("total": 合计, 全市 without a city), or a county that is
+    not in the city written beside it ("city-mismatch").
+    """
+    raw = squeeze(text)
+    name = raw.removeprefix("山西省") or raw
+    if name.endswith(".0") and name[:-2].isdigit():
+        name = name[:-2]
+    if not name:
+        return UnitMatch(None, reason="unresolved", detail="")
+    city_adcode = city_of_name(city) if city not in (None, "") else None
+    if city not in (None, "") and city_adcode is None and squeeze(city) not in PROVINCE_NAMES:
+        return UnitMatch(None, reason="unresolved", detail=f"city {squeeze(city)}")
+    if name.isdigit() and len(name) == 6:
+        if name == PROVINCE_ADCODE or name in cities() or name in counties():
+            return UnitMatch(name, _level(name))
+        return UnitMatch(None, reason="unresolved", detail=name)
+    if name in PROVINCE_NAMES:
+        return UnitMatch(PROVINCE_ADCODE, "province")
+    if name in TOTAL_NAMES:
+        return UnitMatch(None, reason="total", detail=name)
+    if name in ("全市", "市本级", "市区"):
+        if city_adcode and name == "全市":
+            return UnitMatch(city_adcode, "city")
+        return UnitMatch(None, reason="total" if name == "全市" else "ambiguous", detail=name)
+    if name in _city_lookup() and not (city_adcode and _city_lookup()[name] != city_adcode):
+        return UnitMatch(_city_lookup()[name], "city")
+    # "运城盐湖区": a short city name in front
+    if city_adcode is None:
+        for short, adcode in _city_lookup().items():
+            if name.startswith(short) and len(name) > len(short) and not name.startswith(cities()[adcode]) \
+                    and squeeze(name[len(short):]) in name_index():
+                return _resolve_unit(name[len(short):], adcode)
+    city_name = cities().get(city_adcode or "", "")
+    if city_name and name.startswith(city_name) and len(name) > len(city_name):
+        name = name[len(city_name):]
+    if city_adcode and name in (city_name, city_name.removesuffix("市")):
+        return UnitMatch(city_adcode, "city")
+    adcode = resolve(name, city_adcode)
+    if adcode is None:
+        candidates = name_index().get(name, ())
+        if name in GENERIC_NAMES or len(candidates) > 1:
+            where = "、".join(full_name(c) for c in candidates if c in counties()) or name
+            return UnitMatch(None, reason="ambiguous", detail=where)
+        return UnitMatch(None, reason="unresolved", detail=name)
+    if city_adcode and adcode[:4] != city_adcode[:4]:
+        return UnitMatch(None, reason="city-mismatch", detail=f"{full_name(adcode)} / {city_name}")
+    return UnitMatch(adcode, _level(adcode))

@@ -142,6 +142,8 @@ class Indicator:
     units_with_value: int = 0  # counties + cities with a number in any period
     category: str = ""
     attribute: str = ""  # 预期性 / 约束性 when a table says so
+    source: str = "plan"  # "plan" (the documents) / "import" (a table imported into the store, xiancheng.imported)
+    categorical: bool = False  # imported: a category per unit instead of a number
 
     @property
     def documents(self) -> tuple[str, ...]:

@@ -289,6 +289,27 @@ def projects_csv(projects: Iterable, *, documents=None, lang: str = "zh") -> byt
     return _csv(project_headers(lang), project_rows(projects, documents, lang))
 
 
+def table_csv(rows: list[dict]) -> bytes:
+    """Rows of a shown table (same keys each) as CSV, formula characters made inert."""
+    return _csv(list(rows[0]) if rows else [], [list(row.values()) for row in rows])
+
+
+def table_xlsx(rows: list[dict], sheet_name: str) -> bytes:
+    """Rows of a shown table as a one-sheet .xlsx whose text cells are never formulas."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = sheet_name
+    if rows:
+        _append_inert(sheet, list(rows[0]))
+    for row in rows:
+        _append_inert(sheet, list(row.values()))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
 def _csv(headers: list[str], rows: list[list]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")

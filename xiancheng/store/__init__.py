@@ -51,6 +51,7 @@ from .workspace import Store, Writer, forget, open_store
 # Feature modules with their own tables are imported here so Base.metadata (migrations,
 # dump/restore) knows every table.
 from . import progress  # noqa: E402,F401  (progress_report, issue 14)
+from . import imports  # noqa: E402,F401  (issue 13: imported tables)
 
 open = open_store  # noqa: A001  (xiancheng.store.open() reads naturally)
 

@@ -54,6 +54,7 @@ PAGES = (
     PageSpec("pages/progress_admin.py", "page.progress_admin", ":material/link:", "progress-admin", admin_only=True),
     PageSpec("pages/manage.py", "page.manage", ":material/upload_file:", "manage", admin_only=True),
     PageSpec("pages/admin.py", "page.admin", ":material/admin_panel_settings:", "admin", admin_only=True),
+    PageSpec("pages/imports.py", "page.imports", ":material/table_chart:", "imports"),
 )
 
 # URL contract shared by every page (a copied link reproduces the view):
@@ -141,10 +142,52 @@ def run_page(page) -> None:
         st.error(t("page_error", ref=reference), icon=":material/error:")
 
 
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _imported_snapshot(url: str, data_version: int):
+    from .. import imported
+    from ..store import open_store
+
+    return imported.snapshot(open_store(url))
+
+
+def imported_snapshot():
+    """The store's current imports (xiancheng.imported.Snapshot), read again when any process writes."""
+    from .. import imported
+    from ..store import StoreError
+    from . import auth
+
+    try:
+        workspace = auth.workspace()
+        return _imported_snapshot(workspace.url, workspace.data_version())
+    except (StoreError, Exception) as error:  # no database: the plans alone, as before imports existed
+        if isinstance(error, (KeyboardInterrupt, SystemExit)):
+            raise
+        return imported.Snapshot()
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _dataset_with(url: str, versions: tuple, _snapshot) -> Dataset:
+    from .. import imported
+
+    extra = imported.classifications(_snapshot)
+    base = dataset()
+    return base.model_copy(update={"classifications": [*base.classifications, *extra]}) if extra else base
+
+
+def dataset_with_imports() -> Dataset:
+    """The plans' dataset plus the type statements of imported classification lists."""
+    from . import auth
+
+    snap = imported_snapshot()
+    if not snap.values:
+        return dataset()
+    return _dataset_with(auth.workspace().url, tuple(sorted((k, b.version) for k, b in snap.batches.items())), snap)
+
+
 def refresh_dataset() -> None:
     """Forget the dataset and everything cached from it (after a plan was added): the next
     reader of this process gets the new build, with no restart."""
-    for cached in (_loaded_dataset, record_table, record_options, document_lines):
+    for cached in (_loaded_dataset, record_table, record_options, document_lines, _dataset_with):
         cached.clear()
     from . import mapview, widgets
 
@@ -164,6 +207,12 @@ def page_url(url_path: str, **params) -> str:
 
 def citation_label(citation) -> str:
     """'运城市…行动方案 第59–59行' style label of a citation (short document title)."""
+    from .. import imported
+
+    batch = imported.parse_citation(citation.document)
+    if batch is not None:  # an imported table: its file and sheet row
+        file_name = citation.quote.split(" · ")[0] if " · " in citation.quote else batch[0]
+        return t("imports.source_link", file=file_name, row=citation.line_start)
     doc = dataset().documents_by_name.get(citation.document)
     name = short_title(doc.title) if doc else citation.document
     if citation.line_start == citation.line_end:
@@ -176,7 +225,12 @@ def short_title(title: str, limit: int = 14) -> str:
 
 
 def citation_url(citation) -> str:
-    """The documents page opened at the cited lines."""
+    """The documents page opened at the cited lines (an import's page for an imported value)."""
+    from .. import imported
+
+    batch = imported.parse_citation(citation.document)
+    if batch is not None:
+        return page_url("imports", batch=batch[0], version=batch[1], row=citation.line_start)
     return page_url("documents", doc=citation.document, **{"from": citation.line_start, "to": citation.line_end})
 
 

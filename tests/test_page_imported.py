@@ -1,0 +1,101 @@
+"""Imported values on the pages (issue 13), under AppTest with a store of the test's own."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from xiancheng import imported, imports, store as store_module
+from xiancheng.store import imports as stored
+
+TIMEOUT = 60
+
+
+def workbook(rows) -> bytes:
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(list(row))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def workspace(tmp_path, monkeypatch):
+    """A store of this test alone: the app under AppTest reads it through the setting."""
+    url = f"sqlite:///{tmp_path}/pages.sqlite"
+    monkeypatch.setenv("XIANCHENG_DATABASE_URL", url)
+    yield store_module.open(url)
+    store_module.forget(url)
+
+
+def save(workspace, rows, name, **mapping_changes):
+    data = workbook(rows)
+    grid = imports.read_grid(data, f"{name}.xlsx")
+    mapping = imports.detect(grid)
+    for key, value in mapping_changes.items():
+        setattr(mapping, key, value)
+    preview = imports.preview(grid, mapping)
+    return stored.save(workspace, store_module.system_user("test"), preview, data, name=name,
+                       based_on=stored.latest_version(workspace, name), accept_rejected=True)
+
+
+def run(page: str, **params) -> AppTest:
+    app = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    for key, value in params.items():
+        app.query_params[key] = value
+    app.switch_page(page).run()
+    assert not app.exception, app.exception
+    return app
+
+
+def text_of(app) -> str:
+    parts = [m.value for m in app.markdown] + [c.value for c in app.caption] + [i.value for i in app.info]
+    parts += [h.value for h in app.title] + [h.value for h in app.subheader] + [m.value for m in app.metric]
+    parts += [w.value for w in app.warning]
+    return "\n".join(str(p) for p in parts).replace("\\", "")  # markdown escapes (人口\.xlsx) dropped
+
+
+POPULATION = [["县（市、区）", "常住人口（万人）"], ["古县", 8.1], ["洪洞县", 68.5], ["浮山县", 11.0], ["临汾市", 390.0], ["山西省", 3466.0]]
+TYPES = [["县（市、区）", "县城类型"], ["古县", "农产品主产区县城"], ["洪洞县", "农产品主产区型县城"], ["浮山县", "农产品主产区县城"]]
+
+
+def test_imported_indicator_in_the_picker_and_on_the_map(workspace):
+    save(workspace, POPULATION, "人口", default_year=2023)
+    key = imported.indicator_key("常住人口", "万人", "value", False)
+    app = run("pages/indicators.py", indicator=key, county="141025")
+    picker = app.selectbox(key="indicator")
+    assert picker.value == key
+    assert "［统计值·导入］ 常住人口（万人）" in picker.options
+    text = text_of(app)
+    assert "8.1 万人" in text  # the selected county's value
+    assert "人口.xlsx 第2行" in text  # its citation: file and row
+    assert "临汾市 | 市级 | 390 万人" in text or "390 万人" in text
+    assert "2023年" in str(app.selectbox(key=f"year-{key}").options)
+
+
+def test_imported_type_list_is_a_type_source_with_disagreement_on_the_county_page(workspace):
+    save(workspace, TYPES, "类型名单")
+    key = imported.indicator_key("县城类型", "", "value", True)
+    app = run("pages/indicators.py", indicator=key, county="141024")
+    assert "农产品主产区型县城" in text_of(app)
+    county = run("pages/county.py", county="141025")  # 古县: Gu's plan says 重点生态功能区
+    text = text_of(county)
+    assert "导入的名单" in text and "类型名单.xlsx 第2行" in text
+    assert "农产品主产区县城" in text
+    assert county.warning, "a plan and the imported list disagree: both are shown with a warning"
+
+
+def test_county_page_compares_with_city_province_and_same_type(workspace):
+    save(workspace, TYPES, "类型名单")
+    save(workspace, POPULATION, "人口", default_year=2023)
+    app = run("pages/county.py", county="141027")  # 浮山县
+    text = text_of(app)
+    assert "11 万人" in text
+    assert "390 万人" in text
+    assert "3466 万人" in text or "3,466 万人" in text
+    # 古县 8.1, 洪洞县 68.5, 浮山县 11 share 农产品主产区 by the imported list: median 11, range 8.1 – 68.5
+    assert "8.1 万人 – 68.5 万人" in text

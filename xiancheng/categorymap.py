@@ -1,0 +1,48 @@
+"""A categorical indicator (imported category per county) as a map layer with its own legend."""
+
+from __future__ import annotations
+
+import html
+
+import folium
+
+from . import geo, palette
+from .maps import NO_DATA_HATCH, Fill, Legend, LegendEntry, add_counties
+
+# Qualitative colours (ColorBrewer Set2 + Dark2): distinct, none of them the type map's or the grey of "no data".
+CATEGORY_COLOURS = ["#66c2a5", "#fc8d62", "#8da0cb", "#e78ac3", "#a6d854", "#ffd92f", "#e5c494",
+                    "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e"]
+OTHER = "#b3b3b3"
+
+
+def category_colours(categories) -> dict[str, str]:
+    """One colour per category in the given order; beyond twelve they share 'other' grey."""
+    return {c: CATEGORY_COLOURS[i] if i < len(CATEGORY_COLOURS) else OTHER for i, c in enumerate(categories)}
+
+
+def category_layer(view, lang: str, city_adcode: str | None = None) -> folium.FeatureGroup:
+    """Counties coloured by their category; counties without one hatched grey; legend with counts."""
+    from .i18n import t
+
+    shown = geo.counties_of_city(city_adcode) if city_adcode else list(geo.counties())
+    colours = category_colours(view.categories)
+    no_data = Fill(palette.NO_DATA, "hatch", NO_DATA_HATCH)
+    fills, tips, counts = {}, {}, {}
+    for adcode in shown:
+        entry = view.counties.get(adcode)
+        if entry is None:
+            fills[adcode] = no_data
+            tips[adcode] = html.escape(t("indicators.reason.not-imported", lang))
+            counts[None] = counts.get(None, 0) + 1
+            continue
+        category, _ = entry
+        fills[adcode] = Fill(colours[category])
+        tips[adcode] = html.escape(category)
+        counts[category] = counts.get(category, 0) + 1
+    layer = folium.FeatureGroup(name="indicator", control=False)
+    add_counties(layer, fills, tips)
+    entries = [LegendEntry(Fill(colours[c]), c, counts[c]) for c in view.categories if counts.get(c)]
+    if counts.get(None):
+        entries.append(LegendEntry(no_data, t("indicators.legend_no_data", lang), counts[None]))
+    Legend(view.indicator.name, entries, t("imports.legend_categories", lang)).add_to(layer)
+    return layer
