@@ -197,6 +197,56 @@ def test_racing_threads_exactly_one_save_wins(reports, admin):
     assert [r.version for r in reports.history(Report, "race")] == [1, 2]
 
 
+def test_current_rows_are_the_current_state_as_plain_rows(reports, admin):
+    with reports.write(admin, "report.import") as tx:
+        for n in range(5):
+            tx.append(Report, f"1408{n:02d}/e", None, unit="市住建局", adcode=f"1408{n:02d}", status="planned")
+    with reports.write(admin, "report.save") as tx:
+        tx.append(Report, "140801/e", 1, unit="市发改委", adcode="140801", status="done")
+        tx.retire(Report, "140802/e", 1)
+    rows = reports.current_rows(Report)
+    assert [(r.key, r.version, r.unit, r.status) for r in rows] == [
+        (o.key, o.version, o.unit, o.status) for o in reports.current(Report)]
+    assert [(r.key, r.version, r.status) for r in rows] == [
+        ("140800/e", 1, "planned"), ("140801/e", 2, "done"), ("140803/e", 1, "planned"), ("140804/e", 1, "planned")]
+    assert rows[1].created_at.tzinfo is not None and rows[1].created_by == "system:test"
+    # filters apply to the current version only: 140801 moved to 市发改委 in version 2
+    assert [r.key for r in reports.current_rows(Report, Report.unit == "市住建局")] == ["140800/e", "140803/e", "140804/e"]
+    assert "140802/e" in {r.key for r in reports.current_rows(Report, include_retired=True)}
+
+
+def test_several_versions_of_one_record_in_one_transaction_and_a_stale_one_refused(reports, admin):
+    with reports.write(admin, "report.import") as tx:
+        first = tx.append(Report, "140821/b", None, unit="市住建局", adcode="140821", status="planned")
+        second = tx.append(Report, "140821/b", first.version, unit="市住建局", adcode="140821", status="started")
+        tx.append(Report, "140821/c", None, unit="市住建局", adcode="140821", status="planned")
+    assert (first.version, second.version) == (1, 2)
+    assert [r.status for r in reports.history(Report, "140821/b")] == ["planned", "started"]
+    with pytest.raises(st.StaleEdit) as refused:
+        with reports.write(editor(name="li"), "report.import") as tx:
+            tx.append(Report, "140821/c", 1, unit="市住建局", adcode="140821", status="done")
+            tx.append(Report, "140821/b", 1, unit="市住建局", adcode="140821", status="done")  # v2 exists
+    assert (refused.value.changed_by, refused.value.current_version) == ("system:test", 2)
+    # all or nothing: the good append of the same transaction is not saved either
+    assert [r.version for r in reports.history(Report, "140821/c")] == [1]
+
+
+def test_a_save_landing_between_lookup_and_commit_is_refused_at_the_flush(reports, admin):
+    """PostgreSQL lets two writers overlap (SQLite queues them on BEGIN IMMEDIATE): the unique
+    (key, version) refuses the later insert, reported as a StaleEdit naming who saved first."""
+    if not reports.url.startswith("postgresql"):
+        pytest.skip("SQLite writers never overlap")
+    with reports.write(admin, "report.save") as tx:
+        tx.append(Report, "140821/d", None, unit="市住建局", adcode="140821", status="v1")
+    with pytest.raises(st.StaleEdit) as refused:
+        with reports.write(editor(name="li"), "report.save") as slow:
+            slow.append(Report, "140821/d", 1, unit="市住建局", adcode="140821", status="by li")
+            with reports.write(editor(name="wang"), "report.save") as fast:
+                fast.append(Report, "140821/d", 1, unit="市住建局", adcode="140821", status="by wang")
+    assert (refused.value.changed_by, refused.value.current_version) == ("wang", 2)
+    assert [r.status for r in reports.history(Report, "140821/d")] == ["v1", "by wang"]
+
+
 # -- scope -------------------------------------------------------------------------------
 
 

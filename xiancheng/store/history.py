@@ -47,18 +47,24 @@ class History:
 
 
 def latest_versions(model):
-    """Subquery: (key, version) of the latest row of every key in model's table."""
-    return (select(model.key, func.max(model.version).label("version"))
-            .group_by(model.key).subquery())
+    """Subquery: (key, version) of the latest row of every key in model's table (a model or a Table);
+    served by the unique (key, version) index without reading the rows."""
+    columns = model.c if hasattr(model, "c") else model
+    return (select(columns.key, func.max(columns.version).label("version"))
+            .group_by(columns.key).subquery())
 
 
 def current_select(model, include_retired: bool = False):
-    """SELECT of the current row of every record (add .where() filters as you like)."""
+    """SELECT of the current row of every record (add .where() filters as you like).
+
+    Pass the model for ORM objects, or model.__table__ for plain rows (Store.current_rows).
+    """
+    columns = model.c if hasattr(model, "c") else model
     latest = latest_versions(model)
-    query = select(model).join(latest, and_(model.key == latest.c.key, model.version == latest.c.version))
+    query = select(model).join(latest, and_(columns.key == latest.c.key, columns.version == latest.c.version))
     if not include_retired:
-        query = query.where(model.retired.is_(False))
-    return query.order_by(model.key)
+        query = query.where(columns.retired.is_(False))
+    return query.order_by(columns.key)
 
 
 def latest_row(session, model, key: str):
