@@ -104,7 +104,7 @@ def switch_numbers(switches: int = 6) -> dict[str, float]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(url + "/indicators")
-        page.frame_locator(frame_selector).first.locator(".xc-legend .xc-title", has_text="适用任务数").wait_for(timeout=60000)
+        page.frame_locator(frame_selector).first.locator(".xc-legend .xc-title").wait_for(timeout=60000)  # the default indicator
         for typed, legend in (targets * 2)[:switches]:
             map_frame = next(f for f in page.frames if "streamlit_folium" in f.url)
             page.get_by_role("combobox", name="指标", exact=True).click()
@@ -127,10 +127,10 @@ def switch_numbers(switches: int = 6) -> dict[str, float]:
 
 def main() -> None:
     rows, _key = import_numbers()
-    rows.update(switch_numbers())
-    width = max(len(k) for k in rows)
     for key, value in rows.items():
-        print(f"{key:<{width}}  {value:10.1f}")
+        print(f"{key:<64}  {value:10.1f}", flush=True)
+    for key, value in switch_numbers().items():
+        print(f"{key:<64}  {value:10.1f}", flush=True)
 
 
 if __name__ == "__main__":
