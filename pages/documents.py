@@ -1,6 +1,7 @@
 """文件 · Documents: the loaded plans with what was read from each, and a line-numbered reader."""
 
 import streamlit as st
+import streamlit.components.v1 as components
 
 from xiancheng import tables, ui
 from xiancheng.ui import widgets
@@ -71,7 +72,7 @@ st.caption(t("documents.window", start=first, end=last, n=len(lines)))
 st.markdown(tables.document_html(lines, first, last, cited), unsafe_allow_html=True)
 if cited:
     # Bring the cited lines into view (a fixed script; the document text above is escaped).
-    st.html(tables.SCROLL_TO_CITED, unsafe_allow_javascript=True)
+    components.html(tables.scroll_to_cited(first, last), height=0)
 st.markdown(f"[{t('documents.open_explorer')}]({ui.page_url('explorer', doc=name)})")
 original = ui.original_file(name)
 if original is not None:  # the file the text was converted from, to cite beside it

@@ -91,10 +91,21 @@ view["investment_yi"] = [
     for value, kind in zip(rows["investment_yi"], rows["kind"])
 ]
 view = view.fillna("—")
+# Rows taller than Streamlit's 4rem let the grid wrap text (3 lines) instead of cutting it;
+# the table is as tall as its rows but never taller than the window below the page head.
+ROW_HEIGHT = 76
+st.markdown(
+    "<style>.st-key-explorer_table,.st-key-explorer_table [data-testid='stFullScreenFrame'],"
+    ".st-key-explorer_table [data-testid='stDataFrame'],.st-key-explorer_table [data-testid='stDataFrameResizable']"
+    "{max-height:calc(100vh - 6rem) !important;}</style>",
+    unsafe_allow_html=True,
+)
 event = st.dataframe(
     view,
     hide_index=True,
     width="stretch",
+    height=ROW_HEIGHT * min(len(view), 200) + 40,
+    row_height=ROW_HEIGHT,
     on_select="rerun",
     selection_mode="single-row",
     key="explorer_table",
@@ -108,7 +119,7 @@ event = st.dataframe(
         "years_text": column.TextColumn(t("explorer.col.years"), width="small"),
         "investment_yi": column.TextColumn(t("explorer.col.investment"), width="small"),
         "source": column.TextColumn(t("explorer.col.source"), width="medium"),
-        "source_url": column.LinkColumn(t("explorer.col.open"), display_text=t("explorer.open"), width="small"),
+        "source_url": column.LinkColumn(t("explorer.col.open"), display_text=t("explorer.open"), width=96),
     },
 )
 

@@ -1,12 +1,12 @@
 """指标 · Indicator map: one indicator in one period, classed; click a county for its value."""
 
 from datetime import date
-from io import BytesIO
 
 import pandas as pd
 import streamlit as st
 
 from xiancheng import categorymap, classes, geo, imported, indicators, maps, ui
+from xiancheng.export import ledger
 from xiancheng.ui import widgets
 from xiancheng.ui.mapview import map_view
 
@@ -41,12 +41,6 @@ def value_bars(frame: pd.DataFrame, place: str, value: str):
         x=alt.X(f"{value}:Q", title=None), y=alt.Y(f"{place}:N", sort="-x", title=None),
         tooltip=list(frame.columns[:5]),
     )
-
-
-def excel_bytes(frame: pd.DataFrame) -> bytes:
-    buffer = BytesIO()
-    frame.to_excel(buffer, index=False, sheet_name="指标数值")
-    return buffer.getvalue()
 
 
 def md(text: str) -> str:
@@ -224,10 +218,10 @@ with info_col:
             st.dataframe(frame[[place_col, value_col]], hide_index=True, width="stretch", height=min(35 * len(frame) + 38, 260))
         stem = f"指标数值_{indicators.display_name(indicator, 'zh')}_{cities.get(city, '山西省')}_{date.today().isoformat()}"
         csv_col, xlsx_col = st.columns(2)
-        csv_col.download_button(t("indicators.download_csv"), data=frame.to_csv(index=False).encode("utf-8-sig"),
+        csv_col.download_button(t("indicators.download_csv"), data=ledger.table_csv(shown_rows),
                                 file_name=f"{stem}.csv", mime="text/csv", key="indicator-values-csv",
                                 on_click="ignore", icon=":material/download:", width="stretch")
-        xlsx_col.download_button(t("indicators.download_xlsx"), data=lambda: excel_bytes(frame), file_name=f"{stem}.xlsx",
+        xlsx_col.download_button(t("indicators.download_xlsx"), data=lambda: ledger.table_xlsx(shown_rows, "指标数值"), file_name=f"{stem}.xlsx",
                                  mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                                  key="indicator-values-xlsx", on_click="ignore", icon=":material/download:", width="stretch")
 

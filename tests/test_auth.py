@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -59,7 +60,9 @@ def sign_in(app: AppTest, name: str, password: str) -> AppTest:
 
 
 def sidebar_text(app: AppTest) -> str:
-    return "\n".join(str(x.value) for x in [*app.sidebar.caption, *app.sidebar.error, *app.sidebar.markdown])
+    """The sidebar's messages as read on screen (names and errors in them are Markdown-escaped)."""
+    shown = "\n".join(str(x.value) for x in [*app.sidebar.caption, *app.sidebar.error, *app.sidebar.markdown])
+    return re.sub(r"\\(.)", r"\1", shown)
 
 
 def test_the_app_offers_sign_in_in_the_sidebar(app_store):
@@ -128,6 +131,16 @@ def test_an_unusable_database_is_named_in_the_sidebar_and_the_maps_still_show(mo
     text = sidebar_text(app)
     assert "XIANCHENG_DATABASE_URL" in text and "数据库不可用" in text
     assert [m for m in app.markdown if m.value.startswith("| 所属城市")]
+
+
+def test_a_database_error_quoting_markdown_is_shown_as_text(monkeypatch):
+    # The setting's value comes back in the error; a link or image in it must stay text.
+    monkeypatch.setenv("XIANCHENG_DATABASE_URL", "![x](http://evil.example/a.png) [点此](http://evil.example/)")
+    app = run_app()
+    [error] = [e.value for e in app.sidebar.error]
+    assert "数据库不可用" in error
+    assert "\\!\\[x\\]\\(http\u2060://evil\\.example/a\\.png\\)" in error, error
+    assert "](http" not in error
 
 
 def run_admin(user) -> AppTest:

@@ -115,3 +115,29 @@ def test_a_city_level_value_and_a_click_on_a_county(page, app_url):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "indicators-city-level.png"))
     assert page.outside_requests == [], page.outside_requests
+
+
+SPAN = """() => { const b = window.map_div.getBounds();
+                  return [b.getSouth(), b.getWest(), b.getNorth(), b.getEast()]; }"""
+
+
+def map_span(page, test: str, timeout: float = 20000):
+    """The map's [south, west, north, east] once test (JS over s, w, n, e) holds for them."""
+    page.wait_for_selector(MAP, timeout=45000)
+    frame = page.locator(MAP).first.element_handle().content_frame()
+    frame.wait_for_function(f"() => {{ const b = window.map_div && window.map_div.getBounds(); if (!b) return false;"
+                            f" const [s, w, n, e] = [b.getSouth(), b.getWest(), b.getNorth(), b.getEast()]; return {test}; }}",
+                            timeout=timeout)
+    return frame.evaluate(SPAN)
+
+
+def test_an_indicator_with_a_handful_of_units_zooms_to_them_and_the_next_goes_back(page, app_url):
+    # Own-plan tasks: only 洪洞县 and 古县 (临汾) have a plan of their own loaded.
+    page.goto(app_url + "/indicators?indicator=derived-tasks-own")
+    south, west, north, east = map_span(page, "n - s < 2.5 && s < 36.3 && n > 36.3 && w < 111.8 && e > 111.8")
+    assert north - south < 2.5, "the map shows the two counties, not the 6° of the province"
+    # an indicator with values across the province: back to the view the map opened with
+    choose(page, "指标", "重点镇数量")
+    legend(page, "重点镇数量")
+    south, west, north, east = map_span(page, "n - s > 5")
+    assert south < 34.8 and north > 40.5, (south, north)

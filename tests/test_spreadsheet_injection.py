@@ -103,3 +103,18 @@ def test_explorer_csv_prefixes_formula_cells(injected, kind):
 ])
 def test_csv_cell_rule(text, written):
     assert ledger.csv_cell(text) == written
+
+
+def test_indicator_values_table_exports_are_inert():
+    # The indicator page's CSV/Excel of shown values: units, text as written and sources come
+    # from documents; numbers (negative too) stay numbers.
+    rows = [{"单位": unit, "数值": -2.5, "原文": TASK_TEXT, "来源": "@来源"} for unit in UNITS]
+    cells = workbook_cells(ledger.table_xlsx(rows, "指标数值"))
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []
+    assert [c.value for c in cells if c.column == 1][1:] == UNITS  # kept as printed
+    assert all(c.quotePrefix for c in cells if isinstance(c.value, str) and c.value.startswith(ledger.FORMULA_TRIGGERS))
+    assert [c.value for c in cells if c.data_type == "n"] == [-2.5] * len(UNITS)
+    read = list(csv.reader(io.StringIO(ledger.table_csv(rows).decode("utf-8-sig"))))
+    assert read[0] == list(rows[0])
+    assert [r[0] for r in read[1:]] == [ledger.csv_cell(u) for u in UNITS]
+    assert {r[2] for r in read[1:]} == {"'" + TASK_TEXT}

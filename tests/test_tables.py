@@ -196,6 +196,37 @@ def test_excel_export_has_exactly_the_filtered_rows_and_names_filters_and_source
     assert "运政办发〔2024〕18号" in header
 
 
+def test_excel_export_has_the_screens_counties_and_action_and_links_each_row_to_its_lines(dataset, table, monkeypatch):
+    from urllib.parse import parse_qs, urlsplit
+
+    from openpyxl import load_workbook
+
+    monkeypatch.setenv("XIANCHENG_PUBLIC_URL", "https://xc.example.gov.cn/app/")
+    filters = Filters(county=JIANGXIAN)
+    rows = tables.apply_filters(table, filters)
+    book = load_workbook(io.BytesIO(tables.export_xlsx(table, rows, filters, dataset, "zh")))
+    for sheet, kind in zip(book.worksheets, tables.KINDS):
+        expected = rows[rows["kind"] == kind]
+        assert len(expected), kind
+        header = next(cell.row for cell in sheet["A"] if cell.value == "序号")
+        headers = [c.value for c in sheet[header]]
+        assert headers[2:4] == ["适用县", "行动"] and headers[-1] == "来源"
+        body = list(sheet.iter_rows(min_row=header + 1))
+        assert len(body) == len(expected)
+        for cells, (_, row) in zip(body, expected.iterrows()):
+            assert [cells[2].value, cells[3].value] == [row["counties"], row["action"]]
+            link = urlsplit(cells[-1].hyperlink.target)
+            assert (link.scheme, link.netloc, link.path) == ("https", "xc.example.gov.cn", "/app/documents")
+            query = parse_qs(link.query)
+            assert query == {"doc": [row["document"]], "from": [str(row["line_start"])], "to": [str(row["line_end"])]}
+    # the default address when none is set
+    monkeypatch.delenv("XIANCHENG_PUBLIC_URL")
+    book = load_workbook(io.BytesIO(tables.export_xlsx(table, rows, filters, dataset, "zh")))
+    sheet = book.worksheets[0]
+    header = next(cell.row for cell in sheet["A"] if cell.value == "序号")
+    assert sheet.cell(row=header + 1, column=7).hyperlink.target.startswith("http://localhost:8501/documents?doc=")
+
+
 def test_csv_export_has_exactly_the_filtered_rows(dataset, table):
     import csv
 

@@ -318,6 +318,7 @@ _VIEW_JS = Template(
   };
   // A new target (a slide's county): later refits (a resize, the legend changing) keep it.
   map.xcFitTo = function (bounds, zoomLimit) { target = bounds; maxZoom = zoomLimit === undefined ? null : zoomLimit; moved = false; map.xcFit(true); };
+  map.xcTarget = function () { return target; };
   ['dragstart', 'boxzoomend'].forEach(function (name) { map.on(name, function () { moved = true; }); });
   container.addEventListener('wheel', function () { moved = true; }, {passive: true});
   container.addEventListener('dblclick', function () { moved = true; });
@@ -862,7 +863,58 @@ def indicator_layer(
     else:
         notes.append(t("indicators.legend_none", lang))
     Legend(title, entries, " · ".join(n for n in notes if n)).add_to(layer)
+    _FitToData(few_units_extent(view, counties, cities, province_value)).add_to(layer)
     return layer
+
+
+def few_units_extent(view, counties: list[str], cities: list[str], province_value) -> list[list[float]] | None:
+    """The box of the shown units with a value when there are only a handful of them (fewer
+    than indicators.FEW_UNITS) in one part of the province (maps.data_extent); else None."""
+    from .indicators import FEW_UNITS
+
+    valued_counties = [a for a in counties if view.counties[a].value is not None]
+    valued_cities = [a for a in cities if view.cities[a].value is not None]
+    if province_value is not None or not 0 < len(valued_counties) + len(valued_cities) < FEW_UNITS:
+        return None
+    area = valued_counties + [c for city in valued_cities for c in geo.counties_of_city(city)]
+    return bounds_of(area) if data_extent(area) else None
+
+
+_FIT_TO_DATA_JS = Template(
+    """
+{% macro script(this, kwargs) %}
+(function () {
+  // With a handful of valued units the map zooms to them; the next indicator with more
+  // values goes back to the view the map opened with (the layer swaps in place).
+  var layer = new L.Layer();
+  layer.onAdd = function (map) {
+    var bounds = {{ this.bounds_json }};
+    if (!map.xcFitTo) { if (bounds) { map.fitBounds(bounds, {animate: false}); } return this; }
+    if (map.xcHome === undefined) { map.xcHome = map.xcTarget ? map.xcTarget() : null; }
+    if (bounds) {
+      map.xcDataZoomed = true;
+      map.xcFitTo(bounds, {{ this.max_zoom }});
+    } else if (map.xcDataZoomed) {
+      map.xcDataZoomed = false;
+      if (map.xcHome) { map.xcFitTo(map.xcHome); }
+    }
+    return this;
+  };
+  layer.onRemove = function () { return this; };
+  {{ this._parent.get_name() }}.addLayer(layer);
+})();
+{% endmacro %}
+"""
+)
+
+
+class _FitToData(MacroElement):
+    def __init__(self, bounds: list[list[float]] | None, max_zoom: float = 8.5):
+        super().__init__()
+        self._name = "FitToData"
+        self._template = _FIT_TO_DATA_JS
+        self.bounds_json = json.dumps(bounds)
+        self.max_zoom = max_zoom
 
 
 # --------------------------------------------------------------------------- presentation slides

@@ -40,6 +40,10 @@ SETTINGS = (
     ),
     Setting("require_sign_in", "0", "1: viewing needs sign-in too (writing always does)."),
     Setting("sign_in_hours", "12", "How long a sign-in lasts across page reloads (a signed cookie); 0: until the tab closes."),
+    Setting(
+        "public_url", "http://localhost:8501",
+        "The app's address as its users reach it; links written into exported files (the explorer's Excel) start with it.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -60,6 +64,11 @@ def max_document_bytes() -> int:
     if not megabytes > 0:
         raise ValueError(f"{setting.env} must be a positive number of MB, got {setting.value()!r}")
     return int(megabytes * 2**20)
+
+
+def public_link(path: str) -> str:
+    """An absolute URL for an app path ('/documents?doc=…') under the public_url setting."""
+    return get("public_url").rstrip("/") + "/" + path.lstrip("/")
 
 
 GEODATA_DIR = Path(get("geodata_dir"))

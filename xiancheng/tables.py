@@ -448,9 +448,19 @@ def describe_filters(filters: Filters, lang: str = DEFAULT_LANGUAGE, documents: 
 
 
 def export_xlsx(table: RecordTable, rows: pd.DataFrame, filters: Filters, dataset: Dataset, lang: str = DEFAULT_LANGUAGE) -> bytes:
-    """The 台账 of exactly these rows (export.ledger), its header naming filters and sources."""
-    from .export.ledger import ledger_xlsx
+    """The 台账 of exactly these rows (export.ledger), its header naming filters and sources,
+    with the 适用县 and 行动 columns the explorer shows and each row's source cell linked to
+    its cited lines (absolute, under the public_url setting)."""
+    from . import settings
+    from .export.ledger import RowExtras, ledger_xlsx
     from .export.staticmap import document_label
+
+    def extras(kind: str) -> list[RowExtras]:
+        chosen = rows[rows["kind"].to_numpy() == kind]
+        return [
+            RowExtras(counties, action, settings.public_link(url))
+            for counties, action, url in zip(chosen["counties"], chosen["action"], chosen["source_url"])
+        ]
 
     documents = dataset.documents_by_name
     sources = [document_label(documents[d], lang) if d in documents else d for d in sorted(set(rows["document"]))]
@@ -462,6 +472,8 @@ def export_xlsx(table: RecordTable, rows: pd.DataFrame, filters: Filters, datase
         sources=sources,
         lang=lang,
         documents=documents,
+        task_extras=extras("task"),
+        project_extras=extras("project"),
     )
 
 
@@ -566,11 +578,22 @@ READER_STYLE = (
 )
 
 
-# Scrolls the reader's cited line into view once it is drawn (tries for about two seconds).
+# Scrolls the reader's cited line into view once it is drawn (tries for about five seconds).
+# It runs in a zero-height component frame of the same origin, so it reaches the page
+# through window.parent (st.html's scripts did not run on this page). It scrolls once per
+# cited range and window of lines shown, so a rerun does not yank the reader back.
 SCROLL_TO_CITED = (
-    "<script>(function(){var tries=0;function go(){var el=document.getElementById('cited');"
-    "if(el){el.scrollIntoView({block:'center'});}else if(tries++<40){setTimeout(go,50);}}go();})();</script>"
+    "<script>(function(){var top=window.parent,doc=top.document,tries=0;function go(){"
+    "var el=doc.getElementById('cited');"
+    "if(el){var seen=el.dataset.line+'@'+doc.querySelectorAll('.xc-line').length+'@'+top.location.search;"
+    "if(top.xcCited!==seen){top.xcCited=seen;el.scrollIntoView({block:'center'});}}"
+    "else if(tries++<100){setTimeout(go,50);}}go();})();</script>"
 )
+
+
+def scroll_to_cited(first: int, last: int) -> str:
+    """SCROLL_TO_CITED for a window of lines: another window is another frame, so it runs again."""
+    return SCROLL_TO_CITED + f"<!-- lines {int(first)}-{int(last)} -->"
 
 
 def document_html(lines: Sequence[str], first: int, last: int, cited: tuple[int, int] | None = None) -> str:

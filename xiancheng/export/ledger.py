@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Iterable, Mapping, Sequence
 
@@ -13,6 +14,7 @@ from ..i18n import t
 
 TASK_WIDTHS = (6, 72, 30, 10, 40)
 PROJECT_WIDTHS = (6, 40, 22, 12, 28, 40)
+EXTRA_WIDTHS = (22, 16)  # 适用县, 行动 (the explorer's columns)
 HEADER_FILL = "DDEBF7"
 
 # OWASP's CSV-injection rule: a cell starting with one of these is read as a formula (or a
@@ -50,6 +52,25 @@ def _append_inert(sheet, values: list) -> int:
             if cell.value.startswith(FORMULA_TRIGGERS):
                 cell.quotePrefix = True
     return row
+
+
+@dataclass(frozen=True)
+class RowExtras:
+    """What the explorer shows of a row beyond the ledger's own columns: the counties it
+    applies to and its action, as on screen, and the absolute URL of its cited lines."""
+
+    counties: str
+    action: str
+    link: str
+
+
+def _with_extras(headers: list[str], rows: list[list], extras: Sequence[RowExtras] | None, lang: str):
+    """headers and rows with 适用县 and 行动 after the item column (column 2); unchanged without extras."""
+    if extras is None:
+        return headers, rows
+    headers = headers[:2] + [t("explorer.col.counties", lang), t("explorer.col.action", lang)] + headers[2:]
+    rows = [row[:2] + [extra.counties, extra.action] + row[2:] for row, extra in zip(rows, extras, strict=True)]
+    return headers, rows
 
 
 def _documents_by_name(documents) -> dict:
@@ -141,7 +162,7 @@ def _sources_text(sources: Sequence[str], lang: str) -> str:
     return t("export.sources", lang, docs=("；" if lang == "zh" else "; ").join(sources))
 
 
-def _write_sheet(sheet, title: str, preamble: list[str], headers: list[str], rows: list[list], widths: Sequence[int], number_columns=()) -> None:
+def _write_sheet(sheet, title: str, preamble: list[str], headers: list[str], rows: list[list], widths: Sequence[int], number_columns=(), links: Sequence[str] | None = None) -> None:
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
 
@@ -174,6 +195,12 @@ def _write_sheet(sheet, title: str, preamble: list[str], headers: list[str], row
             cell.border = Border(bottom=thin, top=thin, left=thin, right=thin)
             if column in number_columns and isinstance(cell.value, float):
                 cell.number_format = "#,##0.00"
+        if links:
+            # The source cell (last column) opens the cited lines on the documents page. A
+            # hyperlink is a relationship of the cell, not a formula: the text stays inert.
+            source = sheet.cell(row=index, column=len(headers))
+            source.hyperlink = links[index - header_row - 1]
+            source.font = Font(color="0563C1", underline="single")
     for column, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(column)].width = width
     sheet.freeze_panes = f"A{header_row + 1}"
@@ -196,6 +223,8 @@ def ledger_xlsx(
     lang: str = "zh",
     documents=None,
     export_date: date | None = None,
+    task_extras: Sequence[RowExtras] | None = None,
+    project_extras: Sequence[RowExtras] | None = None,
 ) -> bytes:
     """The 台账 as .xlsx bytes: a task sheet and a project sheet.
 
@@ -203,6 +232,8 @@ def ledger_xlsx(
     deadline year is the latest year the task mentions (empty when it names none), then a
     table with a frozen header row. documents (Document records, or a mapping by file
     name) turn citations into titles and numbers; sources name the documents in the header.
+    task_extras / project_extras (one per task / project, in order) add the explorer's
+    适用县 and 行动 columns and link each row's source cell to its cited lines.
     """
     from openpyxl import Workbook
 
@@ -218,24 +249,30 @@ def ledger_xlsx(
 
     task_sheet = workbook.active
     task_sheet.title = t("export.ledger_sheet_tasks", lang)
+    shift = 0 if task_extras is None else 2
+    headers, rows = _with_extras(task_headers(lang), task_rows(tasks, documents, lang), task_extras, lang)
     _write_sheet(
         task_sheet,
         title,
         preamble + [t("export.ledger_note_deadline", lang)],
-        task_headers(lang),
-        task_rows(tasks, documents, lang),
-        TASK_WIDTHS,
-        number_columns=(4,),
+        headers,
+        rows,
+        TASK_WIDTHS[:2] + (EXTRA_WIDTHS if shift else ()) + TASK_WIDTHS[2:],
+        number_columns=(4 + shift,),
+        links=[extra.link for extra in task_extras] if task_extras is not None else None,
     )
     project_sheet = workbook.create_sheet(t("export.ledger_sheet_projects", lang))
+    shift = 0 if project_extras is None else 2
+    headers, rows = _with_extras(project_headers(lang), project_rows(projects, documents, lang), project_extras, lang)
     _write_sheet(
         project_sheet,
         title,
         preamble + [t("export.ledger_note_investment", lang)],
-        project_headers(lang),
-        project_rows(projects, documents, lang),
-        PROJECT_WIDTHS,
-        number_columns=(4,),
+        headers,
+        rows,
+        PROJECT_WIDTHS[:2] + (EXTRA_WIDTHS if shift else ()) + PROJECT_WIDTHS[2:],
+        number_columns=(4 + shift,),
+        links=[extra.link for extra in project_extras] if project_extras is not None else None,
     )
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -250,6 +287,27 @@ def tasks_csv(tasks: Iterable, *, documents=None, lang: str = "zh") -> bytes:
 def projects_csv(projects: Iterable, *, documents=None, lang: str = "zh") -> bytes:
     """The project table as CSV (UTF-8 with BOM)."""
     return _csv(project_headers(lang), project_rows(projects, documents, lang))
+
+
+def table_csv(rows: list[dict]) -> bytes:
+    """Rows of a shown table (same keys each) as CSV, formula characters made inert."""
+    return _csv(list(rows[0]) if rows else [], [list(row.values()) for row in rows])
+
+
+def table_xlsx(rows: list[dict], sheet_name: str) -> bytes:
+    """Rows of a shown table as a one-sheet .xlsx whose text cells are never formulas."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = sheet_name
+    if rows:
+        _append_inert(sheet, list(rows[0]))
+    for row in rows:
+        _append_inert(sheet, list(row.values()))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
 
 
 def _csv(headers: list[str], rows: list[list]) -> bytes:

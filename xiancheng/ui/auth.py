@@ -15,6 +15,7 @@ import json
 import streamlit as st
 
 from .. import settings
+from ..text import markdown_text
 from ..store import DatabaseSettingError, SignInRefused, Store, StoreError, User
 from ..store import open as open_store
 from ..store import sessions
@@ -29,9 +30,11 @@ COOKIE = "xiancheng_session"
 
 
 def _t(key: str, **values) -> str:
+    """A message in the user's language; the values (database errors, OIDC names) are
+    escaped for Markdown, since st.error and friends render it."""
     from . import t
 
-    return t(key, **values)
+    return t(key, **{k: v if isinstance(v, (int, float)) else markdown_text(v) for k, v in values.items()})
 
 
 def workspace() -> Store:
