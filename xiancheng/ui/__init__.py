@@ -213,7 +213,9 @@ def citation_label(citation) -> str:
     if batch is not None:  # an imported table: its file and sheet row
         file_name = citation.quote.split(" · ")[0] if " · " in citation.quote else batch[0]
         return t("imports.source_link", file=file_name, row=citation.line_start)
-    doc = dataset().documents_by_name.get(citation.document)
+    # The dataset as loaded (no manifest stat): the page's own dataset() call at its top
+    # already re-checked the manifest this run; a stat per link cost ~1 ms each on a county page.
+    doc = _loaded_dataset()[1].documents_by_name.get(citation.document)
     name = short_title(doc.title) if doc else citation.document
     if citation.line_start == citation.line_end:
         return t("source_link_one", doc=name, line=citation.line_start)
