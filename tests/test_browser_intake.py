@@ -83,7 +83,7 @@ def test_an_administrator_adds_a_plan_and_its_county_page_shows_the_tasks(tab, i
     tab.get_by_role("button", name="登录").click()
     tab.get_by_text("已登录：").wait_for(timeout=30000)
     # the manage page is listed for an administrator only; the click keeps the signed-in session
-    tab.locator("[data-testid='stSidebarNav']").get_by_text("管理").click()
+    tab.locator("[data-testid='stSidebarNav']").get_by_text("管理", exact=True).click()
     tab.get_by_role("heading", name="管理").wait_for(timeout=30000)
     tab.locator("input[type='file']").set_input_files(str(source))
     # what was read from the text, each field filled in for checking
