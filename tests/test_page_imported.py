@@ -99,3 +99,24 @@ def test_county_page_compares_with_city_province_and_same_type(workspace):
     assert "3466 万人" in text or "3,466 万人" in text
     # 古县 8.1, 洪洞县 68.5, 浮山县 11 share 农产品主产区 by the imported list: median 11, range 8.1 – 68.5
     assert "8.1 万人 – 68.5 万人" in text
+
+
+def test_import_page_is_listed_for_editors_and_admins_only():
+    from xiancheng import ui
+
+    spec = next(p for p in ui.PAGES if p.url_path == "imports")
+    people = {role: store_module.User(role, role, role, areas=("140000",)) for role in ("admin", "editor", "viewer")}
+    assert [spec.listed_for(u) for u in (None, people["viewer"], people["editor"], people["admin"])] == [False, False, True, True]
+    overview = next(p for p in ui.PAGES if p.default)
+    assert overview.listed_for(None) and overview.listed_for(people["viewer"])
+
+
+def test_import_page_opened_by_url_tells_visitors_and_viewers_calmly(workspace):
+    app = run("pages/imports.py")
+    assert "此页需要登录" in text_of(app) and not app.get("file_uploader")
+    workspace.add_user(store_module.system_user("test"), "li", "viewer password 1", "viewer")
+    app = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    app.session_state["xiancheng_user"] = workspace.user("li")
+    app.switch_page("pages/imports.py").run()
+    assert not app.exception, app.exception
+    assert "此页需要以下角色：管理员 / 填报员" in text_of(app) and not app.get("file_uploader")
