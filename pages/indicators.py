@@ -22,17 +22,6 @@ catalogue = {**catalogue, **imported.catalogue(snapshot)}
 cities = geo.cities()
 
 
-def option_label(key: str) -> str:
-    indicator = catalogue[key]
-    group = "derived" if indicator.derived else "-".join(indicator.levels)
-    if indicator.source == "import":
-        group = "import-category" if indicator.categorical else f"import-{indicator.kinds[0]}"
-    unit = indicators.display_unit(indicator, lang)
-    name = indicators.display_name(indicator, lang)
-    label_key = "indicators.option" if unit else "indicators.option_no_unit"
-    return t(label_key, group=t(f"indicators.group.{group}"), name=name, unit=unit)
-
-
 def value_bars(frame: pd.DataFrame, place: str, value: str):
     """A few units' values as bars, largest on top."""
     import altair as alt
@@ -77,7 +66,7 @@ k = st.sidebar.selectbox(t("indicators.k"), k_options, key="k")
 widgets.compact_header(t("indicators.title"), t("indicators.caption"))
 pick_col, year_col = st.columns([3, 1])
 with pick_col:
-    option_labels = {k: option_label(k) for k in keys}
+    option_labels = {k: indicators.picker_label(catalogue[k], lang) for k in keys}
     follow_url("indicator", "indicator", ui.query_param("indicator", allowed=catalogue, default=indicators.default_key(data)))
     key = st.selectbox(t("indicators.select"), keys, format_func=option_labels.get, key="indicator")
 indicator = catalogue[key]
@@ -90,7 +79,7 @@ with year_col:
             imported.default_period(snapshot, key) if indicator.source == "import" else indicators.default_period(data, key))
         year_key = f"year-{key}"  # a new widget per indicator: its years differ
         follow_url("year", year_key, default.token)
-        period_labels = {p.token: indicators.period_label(p, lang) for p in indicator.periods}
+        period_labels = {p.token: indicators.period_label(p, lang, indicator.source) for p in indicator.periods}
         token = st.selectbox(t("indicators.year"), tokens, format_func=period_labels.get, key=year_key)
         period = indicators.Period.parse(token)
     else:

@@ -70,11 +70,16 @@ def test_imported_indicator_in_the_picker_and_on_the_map(workspace):
     picker = app.selectbox(key="indicator")
     assert picker.value == key
     assert "［统计值·导入］ 常住人口（万人）" in picker.options
+    # plan targets beside it say 目标值 (and their level), counts from the plans 计数; none says 统计值
+    plan_targets = [o for o in picker.options if o.startswith("［目标值·") and "导入" not in o]
+    assert any("［目标值·县级］" in o for o in plan_targets) and any("［目标值·市级］" in o for o in plan_targets)
+    assert any(o.startswith("［计数］ 适用任务数") for o in picker.options)
+    assert [o for o in picker.options if "统计值" in o] == ["［统计值·导入］ 常住人口（万人）"]
+    assert app.selectbox(key=f"year-{key}").options == ["2023年 · 统计值"]  # a measured value, not 现状值
     text = text_of(app)
     assert "8.1 万人" in text  # the selected county's value
     assert "人口.xlsx 第2行" in text  # its citation: file and row
     assert "临汾市 | 市级 | 390 万人" in text or "390 万人" in text
-    assert "2023年" in str(app.selectbox(key=f"year-{key}").options)
 
 
 def test_imported_type_list_is_a_type_source_with_disagreement_on_the_county_page(workspace):
