@@ -99,6 +99,9 @@ if indicator.categorical:  # an imported category list: its own colours and lege
             layer_key=("category", key, import_versions, city, lang),
             key=f"indicator-map-{city}-{lang}", height=MAP_HEIGHT, returned_objects=["last_active_drawing"],
         )
+        if category_view.categories:
+            with st.expander(t("export.section"), icon=":material/download:"):
+                widgets.download_row(widgets.indicator_map_downloads(key, None, method, k, city or None), key="indicator-export")
     drawing = (clicked or {}).get("last_active_drawing") or {}
     selected = (drawing.get("properties") or {}).get("adcode") or ui.query_param("county", allowed=ui.counties())
     with info_col:
@@ -150,7 +153,7 @@ with map_col:
         t("indicators.summary", counties=n_counties, cities=n_cities, missing=len(shown_counties) - n_counties)
         + " · " + t("source_boundaries")
     )
-    if used is not None and indicator.source != "import":  # the exports draw the plans' indicators
+    if used is not None:
         with st.expander(t("export.section"), icon=":material/download:"):
             widgets.download_row(
                 widgets.indicator_map_downloads(key, period.token if period else None, method, k, city or None),

@@ -520,6 +520,12 @@ STRINGS: dict[str, tuple[str, str]] = {
         "指标：{indicator} · {period} · 统计单元：{level} · 分级：{method}，{k} 级",
         "Indicator: {indicator} · {period} · Units: {level} · Classes: {method}, {k}",
     ),
+    "export.category_subtitle": (
+        "分类：{indicator} · 有分类的县级单位 {n} 个（导入的名单）",
+        "Categories: {indicator} · {n} units with a category (imported list)",
+    ),
+    "export.import_source": ("{file}（工作表 {sheet}，导入第 {version} 版，{when}）", "{file} (sheet {sheet}, import version {version}, {when})"),
+    "export.import_no_data": ("导入的表格未给出", "not in the imported table"),
     "export.level.county": ("县级", "counties"),
     "export.level.city": ("市级", "cities"),
     "export.year_none": ("未注明", "not stated"),
