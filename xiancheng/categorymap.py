@@ -7,7 +7,7 @@ import html
 import folium
 
 from . import geo, palette
-from .maps import NO_DATA_HATCH, Fill, Legend, LegendEntry, add_counties
+from .maps import NO_DATA_HATCH, Fill, FitToData, Legend, LegendEntry, add_counties, few_counties_extent
 
 # Qualitative colours (ColorBrewer Set2 + Dark2): distinct, none of them the type map's or the grey of "no data".
 CATEGORY_COLOURS = ["#66c2a5", "#fc8d62", "#8da0cb", "#e78ac3", "#a6d854", "#ffd92f", "#e5c494",
@@ -45,4 +45,7 @@ def category_layer(view, lang: str, city_adcode: str | None = None) -> folium.Fe
     if counts.get(None):
         entries.append(LegendEntry(no_data, t("indicators.legend_no_data", lang), counts[None]))
     Legend(view.indicator.name, entries, t("imports.legend_categories", lang)).add_to(layer)
+    # Like the numeric layers: a handful of counties zooms to them, more go back to the view
+    # the map opened with (after a few-unit indicator had zoomed in, this layer stayed there).
+    FitToData(few_counties_extent([a for a in shown if view.counties.get(a)])).add_to(layer)
     return layer

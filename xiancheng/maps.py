@@ -863,7 +863,7 @@ def indicator_layer(
     else:
         notes.append(t("indicators.legend_none", lang))
     Legend(title, entries, " · ".join(n for n in notes if n)).add_to(layer)
-    _FitToData(few_units_extent(view, counties, cities, province_value)).add_to(layer)
+    FitToData(few_units_extent(view, counties, cities, province_value)).add_to(layer)
     return layer
 
 
@@ -878,6 +878,15 @@ def few_units_extent(view, counties: list[str], cities: list[str], province_valu
         return None
     area = valued_counties + [c for city in valued_cities for c in geo.counties_of_city(city)]
     return bounds_of(area) if data_extent(area) else None
+
+
+def few_counties_extent(valued_counties: list[str]) -> list[list[float]] | None:
+    """few_units_extent for a layer of counties only (an imported category list)."""
+    from .indicators import FEW_UNITS
+
+    if not 0 < len(valued_counties) < FEW_UNITS:
+        return None
+    return bounds_of(valued_counties) if data_extent(valued_counties) else None
 
 
 _FIT_TO_DATA_JS = Template(
@@ -908,7 +917,10 @@ _FIT_TO_DATA_JS = Template(
 )
 
 
-class _FitToData(MacroElement):
+class FitToData(MacroElement):
+    """In an indicator layer: zoom to bounds (a handful of valued units), or with None back to
+    the view the map opened with if an earlier layer had zoomed in."""
+
     def __init__(self, bounds: list[list[float]] | None, max_zoom: float = 8.5):
         super().__init__()
         self._name = "FitToData"
