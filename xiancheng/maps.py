@@ -612,8 +612,10 @@ def type_fill(county_types) -> Fill:
     return Fill(palette.NOT_STATED)
 
 
-def type_legend(all_types: dict, lang: str, adcodes: list[str] | None = None) -> Legend:
-    """Legend of the type map: five types, two-type stripes, not stated, districts, with counts."""
+def type_legend(all_types: dict, lang: str, adcodes: list[str] | None = None, counts_of_set: bool = False) -> Legend:
+    """Legend of the type map: five types, two-type stripes, not stated, districts, with counts
+    of adcodes (default: every unit). counts_of_set: the note says the counts are of these
+    units only (a slide set, whose map still paints its neighbours)."""
     from .dataset import COUNTY_TYPES, NATIONAL_ONLY_TYPES
     from .i18n import t, type_label
     from .queries import MUNICIPAL_DISTRICT, NOT_STATED
@@ -635,8 +637,10 @@ def type_legend(all_types: dict, lang: str, adcodes: list[str] | None = None) ->
             sum(c.status == MUNICIPAL_DISTRICT for c in shown),
         )
     )
-    note = t("legend.two_types_note", lang) if doubles else ""
-    return Legend(t("legend.type_title", lang), entries, note)
+    notes = [t("legend.counts_of_set", lang, n=len(shown))] if counts_of_set else []
+    if doubles:
+        notes.append(t("legend.two_types_note", lang))
+    return Legend(t("legend.type_title", lang), entries, " · ".join(notes))
 
 
 def type_map(
@@ -669,7 +673,8 @@ def type_map(
     if highlight:
         add_highlight(fmap, highlight)
     add_labels(fmap)
-    type_legend(all_types, lang, adcodes).add_to(fmap)
+    # The counts are of what the view is about: a city's units, a slide set's (focus), else all.
+    type_legend(all_types, lang, focus if focus is not None else adcodes, counts_of_set=focus is not None).add_to(fmap)
     return fmap
 
 
