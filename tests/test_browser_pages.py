@@ -73,3 +73,22 @@ def test_documents_link_highlights_and_scrolls_to_the_cited_lines(page, app_url)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "documents-cited.png"))
     assert page.outside_requests == [], page.outside_requests
+
+
+def test_a_deep_link_asks_the_server_at_its_root(page, app_url):
+    """The frontend finds the server at / from the first request: a deep link no longer
+    tries /county/_stcore/health and /county/_stcore/host-config (two 404s) first."""
+    failed, stcore = [], []
+
+    def seen(response):
+        if "/_stcore/" in response.url:
+            stcore.append(response.url)
+        if response.status >= 400:
+            failed.append((response.status, response.url))
+
+    page.on("response", seen)
+    page.goto(f"{app_url}/county?county=141024")
+    page.get_by_role("heading", name="洪洞县").first.wait_for(timeout=45000)
+    assert failed == [], failed
+    assert f"{app_url}/_stcore/health" in stcore and f"{app_url}/_stcore/host-config" in stcore
+    assert "county=141024" in page.url and "/county" in page.url

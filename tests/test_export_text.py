@@ -8,6 +8,7 @@ render, and the PDF must carry the text as written.
 
 from __future__ import annotations
 
+import re
 import shutil
 import xml.etree.ElementTree as ET
 
@@ -83,3 +84,21 @@ def test_one_pager_with_dollars_in_positioning_and_sources(dollar_dataset, fmt):
     else:
         text = squash(pdf_text(data))
         assert squash(POSITIONING_MARK) in text
+
+
+@pytest.mark.filterwarnings("error:Glyph")  # a control character reaching matplotlib
+@pytest.mark.parametrize("fmt", ["png", "pdf"])
+def test_map_labels_and_the_numbered_key_draw_any_place_name(dollar_dataset, monkeypatch, fmt):
+    """Place names on the map and in the numbered key go through the same text cleaning as
+    titles and legends: a control character or `$` in a name never kills a map export."""
+    from xiancheng import geo
+
+    plain = geo.place_name
+    monkeypatch.setattr(geo, "place_name", lambda adcode: f"{plain(adcode)}\x07$\\undefined$\x7f")
+    data = staticmap.render_type_map(dollar_dataset, city_adcode="140800", fmt=fmt, export_date=DAY)
+    if fmt == "png":
+        assert png_image(data).size[0] > 1000
+    else:
+        text = squash(pdf_text(data))
+        assert "\x07" not in text and "\x7f" not in text  # the controls dropped
+        assert re.search(r"编号对照1[^$]+?[县市区]\$\\undefined\$", text)  # the key drawn as written

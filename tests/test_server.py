@@ -31,3 +31,12 @@ def test_metrics_do_not_answer(server, path):
 
 def test_health_still_answers(server):
     assert status(server + "/_stcore/health") == 200
+
+
+@pytest.mark.parametrize("path", ["/", "/county?county=141024", "/documents"])
+def test_every_page_tells_the_frontend_the_server_is_at_the_root(server, path):
+    with urllib.request.urlopen(server + path, timeout=10) as response:
+        page = response.read()
+        assert int(response.headers["Content-Length"]) == len(page)
+    assert page.count(b"window.__streamlit = {BACKEND_BASE_URL: window.location.origin + \"/\"}") == 1
+    assert page.index(b"window.__streamlit") < page.index(b"static/js/index.")  # set before the app starts

@@ -278,7 +278,7 @@ def draw_labels(page: Page, adcodes: Sequence[str], base_size: float) -> list[tu
     for adcode in order:
         x, y = g.label_points[adcode]
         polygon = g.counties.geometry[adcode]
-        name = geo.place_name(adcode)
+        name = fonts.drawable(geo.place_name(adcode))
         text = ax.text(x, y, name, fontsize=sizes[0], ha="center", va="center", color="#111111", zorder=6, path_effects=halo)
         for size in sizes:
             text.set_fontsize(size)
@@ -402,9 +402,11 @@ class SideColumn:
         col_w = self.width / columns
         for index, (number, name) in enumerate(key):
             col, row = divmod(index, rows)
+            # Cleaned and cut like every other text: one line that fits its column.
+            line = fonts.clip_lines(fonts.wrap(f"{number} {name}", col_w * 72 - 3, size), 1, col_w * 72 - 3, size)[0]
             fig.text(
                 *_fig_xy(page, self.x + col * col_w, top - row * size * 1.3 / 72),
-                f"{number} {name}",
+                line,
                 fontsize=size,
                 ha="left",
                 va="top",
@@ -637,7 +639,7 @@ def _city_labels(page: Page, city_adcodes: Iterable[str]) -> None:
     halo = [patheffects.withStroke(linewidth=2, foreground=HALO)]
     for adcode in city_adcodes:
         x, y = g.label_points[adcode]
-        page.ax.text(x, y, geo.place_name(adcode), fontsize=9, ha="center", va="center", zorder=6, path_effects=halo)
+        page.ax.text(x, y, fonts.drawable(geo.place_name(adcode)), fontsize=9, ha="center", va="center", zorder=6, path_effects=halo)
 
 
 # --------------------------------------------------------------------------- helpers

@@ -69,6 +69,15 @@ class Writer:
         the `with`, or before a query that needs it): one indexed lookup per append, no
         flush per append. The unique (key, version) constraint still guards the race.
         """
+        return self._append(model, key, based_on, False, values)
+
+    def append_after_latest(self, model, key: str, **values):
+        """Save a new version of record `key` after whatever version is current (a new report,
+        not an edit of one the user saw): the same single lookup as append. A concurrent save
+        of the same version still fails at the insert (StaleEdit), for the caller to retry."""
+        return self._append(model, key, None, True, values)
+
+    def _append(self, model, key: str, based_on: int | None, after_latest: bool, values: dict):
         row = model(key=key, **values)
         unit, adcode = row.scope_of()
         what = f"{model.__tablename__} {key!r}"
@@ -80,6 +89,8 @@ class Writer:
             current, by, at = earlier.version, earlier.created_by, earlier.created_at
         else:
             current, by, at = _latest_version(self.session, model, key)
+        if after_latest:
+            based_on = current
         if current != based_on:
             if current is None:
                 raise StoreError(f"{what} does not exist (the edit was based on version {based_on})")

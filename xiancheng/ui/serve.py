@@ -88,13 +88,72 @@ class NoMetrics:
         await self.app(scope, receive, send)
 
 
+class BackendAtRoot:
+    """ASGI middleware: the served index.html tells Streamlit's frontend where the server is.
+
+    Without it the frontend guesses the server from the page's path: a deep link such as
+    /county?county=… first asks /county/_stcore/health and /county/_stcore/host-config
+    (two 404s) before trying /. `window.__streamlit.BACKEND_BASE_URL` is the frontend's own
+    setting for this (Streamlit 1.67 reads it at start); its path is server.baseUrlPath.
+    """
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] != "GET" or "/_stcore/" in scope["path"]:
+            await self.app(scope, receive, send)
+            return
+        start: dict | None = None
+        body = b""
+
+        async def injecting_send(message):
+            nonlocal start, body
+            if message["type"] == "http.response.start":
+                headers = dict(message.get("headers") or [])
+                is_html = headers.get(b"content-type", b"").startswith(b"text/html")
+                if message["status"] == 200 and is_html and b"content-encoding" not in headers:
+                    start = message  # held until the whole page is read
+                    return
+            elif message["type"] == "http.response.body" and start is not None:
+                body += message.get("body", b"")
+                if message.get("more_body"):
+                    return
+                page = body
+                if STREAMLIT_INDEX in body:  # not a component's page inside an iframe
+                    page = body.replace(b"<head>", b"<head>" + _backend_script(), 1)
+                headers = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"]
+                await send({**start, "headers": [*headers, (b"content-length", str(len(page)).encode())]})
+                await send({"type": "http.response.body", "body": page})
+                return
+            await send(message)
+
+        await self.app(scope, receive, injecting_send)
+
+
+STREAMLIT_INDEX = b"window.prerenderReady"  # a line of Streamlit's own index.html
+
+
+def _backend_script() -> bytes:
+    import json
+
+    from streamlit import config
+
+    base = "/".join(p for p in (config.get_option("server.baseUrlPath") or "").split("/") if p)
+    path = json.dumps(f"/{base}/" if base else "/")
+    return f"<script>window.__streamlit = {{BACKEND_BASE_URL: window.location.origin + {path}}};</script>".encode()
+
+
 def _without_metrics() -> None:
-    """Put NoMetrics in front of Streamlit's own middleware (what `streamlit run` builds)."""
+    """Put NoMetrics in front of Streamlit's own middleware (what `streamlit run` builds),
+    and BackendAtRoot behind it, where the page is not yet compressed."""
     from starlette.middleware import Middleware
     from streamlit.web.server.starlette import starlette_app
 
     streamlit_middleware = starlette_app.create_streamlit_middleware
-    starlette_app.create_streamlit_middleware = lambda: [Middleware(NoMetrics), *streamlit_middleware()]
+    starlette_app.create_streamlit_middleware = lambda: [
+        Middleware(NoMetrics), *streamlit_middleware(), Middleware(BackendAtRoot),
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
