@@ -52,9 +52,10 @@ def warm() -> None:
 
 def _freeze_heap() -> None:
     """Move everything loaded so far (modules, boundaries, the dataset) out of the garbage
-    collector's reach. Streamlit runs a full collection after every script run; over this
-    heap it took ~0.13 s of CPU, most of what a page view cost the server. Frozen objects
-    are still freed when nothing refers to them; only cycles among them stay."""
+    collector's reach: a full collection over this heap costs ~0.1 s of CPU, and Python runs
+    one by itself every so often (Streamlit's own after every run is off, config.toml), in
+    the middle of some visitor's page. Frozen objects are still freed when nothing refers to
+    them; only cycles among them stay."""
     import gc
 
     gc.collect()
