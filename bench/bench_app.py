@@ -139,7 +139,7 @@ def server_rerun_numbers() -> dict[str, float]:
     with running_app() as (url, process, _healthy):
         ws_url = url.replace("http", "ws", 1) + "/_stcore/stream"
         for spec in ui.PAGES:
-            if spec.admin_only:  # not in the navigation of a visitor who is not signed in
+            if not spec.listed_for(None):  # not in the navigation of a visitor who is not signed in
                 continue
             name = "" if spec.default else spec.url_path
             runs = asyncio.run(warm_reruns(ws_url, name, queries.get(spec.url_path, ""), RERUNS, process.pid))
@@ -166,7 +166,7 @@ def apptest_rerun_numbers() -> dict[str, float]:
     app_test.ScriptCache = local_script_runner.ScriptCache = lambda: shared
     results = {}
     for spec in ui.PAGES:
-        if spec.admin_only:
+        if not spec.listed_for(None):  # not in the navigation of a visitor who is not signed in
             continue
         app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
         app.run()

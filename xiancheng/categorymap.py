@@ -9,23 +9,12 @@ import folium
 from . import geo, palette
 from .maps import NO_DATA_HATCH, Fill, Legend, LegendEntry, add_counties
 
-# Qualitative colours (ColorBrewer Set2 + Dark2): distinct, none of them the type map's or the grey of "no data".
-CATEGORY_COLOURS = ["#66c2a5", "#fc8d62", "#8da0cb", "#e78ac3", "#a6d854", "#ffd92f", "#e5c494",
-                    "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e"]
-OTHER = "#b3b3b3"
-
-
-def category_colours(categories) -> dict[str, str]:
-    """One colour per category in the given order; beyond twelve they share 'other' grey."""
-    return {c: CATEGORY_COLOURS[i] if i < len(CATEGORY_COLOURS) else OTHER for i, c in enumerate(categories)}
-
-
 def category_layer(view, lang: str, city_adcode: str | None = None) -> folium.FeatureGroup:
     """Counties coloured by their category; counties without one hatched grey; legend with counts."""
     from .i18n import t
 
     shown = geo.counties_of_city(city_adcode) if city_adcode else list(geo.counties())
-    colours = category_colours(view.categories)
+    colours = palette.category_colours(view.categories)  # the exports use the same
     no_data = Fill(palette.NO_DATA, "hatch", NO_DATA_HATCH)
     fills, tips, counts = {}, {}, {}
     for adcode in shown:

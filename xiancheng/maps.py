@@ -857,7 +857,7 @@ def indicator_layer(
         entries.append(LegendEntry(no_data, t("indicators.legend_no_data", lang), missing))
     name = display_name(indicator, lang)
     title = (f"{name}（{unit_text}）" if lang == "zh" else f"{name} ({unit_text})") if unit_text else name
-    notes = [period_label(view.period, lang)]
+    notes = [period_label(view.period, lang, view.indicator.source)]
     if classes:
         notes.append(t("indicators.legend_method", lang, method=t(f"export.method.{method}", lang), k=classes.k))
     else:
