@@ -11,8 +11,9 @@ from xiancheng.ui import mapview
 def category_view(adcodes: list[str]):
     batch = imported.Batch("zones", 1, "主体功能区.xlsx", "Sheet1", "2026-11-30 08:00 UTC", "test", len(adcodes), 0)
     values = tuple(
-        imported.Value("zones", 1, adcode, "county", "主体功能区", "", None, "value", True, None,
-                       "农产品主产区" if n % 2 else "重点生态功能区", n + 2, f"B{n + 2}")
+        imported.Value(batch="zones", version=1, row=n + 2, cell=f"B{n + 2}", adcode=adcode, level="county",
+                       name_as_written=geo.counties()[adcode].name, indicator="主体功能区", unit="", year=None,
+                       kind="value", categorical=True, category="农产品主产区" if n % 2 else "重点生态功能区")
         for n, adcode in enumerate(adcodes)
     )
     snap = imported.Snapshot(values=values, batches={"zones": batch})
