@@ -68,3 +68,35 @@ def rss_mb(pid: int) -> float:
 
 async def open_pages(ws_url: str, n: int, query_string: str = "") -> list[SessionResult]:
     return await asyncio.gather(*(open_page(ws_url, query_string) for _ in range(n)))
+
+
+async def warm_reruns(ws_url: str, page_name: str, query_string: str, reruns: int, pid: int,
+                      cookie: str | None = None) -> list[tuple[float, float]]:
+    """One session opens page_name, then reruns it `reruns` times as the browser does on a
+    widget change: same page and URL, its cached messages' hashes sent back (the server sends
+    a reference instead of a message the browser already has). Returns, per warm rerun,
+    (wall seconds, server CPU seconds) from the request until script_finished."""
+    headers = {"Cookie": cookie} if cookie else None
+    results = []
+    cached: set[str] = set()
+    async with connect(ws_url, subprotocols=["streamlit"], max_size=None, compression="deflate",
+                       additional_headers=headers) as ws:
+        for run in range(reruns + 2):  # the first run fills the caches, the second is the first rerun
+            back = BackMsg()
+            back.rerun_script.query_string = query_string
+            back.rerun_script.page_name = page_name
+            back.rerun_script.cached_message_hashes.extend(sorted(cached))
+            cpu = process_cpu_seconds(pid)
+            started = time.perf_counter()
+            await ws.send(back.SerializeToString())
+            async with asyncio.timeout(120):
+                async for data in ws:
+                    msg = ForwardMsg()
+                    msg.ParseFromString(data)
+                    if msg.metadata.cacheable and msg.hash:
+                        cached.add(msg.hash)
+                    if msg.WhichOneof("type") == "script_finished":
+                        break
+            if run >= 2:
+                results.append((time.perf_counter() - started, process_cpu_seconds(pid) - cpu))
+    return results

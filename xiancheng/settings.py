@@ -38,6 +38,11 @@ SETTINGS = (
         "Store for what people enter (accounts, audit, imports, progress): an SQLite file by default, "
         "postgresql+psycopg://user:password@host/db for a deployment shared by several app processes.",
     ),
+    Setting(
+        "commit_sync", "normal",
+        "How the store's commits reach the disk: normal (no wait for the disk per commit; a power cut or OS "
+        "crash may lose the last moment of saves, never corrupts) or full (every save waits for the disk).",
+    ),
     Setting("require_sign_in", "0", "1: viewing needs sign-in too (writing always does)."),
     Setting("sign_in_hours", "12", "How long a sign-in lasts across page reloads (a signed cookie); 0: until the tab closes."),
     Setting(

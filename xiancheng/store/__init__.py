@@ -43,7 +43,7 @@ Accounts: ``store.add_user(admin, name, password, "editor", units=["市住建局
 from . import db, migrate
 from .db import Base, UTCDateTime, utcnow
 from .errors import DatabaseSettingError, ScopeError, SignInRefused, StaleEdit, StoreError
-from .history import History, current_select, latest_row
+from .history import CurrentRow, History, current_select, latest_row, rebuild_current
 from .models import Account, AppSecret, AuditEntry, DataVersion
 from .scope import ROLES, User, area_covers, authorize, system_user
 from .workspace import Store, Writer, forget, open_store
@@ -56,7 +56,8 @@ from . import imports  # noqa: E402,F401  (issue 13: imported tables)
 open = open_store  # noqa: A001  (xiancheng.store.open() reads naturally)
 
 __all__ = [
-    "Account", "AppSecret", "AuditEntry", "Base", "DataVersion", "DatabaseSettingError", "History", "ROLES", "ScopeError",
+    "Account", "AppSecret", "AuditEntry", "Base", "CurrentRow", "DataVersion", "DatabaseSettingError", "History", "ROLES", "ScopeError",
     "SignInRefused", "StaleEdit", "Store", "StoreError", "UTCDateTime", "User", "Writer", "area_covers", "authorize",
-    "current_select", "db", "forget", "latest_row", "migrate", "open", "open_store", "system_user", "utcnow",
+    "current_select", "db", "forget", "latest_row", "migrate", "open", "open_store", "rebuild_current", "system_user",
+    "utcnow",
 ]

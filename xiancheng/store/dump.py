@@ -13,14 +13,19 @@ from sqlalchemy import BigInteger, Date, DateTime, Integer, LargeBinary, MetaDat
 from . import migrate
 from .db import Base, UTCDateTime
 from .errors import StoreError
+from .history import CurrentRow, history_tables, rebuild_current
 
 FORMAT = "xiancheng-store-dump"
 FORMAT_VERSION = 1
 
 
-def _tables():
-    """Every table the models declare, parents before children."""
-    return list(Base.metadata.sorted_tables)
+# Derived from the history (not facts): not dumped, rebuilt by restore.
+DERIVED = frozenset({CurrentRow.__tablename__})
+
+
+def _tables(derived: bool = False):
+    """Every table the models declare, parents before children (with the derived ones if asked)."""
+    return [t for t in Base.metadata.sorted_tables if derived or t.name not in DERIVED]
 
 
 def _check_models_cover(engine) -> None:
@@ -106,7 +111,7 @@ def restore(store, data: dict, *, replace: bool = False) -> dict[str, int]:
             "`python -m xiancheng db upgrade`, then dump again)"
         )
     known = {t.name: t for t in _tables()}
-    unknown = set(data["tables"]) - set(known)
+    unknown = set(data["tables"]) - set(known) - DERIVED
     if unknown:
         raise StoreError(f"the dump has tables this app does not know: {', '.join(sorted(unknown))}")
     try:
@@ -126,7 +131,7 @@ def _load_rows(engine, data: dict, replace: bool) -> dict[str, int]:
                 if connection.execute(select(func.count()).select_from(table)).scalar_one():
                     raise StoreError(f"the database already has rows in {table.name}; restore into an empty "
                                      "database, or pass --replace to overwrite everything in it")
-        for table in reversed(_tables()):
+        for table in reversed(_tables(derived=True)):
             connection.execute(delete(table))
         for table in _tables():
             block = data["tables"].get(table.name, {"columns": [], "rows": []})
@@ -135,6 +140,8 @@ def _load_rows(engine, data: dict, replace: bool) -> dict[str, int]:
             if rows:
                 connection.execute(insert(table), rows)
             counts[table.name] = len(rows)
+        for table in history_tables():
+            rebuild_current(connection, table)
         if connection.dialect.name == "postgresql":
             _reset_sequences(connection)
     return counts

@@ -154,12 +154,8 @@ def report_many(store, user: User, entries: list[tuple[ItemScope, ProgressValues
     for attempt in range(RACE_RETRIES):
         try:
             with store.write(user, action, client=client, detail=detail) as tx:
-                rows = []
-                for item, values in entries:
-                    latest = latest_row(tx.session, ProgressReport, item.key)
-                    rows.append(tx.append(ProgressReport, item.key, latest.version if latest else None,
-                                          **_row_values(user, item, values)))
-                return rows
+                return [tx.append_after_latest(ProgressReport, item.key, **_row_values(user, item, values))
+                        for item, values in entries]
         except StaleEdit:
             # Another report landed between our read and our insert: file ours after it.
             if attempt == RACE_RETRIES - 1:

@@ -8,14 +8,14 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import bindparam, event, exc, insert, select, update
+from sqlalchemy import bindparam, event, exc, insert, select, text, update
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import accounts, migrate
 from .db import Base, engine_for, utcnow
 from .errors import DatabaseSettingError, ScopeError, SignInRefused, StaleEdit, StoreError
-from .history import History, current_select, latest_row
+from .history import History, current_select, history_tables, latest_row, point_current, pointers, rebuild_current
 from .models import Account, AuditEntry, DataVersion
 from .scope import ROLES, User, authorize
 
@@ -42,6 +42,23 @@ def _guard_flush(session, _context, _instances) -> None:
             writer.wrote = True
 
 
+@event.listens_for(StoreSession, "after_flush")
+def _point_current(session, _context) -> None:
+    # History rows a feature added itself (session.add): same transaction as the rows, so
+    # current_row never disagrees with a committed history. (Writer.append inserts its own.)
+    rows = [obj for obj in session.new if isinstance(obj, History)]
+    if rows:
+        point_current(session.connection(), rows)
+
+
+@event.listens_for(StoreSession, "do_orm_execute")
+def _insert_appended_before_queries(orm_execute_state) -> None:
+    # A query in the middle of a write sees the rows appended before it (as autoflush would).
+    writer = orm_execute_state.session.info.get("writer")
+    if writer is not None and writer._pending:
+        writer.insert_appended()
+
+
 class Writer:
     """One unit of work of one user; use Store.write() to get one."""
 
@@ -53,6 +70,8 @@ class Writer:
         self.wrote = False
         self._appended: dict[tuple, History] = {}     # (model, key) → the row this transaction appended last
         self._based_on: dict[tuple, int | None] = {}  # (model, key) → what the first append was based on
+        self._pending: list[History] = []             # appended, not inserted yet
+        self._unpointed: list[History] = []           # inserted, current_row not yet pointing at them
 
     def authorize(self, model, unit: str | None = None, adcode: str | None = None, what: str = "") -> None:
         """Scope check for rows a feature adds itself (session.add) rather than through append()."""
@@ -65,10 +84,20 @@ class Writer:
         based_on is the version the user's edit started from (None for a new record). If
         someone saved after it, StaleEdit names who and when; nothing is written.
 
-        The row is inserted with the transaction's other rows in one flush (at the end of
-        the `with`, or before a query that needs it): one indexed lookup per append, no
-        flush per append. The unique (key, version) constraint still guards the race.
+        The row is inserted with the transaction's other appended rows in one statement per
+        table (at the end of the `with`, or before a query through tx.session), without the
+        ORM's unit of work: one indexed lookup per append. The unique (key, version)
+        constraint still guards the race. The returned row is not attached to the session.
         """
+        return self._append(model, key, based_on, False, values)
+
+    def append_after_latest(self, model, key: str, **values):
+        """Save a new version of record `key` after whatever version is current (a new report,
+        not an edit of one the user saw): the same single lookup as append. A concurrent save
+        of the same version still fails at the insert (StaleEdit), for the caller to retry."""
+        return self._append(model, key, None, True, values)
+
+    def _append(self, model, key: str, based_on: int | None, after_latest: bool, values: dict):
         row = model(key=key, **values)
         unit, adcode = row.scope_of()
         what = f"{model.__tablename__} {key!r}"
@@ -80,6 +109,8 @@ class Writer:
             current, by, at = earlier.version, earlier.created_by, earlier.created_at
         else:
             current, by, at = _latest_version(self.session, model, key)
+        if after_latest:
+            based_on = current
         if current != based_on:
             if current is None:
                 raise StoreError(f"{what} does not exist (the edit was based on version {based_on})")
@@ -88,15 +119,39 @@ class Writer:
         row.retired = bool(values.get("retired", False))
         row.created_at = utcnow()
         row.created_by = self.user.username
-        self.session.add(row)
+        _apply_defaults(row)
+        self._pending.append(row)
+        self.wrote = True
         self._appended[slot] = row
         self._based_on.setdefault(slot, based_on)
         self.targets.append(f"{model.__tablename__}:{key}")
         return row
 
-    def flush(self) -> None:
+    def insert_appended(self, point: bool = True) -> None:
+        """Insert the appended rows (one INSERT … RETURNING id per table) and point current_row at
+        them (or leave that to the statement that ends the write: point=False)."""
+        rows, self._pending = self._pending, []
+        connection = self.session.connection()
+        by_model: dict = {}
+        for row in rows:
+            by_model.setdefault(type(row), []).append(row)
+        for model, group in by_model.items():
+            columns = _insert_columns(model)
+            ids = connection.execute(_insert_returning_id(model.__table__),
+                                     [{column: getattr(row, attribute) for attribute, column in columns}
+                                      for row in group]).scalars().all()
+            for row, row_id in zip(group, ids):
+                row.id = row_id
+        self._unpointed.extend(rows)
+        if point:
+            point_current(connection, self._unpointed)
+            self._unpointed = []
+
+    def flush(self, point: bool = True) -> None:
         """Insert the pending rows; a concurrent save of the same version becomes a StaleEdit."""
         try:
+            if self._pending:
+                self.insert_appended(point)
             self.session.flush()
         except exc.IntegrityError:
             # Someone saved version n+1 between our lookup and our insert (the unique key says so).
@@ -117,9 +172,70 @@ class Writer:
         return self.append(model, key, based_on, retired=True, **values)
 
 
+_INSERT_COLUMNS: dict = {}  # model → [(attribute, column key)] of an appended row, id left to the database
+_INSERTS: dict = {}         # table → INSERT … RETURNING id
+
+
+def _insert_columns(model) -> list[tuple[str, str]]:
+    columns = _INSERT_COLUMNS.get(model)
+    if columns is None:
+        columns = _INSERT_COLUMNS[model] = [(prop.key, prop.columns[0].key) for prop in model.__mapper__.column_attrs
+                                            if prop.columns[0].key != "id"]
+    return columns
+
+
+def _insert_returning_id(table):
+    statement = _INSERTS.get(table)
+    if statement is None:
+        # Ids come back in the order of the rows, also for a many-row insert.
+        statement = _INSERTS[table] = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    return statement
+
+
+def _apply_defaults(row) -> None:
+    """Column defaults on the row itself, as the ORM's flush would set them (the row is returned)."""
+    for attribute, column_key in _insert_columns(type(row)):
+        if getattr(row, attribute) is None:
+            default = row.__table__.c[column_key].default
+            if default is not None and default.is_scalar:
+                setattr(row, attribute, default.arg)
+            elif default is not None and default.is_callable:
+                setattr(row, attribute, default.arg(None))
+
+
+def _finish(connection, writer: Writer, audit: dict) -> None:
+    """current_row → the rows written, the data version bumped, the audit row: in the write's transaction."""
+    if connection.dialect.name == "postgresql":
+        # One statement, one round trip (data-modifying CTEs run whether read or not).
+        values = pointers(writer._unpointed)
+        connection.execute(_PG_FINISH, {
+            **audit, "tables": [v["table_name"] for v in values], "keys": [v["key"] for v in values],
+            "versions": [v["version"] for v in values], "ids": [v["row_id"] for v in values]})
+    else:  # in-process: statements cost no round trip
+        point_current(connection, writer._unpointed)
+        connection.execute(_BUMP_DATA_VERSION, {"now": audit["at"]})
+        connection.execute(_INSERT_AUDIT, audit)
+    writer._unpointed = []
+
+
+_PG_FINISH = text("""
+WITH pointed AS (
+    INSERT INTO current_row (table_name, key, version, row_id)
+    SELECT * FROM unnest(CAST(:tables AS VARCHAR[]), CAST(:keys AS VARCHAR[]),
+                         CAST(:versions AS INTEGER[]), CAST(:ids AS INTEGER[]))
+    ON CONFLICT (table_name, key) DO UPDATE SET version = excluded.version, row_id = excluded.row_id
+    WHERE excluded.version > current_row.version
+), bumped AS (
+    UPDATE data_version SET version = version + 1, changed_at = :at WHERE id = 1
+)
+INSERT INTO audit (at, actor, action, outcome, target, client, detail)
+VALUES (:at, :actor, :action, :outcome, :target, :client, :detail)
+""")
+
 _BUMP_DATA_VERSION = (update(DataVersion.__table__).where(DataVersion.__table__.c.id == 1)
                       .values(version=DataVersion.__table__.c.version + 1, changed_at=bindparam("now")))
 _INSERT_AUDIT = insert(AuditEntry.__table__)
+_READ_DATA_VERSION = select(DataVersion.__table__.c.version).where(DataVersion.__table__.c.id == 1)
 _LATEST_VERSION: dict = {}   # table → the lookup statement, built once (statement building costs more than the query)
 
 
@@ -144,6 +260,10 @@ class Store:
         self.engine = engine
         self._sessions = sessionmaker(engine, class_=StoreSession, expire_on_commit=False)
         self._write_engine = engine.execution_options(xiancheng_write=True)
+        # PostgreSQL: one round trip for a lone SELECT instead of BEGIN, SELECT, ROLLBACK. (SQLite is
+        # in-process, and its pool resets the isolation level the begin listener relies on.)
+        self._autocommit_engine = (engine.execution_options(isolation_level="AUTOCOMMIT")
+                                   if engine.dialect.name == "postgresql" else engine)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -158,8 +278,8 @@ class Store:
 
     def data_version(self) -> int:
         """Bumped by every write in any process: key caches on it."""
-        with self.engine.connect() as connection:
-            return connection.execute(select(DataVersion.version).where(DataVersion.id == 1)).scalar_one()
+        with self._autocommit_engine.connect() as connection:
+            return connection.execute(_READ_DATA_VERSION).scalar_one()
 
     def current(self, model, *where, include_retired: bool = False) -> list:
         """The current row of every record of a History table (optionally filtered)."""
@@ -200,15 +320,11 @@ class Store:
             if user is None:
                 raise ScopeError("writing needs sign-in")
             yield writer
-            writer.flush()
+            writer.flush(point=False)
             if writer.wrote:
-                # Core statements built once: the ORM's per-statement work cost more than the SQL.
-                connection = session.connection()
-                now = utcnow()
-                connection.execute(_BUMP_DATA_VERSION, {"now": now})
-                connection.execute(_INSERT_AUDIT, {"at": now, "actor": actor, "action": action, "outcome": "ok",
-                                                   "target": " ".join(writer.targets), "client": client,
-                                                   "detail": detail})
+                _finish(session.connection(), writer, {
+                    "at": utcnow(), "actor": actor, "action": action, "outcome": "ok",
+                    "target": " ".join(writer.targets), "client": client, "detail": detail})
             session.commit()
         except (ScopeError, StaleEdit) as refusal:
             session.rollback()
@@ -222,6 +338,15 @@ class Store:
             raise
         finally:
             session.close()
+
+    def rebuild_current(self, *models) -> dict[str, int]:
+        """Recompute current_row from the history (of these models, default every store table):
+        after rows were inserted around Store.write (a bulk load). Returns records per table."""
+        tables = [m if hasattr(m, "c") else m.__table__ for m in models] or history_tables()
+        with self._write_engine.begin() as connection:
+            counts = {table.name: rebuild_current(connection, table) for table in tables}
+            connection.execute(_BUMP_DATA_VERSION, {"now": utcnow()})  # caches keyed on it read again
+        return counts
 
     def audit(self, actor: str, action: str, outcome: str, *, target: str = "", client: str = "", detail: str = "") -> None:
         """Record an event in its own transaction (sign-ins, refusals). Never pass a password."""

@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from .. import geo, i18n, offline
 from ..dataset import Dataset
@@ -64,9 +65,26 @@ PAGES = (
 
 
 def lang() -> str:
-    """The UI language, kept in the URL (?lang=en) so a shared link keeps it."""
+    """The UI language, kept in the URL (?lang=en) so a shared link keeps it.
+
+    Read from the URL once per script run: every t() asks (over 2,000 times on the reminders
+    page), and each st.query_params read costs ~0.1 ms. The run's cursors dict is new at
+    every run (ScriptRunContext.reset), so the value is re-read at the next run; a language
+    change always goes through language_toggle, which starts a new run at once.
+    """
+    ctx = get_script_run_ctx(suppress_warning=True)
+    run = getattr(ctx, "cursors", None)
+    cached = getattr(ctx, _LANG_OF_RUN, None)
+    if run is not None and cached is not None and cached[0] is run:
+        return cached[1]
     value = st.query_params.get("lang", i18n.DEFAULT_LANGUAGE)
-    return value if value in i18n.LANGUAGES else i18n.DEFAULT_LANGUAGE
+    value = value if value in i18n.LANGUAGES else i18n.DEFAULT_LANGUAGE
+    if run is not None:
+        setattr(ctx, _LANG_OF_RUN, (run, value))
+    return value
+
+
+_LANG_OF_RUN = "_xiancheng_lang"  # (the run's cursors dict, its language) on the ScriptRunContext
 
 
 def t(key: str, **values) -> str:
