@@ -58,6 +58,9 @@ def guarded(make: Callable[[], bytes | str], file_name: str, session: str, key: 
     def build() -> bytes | str:
         job = _Build()
         with _LOCK:
+            # builds whose rerun never came (the tab was closed) are forgotten after an hour
+            for stale in [k for k, old in _BUILDS.items() if job.started - old.started > 3600]:
+                del _BUILDS[stale]
             _BUILDS[(session, key)] = job
         try:
             return make()
