@@ -24,10 +24,12 @@ if not presenting:
 locked = auth.viewing_needs_sign_in() and auth.current_user() is None
 
 user = auth.current_user()
+# Pages for some roles only are hidden from the others' navigation, not removed: opened from
+# a link, they tell the visitor calmly that the page needs sign-in or a role.
 pages = [
-    st.Page(p.path, title=ui.t(p.title_key), icon=p.icon, url_path=p.url_path, default=p.default)
+    st.Page(p.path, title=ui.t(p.title_key), icon=p.icon, url_path=p.url_path, default=p.default,
+            visibility="visible" if p.listed_for(user) else "hidden")
     for p in ui.PAGES
-    if not p.admin_only or (user is not None and user.role == "admin")
 ]
 page = st.navigation(pages, position="hidden" if presenting or locked else "sidebar")
 if locked:

@@ -22,17 +22,6 @@ catalogue = {**catalogue, **imported.catalogue(snapshot)}
 cities = geo.cities()
 
 
-def option_label(key: str) -> str:
-    indicator = catalogue[key]
-    group = "derived" if indicator.derived else "-".join(indicator.levels)
-    if indicator.source == "import":
-        group = "import-category" if indicator.categorical else f"import-{indicator.kinds[0]}"
-    unit = indicators.display_unit(indicator, lang)
-    name = indicators.display_name(indicator, lang)
-    label_key = "indicators.option" if unit else "indicators.option_no_unit"
-    return t(label_key, group=t(f"indicators.group.{group}"), name=name, unit=unit)
-
-
 def value_bars(frame: pd.DataFrame, place: str, value: str):
     """A few units' values as bars, largest on top."""
     import altair as alt
@@ -77,7 +66,7 @@ k = st.sidebar.selectbox(t("indicators.k"), k_options, key="k")
 widgets.compact_header(t("indicators.title"), t("indicators.caption"))
 pick_col, year_col = st.columns([3, 1])
 with pick_col:
-    option_labels = {k: option_label(k) for k in keys}
+    option_labels = {k: indicators.picker_label(catalogue[k], lang) for k in keys}
     follow_url("indicator", "indicator", ui.query_param("indicator", allowed=catalogue, default=indicators.default_key(data)))
     key = st.selectbox(t("indicators.select"), keys, format_func=option_labels.get, key="indicator")
 indicator = catalogue[key]
@@ -90,7 +79,7 @@ with year_col:
             imported.default_period(snapshot, key) if indicator.source == "import" else indicators.default_period(data, key))
         year_key = f"year-{key}"  # a new widget per indicator: its years differ
         follow_url("year", year_key, default.token)
-        period_labels = {p.token: indicators.period_label(p, lang) for p in indicator.periods}
+        period_labels = {p.token: indicators.period_label(p, lang, indicator.source) for p in indicator.periods}
         token = st.selectbox(t("indicators.year"), tokens, format_func=period_labels.get, key=year_key)
         period = indicators.Period.parse(token)
     else:
@@ -110,6 +99,9 @@ if indicator.categorical:  # an imported category list: its own colours and lege
             layer_key=("category", key, import_versions, city, lang),
             key=f"indicator-map-{city}-{lang}", height=MAP_HEIGHT, returned_objects=["last_active_drawing"],
         )
+        if category_view.categories:
+            with st.expander(t("export.section"), icon=":material/download:"):
+                widgets.download_row(widgets.indicator_map_downloads(key, None, method, k, city or None), key="indicator-export")
     drawing = (clicked or {}).get("last_active_drawing") or {}
     selected = (drawing.get("properties") or {}).get("adcode") or ui.query_param("county", allowed=ui.counties())
     with info_col:
@@ -161,7 +153,7 @@ with map_col:
         t("indicators.summary", counties=n_counties, cities=n_cities, missing=len(shown_counties) - n_counties)
         + " · " + t("source_boundaries")
     )
-    if used is not None and indicator.source != "import":  # the exports draw the plans' indicators
+    if used is not None:
         with st.expander(t("export.section"), icon=":material/download:"):
             widgets.download_row(
                 widgets.indicator_map_downloads(key, period.token if period else None, method, k, city or None),

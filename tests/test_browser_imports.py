@@ -51,12 +51,16 @@ def test_editor_imports_corrects_saves_and_sees_the_indicator(browser, own_app, 
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
     page = context.new_page()
     page.goto(f"{app_url}/imports")
-    page.get_by_text("此页需要登录").wait_for(timeout=45000)
+    page.get_by_text("此页需要登录").wait_for(timeout=45000)  # opened by URL: a calm message
+    nav = page.get_by_test_id("stSidebarNav")
+    nav.get_by_text("总览", exact=True).wait_for(timeout=15000)
+    assert nav.get_by_text("数据导入", exact=True).count() == 0  # not listed for a visitor
     page.get_by_text("登录", exact=True).first.click()
     page.get_by_label("用户名").fill("zhang")
     page.get_by_label("密码").fill("correct horse 9")
     page.get_by_role("button", name="登录").click()
     page.get_by_text("已登录：张").wait_for(timeout=30000)
+    nav.get_by_text("数据导入", exact=True).wait_for(timeout=15000)  # listed for an editor
 
     path = tmp_path / "临汾2023.xlsx"
     path.write_bytes(yearbook())

@@ -247,6 +247,65 @@ def test_formula_error_cell_is_named():
         imports.read_grid(buffer.getvalue(), "err.xlsx")
 
 
+def _formula_book(cached: dict[str, str] | None = None) -> bytes:
+    """洪洞县's value is a formula, written by openpyxl (so with no computed value); cached
+    puts a computed result into the XML as Excel would when saving ({"B3": "6"})."""
+    import re
+    import zipfile
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "人口"
+    sheet.append(["县", "常住人口（万人）"])
+    sheet.append(["古县", 3])
+    sheet.append(["洪洞县", "=B2*2"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    if not cached:
+        return buffer.getvalue()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = content.decode()
+                for ref, value in cached.items():
+                    text = re.sub(rf'(<c r="{ref}"[^>]*>\s*<f>[^<]*</f>)\s*<v>\s*</v>', rf"\1<v>{value}</v>", text)
+                content = text.encode()
+            target.writestr(item, content)
+    return out.getvalue()
+
+
+def test_formula_without_computed_value_is_refused_with_sheet_and_cell():
+    with pytest.raises(ImportFileError) as refused:
+        imports.read_grid(_formula_book(), "公式.xlsx")
+    message = str(refused.value)
+    assert "公式.xlsx" in message and "人口" in message and "B3" in message
+    assert "没有计算结果的公式" in message and "粘贴为数值" in message and "未保存任何数据" in message
+    assert "paste the values" in message
+
+
+def test_formula_with_its_computed_value_is_read():
+    grid = imports.read_grid(_formula_book({"B3": "6"}), "算好.xlsx")
+    preview = imports.preview(grid, imports.detect(grid))
+    assert values(preview) == {("141024", None): 6.0, ("141025", None): 3.0}
+    assert not preview.rejected
+
+
+def test_formula_ref_error_cell_is_named():
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "财政"
+    sheet.append(["县", "一般公共预算收入（亿元）"])
+    sheet.append(["古县", 3.1])
+    sheet.append(["洪洞县", "#REF!"])
+    sheet["B3"].data_type = "e"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with pytest.raises(ImportFileError, match=r"财政.*B3.*#REF!.*未保存任何数据"):
+        imports.read_grid(buffer.getvalue(), "引用.xlsx")
+
+
 def test_no_unit_column():
     with pytest.raises(ImportFileError, match="没有一列是县"):
         imports.detect(imports.read_grid(xlsx([["a", "b"], ["x", 1]]), "x.xlsx"))

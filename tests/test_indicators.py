@@ -220,3 +220,18 @@ def test_empty_dataset_has_only_derived_indicators_all_without_values():
     assert list(catalogue) == list(indicators.DERIVED_KEYS)
     view = indicators.values(data, "derived-tasks")
     assert {u.reason for u in view.counties.values()} == {indicators.NOT_COVERED}
+
+
+def test_picker_and_period_labels_tell_plan_targets_from_measured_values():
+    def indicator(kinds, levels=("county",), source="plan", categorical=False):
+        return indicators.Indicator("k", "城镇化率", "%", levels, (), kinds, (), source=source, categorical=categorical)
+
+    assert indicators.picker_label(indicator(("target", "baseline"), ("county", "city"))) == "［目标值·县级/市级］ 城镇化率（%）"
+    assert indicators.picker_label(indicator(("value",), ("city",))) == "［规划·市级］ 城镇化率（%）"
+    assert indicators.picker_label(indicator(("value",), source="import")) == "［统计值·导入］ 城镇化率（%）"
+    assert indicators.picker_label(indicator(("target",), source="import"), "en") == "[target · imported] 城镇化率 (%)"
+    assert indicators.picker_label(indicator(("value",), source="import", categorical=True)) == "［分类·导入］ 城镇化率（%）"
+    measured, target = indicators.Period(2023, "value"), indicators.Period(2025, "target")
+    assert indicators.period_label(measured, source="import") == "2023年 · 统计值"
+    assert indicators.period_label(measured) == "2023年 · 现状值"  # a figure a plan prints as current
+    assert indicators.period_label(target, source="import") == indicators.period_label(target) == "2025年 · 目标值"

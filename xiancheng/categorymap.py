@@ -7,25 +7,14 @@ import html
 import folium
 
 from . import geo, palette
-from .maps import NO_DATA_HATCH, Fill, Legend, LegendEntry, add_counties
-
-# Qualitative colours (ColorBrewer Set2 + Dark2): distinct, none of them the type map's or the grey of "no data".
-CATEGORY_COLOURS = ["#66c2a5", "#fc8d62", "#8da0cb", "#e78ac3", "#a6d854", "#ffd92f", "#e5c494",
-                    "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e"]
-OTHER = "#b3b3b3"
-
-
-def category_colours(categories) -> dict[str, str]:
-    """One colour per category in the given order; beyond twelve they share 'other' grey."""
-    return {c: CATEGORY_COLOURS[i] if i < len(CATEGORY_COLOURS) else OTHER for i, c in enumerate(categories)}
-
+from .maps import NO_DATA_HATCH, Fill, FitToData, Legend, LegendEntry, add_counties, few_counties_extent
 
 def category_layer(view, lang: str, city_adcode: str | None = None) -> folium.FeatureGroup:
     """Counties coloured by their category; counties without one hatched grey; legend with counts."""
     from .i18n import t
 
     shown = geo.counties_of_city(city_adcode) if city_adcode else list(geo.counties())
-    colours = category_colours(view.categories)
+    colours = palette.category_colours(view.categories)  # the exports use the same
     no_data = Fill(palette.NO_DATA, "hatch", NO_DATA_HATCH)
     fills, tips, counts = {}, {}, {}
     for adcode in shown:
@@ -45,4 +34,7 @@ def category_layer(view, lang: str, city_adcode: str | None = None) -> folium.Fe
     if counts.get(None):
         entries.append(LegendEntry(no_data, t("indicators.legend_no_data", lang), counts[None]))
     Legend(view.indicator.name, entries, t("imports.legend_categories", lang)).add_to(layer)
+    # Like the numeric layers: a handful of counties zooms to them, more go back to the view
+    # the map opened with (after a few-unit indicator had zoomed in, this layer stayed there).
+    FitToData(few_counties_extent([a for a in shown if view.counties.get(a)])).add_to(layer)
     return layer

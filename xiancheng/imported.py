@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from . import geo
 from .dataset import Citation, Classification
+from .imports import Record
 from .indicators import CITY_LEVEL, Indicator, IndicatorView, Period, UnitValue, normalise
 
 NOT_IMPORTED = "not-imported"  # the import gives no value for this unit
@@ -20,22 +21,15 @@ KIND_ORDER = ("value", "target")
 
 
 @dataclass(frozen=True)
-class Value:
-    batch: str
-    version: int
-    adcode: str
-    level: str
-    indicator: str
-    unit: str
-    year: int | None
-    kind: str
-    categorical: bool
-    value: float | None
-    category: str
-    row: int
-    cell: str
-    name_as_written: str = ""
-    source: str = ""
+class Value(Record):
+    """A saved record (xiancheng.imports.Record): the import and version it belongs to."""
+
+    batch: str = ""
+    version: int = 0
+
+
+# Record fields kept under the same name in the store's import_value table (row is sheet_row there).
+_STORED_FIELDS = tuple(f for f in Record.__dataclass_fields__ if f != "row")
 
 
 @dataclass(frozen=True)
@@ -63,11 +57,8 @@ def snapshot(store) -> Snapshot:
 
     batches = {b.key: Batch(b.key, b.version, b.file_name, b.sheet, b.created_at.strftime("%Y-%m-%d %H:%M UTC"),
                             b.created_by, b.record_count, len(b.rejected or ())) for b in stored.batches(store)}
-    values = tuple(
-        Value(v.batch_key, v.batch_version, v.adcode, v.level, v.indicator, v.unit, v.year, v.kind, v.categorical,
-              v.value, v.category, v.sheet_row, v.cell, v.name_as_written, v.source)
-        for v in stored.values(store)
-    )
+    values = tuple(Value(batch=v.batch_key, version=v.batch_version, row=v.sheet_row, **{f: getattr(v, f) for f in _STORED_FIELDS})
+                   for v in stored.values(store))
     return Snapshot(values, batches)
 
 

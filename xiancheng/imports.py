@@ -184,11 +184,14 @@ def _read_xlsx(data: bytes, file_name: str, sheet: str | None) -> Grid:
                 raise _formula_error(file_name, chosen, cell_ref(r, c), str(value))
             values.append(_clean(value))
         rows.append(values)
+    merged, uncomputed = _sheet_xml_facts(data, getattr(ws, "_worksheet_path", ""))
+    if uncomputed:  # data_only reads such a cell as empty: a silently missing value
+        raise _uncomputed_formula(file_name, chosen, uncomputed)
     # A merged cell's value belongs to every cell it covers (a header over several year
     # columns, a city name over its counties' rows).
     from openpyxl.utils.cell import range_boundaries
 
-    for ref in _merged_refs(data, getattr(ws, "_worksheet_path", "")):
+    for ref in merged:
         min_col, min_row, max_col, max_row = range_boundaries(ref)
         if min_row - 1 >= len(rows):
             continue
@@ -202,18 +205,54 @@ def _read_xlsx(data: bytes, file_name: str, sheet: str | None) -> Grid:
     return Grid(file_name, chosen, tuple(titles), _trim(rows), "xlsx")
 
 
-def _merged_refs(data: bytes, member: str) -> list[str]:
-    """The merged ranges ("A1:E1") of one worksheet, from its XML inside the .xlsx."""
+def _sheet_xml_facts(data: bytes, member: str) -> tuple[list[str], str]:
+    """From one worksheet's XML inside the .xlsx (read_only mode gives neither): its merged
+    ranges ("A1:E1"), and the first formula cell with no computed value ("" if none).
+
+    A formula keeps its last result in <v> when Excel/WPS saved the file; a workbook written
+    by a program (openpyxl, some exports) has the formula alone, which reads as empty.
+    """
     import zipfile
+    from xml.etree.ElementTree import ParseError, iterparse
 
     if not member:
-        return []
+        return [], ""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         name = member.lstrip("/")
         if name not in archive.namelist():
-            return []
-        text = archive.read(name).decode("utf-8", errors="replace")
-    return re.findall(r'<(?:\w+:)?mergeCell\s+ref="([A-Z]+\d+:[A-Z]+\d+)"', text)
+            return [], ""
+        xml = archive.read(name)
+    merged, uncomputed = [], ""
+    try:
+        for _event, element in iterparse(io.BytesIO(xml)):
+            tag = element.tag.rpartition("}")[2]
+            if tag == "c":
+                if not uncomputed and _formula_without_value(element):
+                    uncomputed = element.get("r", "")
+                element.clear()
+            elif tag == "mergeCell" and element.get("ref"):
+                merged.append(element.get("ref"))
+    except ParseError:
+        return [], ""  # openpyxl read the cells already; nothing more to learn here
+    return merged, uncomputed
+
+
+def _formula_without_value(cell) -> bool:
+    children = {child.tag.rpartition("}")[2]: child for child in cell}
+    if "f" not in children:
+        return False
+    value = children.get("v")
+    # t="str" with an empty <v/> is a formula whose result is the empty string ("").
+    return value is None or (not (value.text or "").strip() and cell.get("t") != "str")
+
+
+def _uncomputed_formula(file_name: str, sheet: str, ref: str) -> ImportFileError:
+    return ImportFileError(
+        f"{file_name}（{sheet}）单元格 {ref} 是没有计算结果的公式（文件由程序生成、未经 Excel 计算保存），按空值读取会丢失数据；"
+        f"请在 Excel 或 WPS 中打开并保存一次，或将公式“选择性粘贴为数值”后再导入，未保存任何数据。"
+        f" ({file_name}, sheet {sheet}, cell {ref}: a formula without a computed value (the file was written by a program and"
+        f" never calculated); open and save it in Excel, or paste the values, then import again. Nothing was saved.)"
+    )
 
 
 def _read_xls(data: bytes, file_name: str, sheet: str | None) -> Grid:

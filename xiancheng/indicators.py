@@ -496,13 +496,37 @@ def display_unit(indicator: Indicator, lang: str = "zh") -> str:
 
 
 
-def period_label(period: Period | None, lang: str = "zh") -> str:
-    """"2025年 · 目标值" / "年份未注明 · 现状值"; "" for derived indicators (no period)."""
+def picker_label(indicator: Indicator, lang: str = "zh") -> str:
+    """The indicator picker's label: what kind of figure it is, then name and unit.
+
+    Plan targets say 目标值 and their levels, other figures the plans print say 规划 and theirs;
+    imported tables say 统计值 (measured) / 目标值 / 分类 and 导入; counts derived from the
+    plans say 计数. So a measured value is never taken for a plan target, or the reverse.
+    """
+    from .i18n import t
+
+    if indicator.derived:
+        group = t("indicators.group.derived", lang)
+    elif indicator.source == "import":
+        kind = "category" if indicator.categorical else indicator.kinds[0]
+        group = t(f"indicators.group.import-{kind}", lang)
+    else:
+        levels = "/".join(t(f"indicators.group.level.{level}", lang) for level in indicator.levels)
+        kind = "plan-target" if "target" in indicator.kinds else "plan-figure"
+        group = t(f"indicators.group.{kind}", lang, levels=levels)
+    unit = display_unit(indicator, lang)
+    label_key = "indicators.option" if unit else "indicators.option_no_unit"
+    return t(label_key, lang, group=group, name=display_name(indicator, lang), unit=unit)
+
+
+def period_label(period: Period | None, lang: str = "zh", source: str = "plan") -> str:
+    """"2025年 · 目标值" / "年份未注明 · 现状值" / an imported "2023年 · 统计值"; "" for
+    derived indicators (no period). source: the indicator's ("plan" / "import")."""
     if period is None:
         return ""
     from .i18n import t
 
-    kind = t(f"indicators.kind.{period.kind}", lang)
+    kind = t(f"indicators.kind.{'measured' if source == 'import' and period.kind == 'value' else period.kind}", lang)
     if period.year is None:
         return t("indicators.period_none", lang, kind=kind)
     return t("indicators.period", lang, year=period.year, kind=kind)
@@ -560,7 +584,7 @@ def value_table(dataset: Dataset, view: IndicatorView, city_adcode: str | None =
             t("indicators.col_level", lang): t(f"indicators.level.{unit.level}", lang),
             t("indicators.col_value", lang): unit.value,
             t("indicators.col_unit", lang): display_unit(view.indicator, lang),
-            t("indicators.col_period", lang): period_label(view.period, lang) or t("indicators.no_year", lang),
+            t("indicators.col_period", lang): period_label(view.period, lang, view.indicator.source) or t("indicators.no_year", lang),
             t("indicators.col_text", lang): unit.value_text or "—",
             t("indicators.col_source", lang): "；".join(source_text(c, documents, lang) for c in dict.fromkeys(unit.citations[:3])) or "—",
         })

@@ -28,3 +28,14 @@ def sequential(k: int) -> list[str]:
         return [SEQUENTIAL[-2]]
     step = (len(SEQUENTIAL) - 1) / (k - 1)
     return [SEQUENTIAL[round(i * step)] for i in range(k)]
+
+# Categorical indicators (an imported category per county), qualitative: ColorBrewer Set2 + Dark2,
+# distinct, none of them the type map's or the grey of "no data".
+CATEGORY_COLOURS = ["#66c2a5", "#fc8d62", "#8da0cb", "#e78ac3", "#a6d854", "#ffd92f", "#e5c494",
+                    "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e"]
+OTHER_CATEGORY = "#b3b3b3"
+
+
+def category_colours(categories) -> dict[str, str]:
+    """One colour per category in the given order; beyond twelve they share 'other' grey."""
+    return {c: CATEGORY_COLOURS[i] if i < len(CATEGORY_COLOURS) else OTHER_CATEGORY for i, c in enumerate(categories)}

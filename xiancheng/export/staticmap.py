@@ -632,6 +632,57 @@ def render_indicator_map(
         return save(page.fig, fmt, dpi, title, source)
 
 
+def render_category_map(
+    categories: Mapping[str, str | None],
+    order: Sequence[str],
+    *,
+    title: str,
+    indicator: str,
+    lang: str = "zh",
+    fmt: str = "png",
+    dpi: int = DEFAULT_DPI,
+    city_adcode: str | None = None,
+    no_data_reason: str | None = None,
+    sources: Sequence[str] = (),
+    export_date: date | None = None,
+) -> bytes:
+    """A categorical indicator (an imported category per county) as PNG/SVG/PDF bytes:
+    each category in its colour (palette.category_colours over order, as the web layer),
+    counties without one hatched grey; the legend lists the categories shown with counts."""
+    _check(fmt, dpi)
+    county_adcodes = _view_counties(city_adcode)
+    colours = palette.category_colours(order)
+    styles = {a: Style(colours[categories[a]]) if categories.get(a) in colours else NO_DATA_STYLE for a in county_adcodes}
+    counts: dict[str | None, int] = {}
+    for adcode in county_adcodes:
+        category = categories.get(adcode) if categories.get(adcode) in colours else None
+        counts[category] = counts.get(category, 0) + 1
+    handles = [_patch_handle(Style(colours[c])) for c in order if counts.get(c)]
+    labels = [f"{c} ({counts[c]})" for c in order if counts.get(c)]
+    if counts.get(None):
+        reason = no_data_reason or t("export.no_data_default_reason", lang)
+        handles.append(_patch_handle(NO_DATA_STYLE))
+        colon = "：" if lang == "zh" else ": "
+        labels.append(f"{t('export.no_data', lang)}{colon}{reason} ({counts[None]})")
+    handles += [_line_handle(palette.CITY_EDGE, 1.1), _line_handle(palette.COUNTY_EDGE, 0.4)]
+    labels += [t("export.city_boundary", lang), t("export.county_boundary", lang)]
+    subtitle = t("export.category_subtitle", lang, indicator=indicator, n=sum(n for c, n in counts.items() if c))
+
+    with _LOCK, _rc():
+        page = _map_page(county_adcodes, city_adcode)
+        g = geometry()
+        _fill(page.ax, g.counties.loc[county_adcodes], styles)
+        _outlines(page, county_adcodes, _view_cities(city_adcode), city_adcode is not None)
+        key = draw_labels(page, county_adcodes, _label_size(city_adcode))
+        draw_header(page, title, subtitle)
+        column = SideColumn(page)
+        column.legend(handles, labels, indicator)
+        column.north_and_scale(lang)
+        column.numbered_key(key, lang)
+        source = draw_footer(page, list(sources), lang, export_date)
+        return save(page.fig, fmt, dpi, title, source)
+
+
 def _city_labels(page: Page, city_adcodes: Iterable[str]) -> None:
     from matplotlib import patheffects
 

@@ -147,18 +147,20 @@ def batches(store) -> list[ImportBatch]:
     return store.current(ImportBatch)
 
 
-def values(store, batch_key: str | None = None, version: int | None = None) -> list[ImportedValue]:
-    """The values of the current version of every import (or of one version of one import)."""
+def values(store, batch_key: str | None = None, version: int | None = None) -> list:
+    """The values of the current version of every import (or of one version of one import),
+    as rows with the table's column names (not ORM objects: ~10× cheaper for thousands)."""
+    table = ImportedValue.__table__
     with store.read() as session:
         if batch_key is not None and version is not None:
-            query = select(ImportedValue).where(ImportedValue.batch_key == batch_key, ImportedValue.batch_version == version)
+            query = select(table).where(table.c.batch_key == batch_key, table.c.batch_version == version)
         else:
             current = current_select(ImportBatch).subquery()
-            query = select(ImportedValue).join(
-                current, (ImportedValue.batch_key == current.c.key) & (ImportedValue.batch_version == current.c.version))
+            query = select(table).join(
+                current, (table.c.batch_key == current.c.key) & (table.c.batch_version == current.c.version))
             if batch_key is not None:
-                query = query.where(ImportedValue.batch_key == batch_key)
-        return list(session.scalars(query.order_by(ImportedValue.id)))
+                query = query.where(table.c.batch_key == batch_key)
+        return list(session.execute(query.order_by(table.c.id)))
 
 
 def latest_version(store, name: str) -> int | None:

@@ -40,6 +40,13 @@ class PageSpec:
     url_path: str
     default: bool = False
     admin_only: bool = False  # listed in the navigation only for a signed-in administrator
+    roles: tuple[str, ...] = ()  # listed only for a signed-in user with one of these roles (empty: everyone)
+
+    def listed_for(self, user) -> bool:
+        """Whether the navigation shows this page to user (None: not signed in). A page not
+        listed still opens from its URL, where its require_role says calmly who may use it."""
+        roles = ("admin",) if self.admin_only else self.roles
+        return not roles or (user is not None and user.role in roles)
 
 
 # The page list lives here once: app.py builds the navigation from it, the smoke test
@@ -55,7 +62,7 @@ PAGES = (
     PageSpec("pages/progress_admin.py", "page.progress_admin", ":material/link:", "progress-admin", admin_only=True),
     PageSpec("pages/manage.py", "page.manage", ":material/upload_file:", "manage", admin_only=True),
     PageSpec("pages/admin.py", "page.admin", ":material/admin_panel_settings:", "admin", admin_only=True),
-    PageSpec("pages/imports.py", "page.imports", ":material/table_chart:", "imports"),
+    PageSpec("pages/imports.py", "page.imports", ":material/table_chart:", "imports", roles=("admin", "editor")),
 )
 
 # URL contract shared by every page (a copied link reproduces the view):

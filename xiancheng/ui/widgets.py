@@ -76,11 +76,15 @@ def _store_version() -> int:
 
 
 @lru_cache(maxsize=32)
-def _indicator_map(key: str, period_token: str | None, method: str, k: int, city: str | None, language: str, fmt: str, dpi: int, day: date) -> bytes:
-    from .. import export, i18n, indicators
+def _indicator_map(key: str, period_token: str | None, method: str, k: int, city: str | None, language: str, fmt: str, dpi: int, day: date,
+                   import_versions: tuple = ()) -> bytes:
+    """import_versions: the current version of every import (a cache key: a re-import draws anew)."""
+    from .. import export, i18n, imported, indicators
 
     data = dataset()
-    view = indicators.values(data, key, indicators.Period.parse(period_token))
+    period = indicators.Period.parse(period_token)
+    snap = _imports_snapshot() if key not in indicators.catalogue(data) else None
+    view = imported.values(snap, key, period) if snap is not None else indicators.values(data, key, period)
     county_values = view.county_values()
     # One level per map: counties when the period has county values, else the cities.
     level, values = ("county", county_values) if county_values else ("city", view.city_values())
@@ -98,14 +102,57 @@ def _indicator_map(key: str, period_token: str | None, method: str, k: int, city
             )
     units = view.counties if level == "county" else view.cities
     cited = {c.document for u in units.values() for c in u.citations}
-    sources = [export.document_label(d, language) for d in data.documents if d.document in cited]
+    if snap is not None:
+        sources = _import_sources(snap, cited, language)
+        reason = reason or i18n.t("export.import_no_data", language)
+    else:
+        sources = [export.document_label(d, language) for d in data.documents if d.document in cited]
     period = view.period
     name = indicators.display_name(view.indicator, language)
     return export.render_indicator_map(
         values, level=level, title=name, indicator=name, unit=indicators.display_unit(view.indicator, language),
-        year=period.year if period else None, period=indicators.period_label(period, language), method=method, k=k, lang=language, fmt=fmt, dpi=dpi,
-        city_adcode=city, sources=sources, export_date=day, no_data_reason=reason,
+        year=period.year if period else None, period=indicators.period_label(period, language, view.indicator.source),
+        method=method, k=k, lang=language, fmt=fmt, dpi=dpi, city_adcode=city, sources=sources, export_date=day, no_data_reason=reason,
     )
+
+
+@lru_cache(maxsize=16)
+def _category_map(key: str, city: str | None, language: str, fmt: str, dpi: int, day: date, import_versions: tuple = ()) -> bytes:
+    """An imported category list as a static map (the web layer's colours and legend)."""
+    from .. import export, i18n, imported
+
+    snap = _imports_snapshot()
+    view = imported.categories(snap, key)
+    cited = {entry[1].document for entry in view.counties.values() if entry}
+    return export.render_category_map(
+        {a: entry[0] for a, entry in view.counties.items() if entry}, view.categories, title=view.indicator.name,
+        indicator=view.indicator.name, lang=language, fmt=fmt, dpi=dpi, city_adcode=city,
+        no_data_reason=i18n.t("export.import_no_data", language), sources=_import_sources(snap, cited, language), export_date=day,
+    )
+
+
+def _imports_snapshot():
+    from . import imported_snapshot
+
+    return imported_snapshot()
+
+
+def _import_versions() -> tuple:
+    return tuple(sorted((name, batch.version) for name, batch in _imports_snapshot().batches.items()))
+
+
+def _import_sources(snap, cited_documents: set[str], language: str) -> list[str]:
+    """The source line of an imported indicator's map: each import drawn, its file, sheet, version and time."""
+    from .. import i18n, imported
+
+    sources = []
+    for document in sorted(cited_documents):
+        parsed = imported.parse_citation(document)
+        batch = snap.batches.get(parsed[0]) if parsed else None
+        if batch is not None:
+            sources.append(i18n.t("export.import_source", language, file=batch.file_name, sheet=batch.sheet,
+                                  version=parsed[1], when=batch.created_at))
+    return sources
 
 
 @lru_cache(maxsize=64)
@@ -141,11 +188,12 @@ def _place_label(city: str | None) -> str:
 
 def _indicator_file_label(key: str, period_token: str | None) -> str:
     """The indicator's Chinese name and period in a file name (not its internal key)."""
-    from .. import indicators
+    from .. import imported, indicators
 
-    indicator = indicators.catalogue(dataset()).get(key)
+    indicator = indicators.catalogue(dataset()).get(key) or imported.catalogue(_imports_snapshot()).get(key)
     name = indicators.display_name(indicator, "zh") if indicator else key
-    period = indicators.period_label(indicators.Period.parse(period_token), "zh") if period_token else ""
+    source = indicator.source if indicator else "plan"
+    period = indicators.period_label(indicators.Period.parse(period_token), "zh", source) if period_token else ""
     return "_".join(p for p in (name, period.replace(" · ", "")) if p)
 
 
@@ -157,14 +205,23 @@ def _file_stem(*parts: str) -> str:
 
 
 def indicator_map_downloads(key: str, period_token: str | None, method: str, k: int, city: str | None) -> list[Download]:
+    """PNG/SVG/PDF of the indicator map, a plan's or an imported one (numbers or categories)."""
+    from .. import imported, indicators
+
     language, day = lang(), date.today()
     stem = _file_stem("指标图", _indicator_file_label(key, period_token), _place_label(city), day.isoformat())
-    args = (key, period_token, method, k, city, language)
+    versions = _import_versions() if key not in indicators.catalogue(dataset()) else ()
+    if versions and imported.catalogue(_imports_snapshot())[key].categorical:
+        def make(fmt: str, dpi: int):
+            return lambda: _category_map(key, city, language, fmt, dpi, day, versions)
+    else:
+        def make(fmt: str, dpi: int):
+            return lambda: _indicator_map(key, period_token, method, k, city, language, fmt, dpi, day, versions)
     return [
-        Download("export.png", lambda: _indicator_map(*args, "png", 150, day), f"{stem}.png"),
-        Download("export.png300", lambda: _indicator_map(*args, "png", 300, day), f"{stem}-300dpi.png"),
-        Download("export.svg", lambda: _indicator_map(*args, "svg", 150, day), f"{stem}.svg"),
-        Download("export.pdf", lambda: _indicator_map(*args, "pdf", 150, day), f"{stem}.pdf"),
+        Download("export.png", make("png", 150), f"{stem}.png"),
+        Download("export.png300", make("png", 300), f"{stem}-300dpi.png"),
+        Download("export.svg", make("svg", 150), f"{stem}.svg"),
+        Download("export.pdf", make("pdf", 150), f"{stem}.pdf"),
     ]
 
 
@@ -295,7 +352,7 @@ def apply_presentation_style() -> None:
 
 
 def clear_export_caches() -> None:
-    for cached in (_type_map, _profile, _indicator_map):
+    for cached in (_type_map, _profile, _indicator_map, _category_map):
         cached.cache_clear()
 
 
