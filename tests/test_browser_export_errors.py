@@ -47,7 +47,8 @@ def test_a_failing_download_shows_a_message_and_a_good_one_downloads(browser, tm
         assert info.value.suggested_filename == "指标数值.csv"
         context.close()
         process.terminate()
-        log = process.stdout.read().decode("utf-8", errors="replace")
+        process.wait(15)
+        log = process.log_path.read_text(encoding="utf-8", errors="replace")
     reference = text.split("错误编号 ")[1][:8]
     assert f"export 县城类型图_运城市.png failed (error {reference})" in log
     assert "ValueError: mathtext: Unknown symbol" in log
