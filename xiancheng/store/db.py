@@ -80,6 +80,12 @@ class UTCDateTime(TypeDecorator):
         return process
 
 
+def sqlite_timestamp(value: datetime) -> str:
+    """An aware datetime as UTCDateTime stores it in SQLite ("2026-12-01 15:30:32.123456", UTC),
+    for statements written in plain SQL."""
+    return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import accounts, migrate
-from .db import Base, engine_for, utcnow
+from .db import Base, engine_for, sqlite_timestamp, utcnow
 from .errors import DatabaseSettingError, ScopeError, SignInRefused, StaleEdit, StoreError
 from .history import CurrentRow, History, current_select, history_tables, latest_row, point_current, pointers, rebuild_current
 from .models import Account, AuditEntry, DataVersion
@@ -292,11 +292,23 @@ def _finish(connection, writer: Writer, audit: dict) -> None:
         connection.execute(_PG_FINISH, {
             **audit, "tables": [v["table_name"] for v in values], "keys": [v["key"] for v in values],
             "versions": [v["version"] for v in values], "ids": [v["row_id"] for v in values]})
-    else:  # in-process: statements cost no round trip
-        point_current(connection, writer._unpointed)
-        connection.execute(_BUMP_DATA_VERSION, {"now": audit["at"]})
-        connection.execute(_INSERT_AUDIT, audit)
+    else:  # SQLite, in-process: no round trips; plain SQL skips SQLAlchemy's per-construct work (~⅔ of a statement's cost)
+        at = sqlite_timestamp(audit["at"])
+        values = pointers(writer._unpointed)
+        if values:
+            connection.exec_driver_sql(_SQLITE_POINT, [(v["table_name"], v["key"], v["version"], v["row_id"])
+                                                       for v in values])
+        connection.exec_driver_sql(_SQLITE_BUMP, (at,))
+        connection.exec_driver_sql(_SQLITE_AUDIT, (at, audit["actor"], audit["action"], audit["outcome"],
+                                                   audit["target"], audit["client"], audit["detail"]))
     writer._unpointed = []
+
+
+_SQLITE_POINT = ("INSERT INTO current_row (table_name, key, version, row_id) VALUES (?, ?, ?, ?) "
+                 "ON CONFLICT (table_name, key) DO UPDATE SET version = excluded.version, row_id = excluded.row_id "
+                 "WHERE excluded.version > current_row.version")
+_SQLITE_BUMP = "UPDATE data_version SET version = version + 1, changed_at = ? WHERE id = 1"
+_SQLITE_AUDIT = "INSERT INTO audit (at, actor, action, outcome, target, client, detail) VALUES (?, ?, ?, ?, ?, ?, ?)"
 
 
 _PG_FINISH = text("""
@@ -419,7 +431,9 @@ class Store:
 
     def rebuild_current(self, *models) -> dict[str, int]:
         """Recompute current_row from the history (of these models, default every store table):
-        after rows were inserted around Store.write (a bulk load). Returns records per table."""
+        after rows were inserted around Store.write (a bulk load). Returns records per table.
+        Maintenance: run it while no one saves into these tables (on PostgreSQL a save of a new
+        record landing during the rebuild makes it fail; run it again)."""
         tables = [m if hasattr(m, "c") else m.__table__ for m in models] or history_tables()
         with self._write_engine.begin() as connection:
             counts = {table.name: rebuild_current(connection, table) for table in tables}
