@@ -230,12 +230,14 @@ _ARM_LEGEND = """(name) => { window.__xcLegend = 0; const seen = () => {
 FRAME_SELECTOR = "iframe[title*='streamlit_folium']"
 
 
-def switch_indicators(page, names: list[str]) -> tuple[list[float], list[float]]:
+def switch_indicators(page, names: list[str], server_pid: int) -> tuple[list[float], list[float], list[float]]:
     """On an open indicator page, pick each of names in the picker in turn. Per switch: from
     the click until the map iframe paints that indicator's legend, timed inside the browser
-    (ms), and the wall clock around Playwright's click, which adds the automation's own
-    actionability checks (s)."""
-    in_page, wall = [], []
+    (ms); the wall clock around Playwright's click, which adds the automation's own
+    actionability checks (s); the server's CPU time from the click until 0.5 s after the legend (s)."""
+    from streamlit_client import process_cpu_seconds
+
+    in_page, wall, cpu = [], [], []
     for name in names:
         map_frame = next(f for f in page.frames if "streamlit_folium" in f.url)
         page.get_by_role("combobox", name="指标", exact=True).click()
@@ -244,12 +246,14 @@ def switch_indicators(page, names: list[str]) -> tuple[list[float], list[float]]
         option.wait_for(timeout=10000)
         page.evaluate(_ARM_CLICK)
         map_frame.evaluate(_ARM_LEGEND, name)
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), process_cpu_seconds(server_pid)
         option.click()
         map_frame.wait_for_function("() => window.__xcLegend > 0", timeout=30000)  # set once that legend paints
         wall.append(time.perf_counter() - start)
         in_page.append(map_frame.evaluate("() => window.__xcLegend") - page.evaluate("() => window.__xcClick"))
-    return in_page, wall
+        page.wait_for_timeout(500)  # the rest of the rerun (the page never goes network-idle here)
+        cpu.append(process_cpu_seconds(server_pid) - start_cpu)
+    return in_page, wall, cpu
 
 
 def indicator_switch_numbers(switches: int = 6) -> dict[str, float]:
@@ -258,17 +262,18 @@ def indicator_switch_numbers(switches: int = 6) -> dict[str, float]:
     from playwright.sync_api import sync_playwright
 
     names = ["重点镇数量", "涉及项目数", "全县常住人口城镇化率", "适用任务数", "特色小镇数量", "新开工装配式建筑占城镇新建建筑面积比例"]
-    with running_app() as (url, _process, _healthy), sync_playwright() as playwright:
+    with running_app() as (url, process, _healthy), sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(url + "/indicators?indicator=derived-tasks")
         page.frame_locator(FRAME_SELECTOR).first.locator(".xc-legend .xc-title", has_text="适用任务数").wait_for(timeout=60000)
-        in_page, wall = switch_indicators(page, (names * 2)[:switches])
+        in_page, wall, cpu = switch_indicators(page, (names * 2)[:switches], process.pid)
         browser.close()
     n = len(in_page)
     return {
         f"indicator switch: click → new legend painted, in the browser (ms, median of {n})": (statistics.median(in_page), 500),
-        f"indicator switch: same, wall clock around Playwright's click (ms, median of {n})": statistics.median(wall) * 1000,
+        f"  wall clock around Playwright's click (ms, median of {n})": statistics.median(wall) * 1000,
+        f"  server CPU per switch, incl. layers built once per process (ms, median of {n})": statistics.median(cpu) * 1000,
     }
 
 
@@ -300,8 +305,10 @@ def slide_step_numbers(steps: int = 6) -> dict[str, float]:
 
     slides = geo.counties_of_city("140800")
     names = [geo.counties()[a].name for a in slides]
-    in_page = []
-    with running_app() as (url, _process, _healthy), sync_playwright() as playwright:
+    from streamlit_client import process_cpu_seconds
+
+    in_page, cpu = [], []
+    with running_app() as (url, process, _healthy), sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1366, "height": 768})
         page.goto(url + "/?mode=present&set=city:140800")
@@ -312,14 +319,17 @@ def slide_step_numbers(steps: int = 6) -> dict[str, float]:
             page.evaluate(_ARM_KEY)
             page.evaluate(_ARM_HEADING, names[step % len(names)])
             map_frame.evaluate(_ARM_OUTLINE)
+            start_cpu = process_cpu_seconds(process.pid)
             page.keyboard.press("ArrowRight")
             page.wait_for_function("() => window.__xcHeading > 0", timeout=30000)
             map_frame.wait_for_function("() => window.__xcOutline > 0", timeout=30000)
             painted = max(page.evaluate("() => window.__xcHeading"), map_frame.evaluate("() => window.__xcOutline"))
             in_page.append(painted - page.evaluate("() => window.__xcKey"))
             page.wait_for_load_state("networkidle")
+            cpu.append(process_cpu_seconds(process.pid) - start_cpu)
         browser.close()
-    return {f"slide step: → key → card and outline painted, in the browser (ms, median of {len(in_page)})": (statistics.median(in_page), 500)}
+    return {f"slide step: → key → card and outline painted, in the browser (ms, median of {len(in_page)})": (statistics.median(in_page), 500),
+            f"  server CPU per step (ms, median of {len(cpu)})": statistics.median(cpu) * 1000}
 
 
 def print_rows(rows: dict) -> None:

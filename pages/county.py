@@ -42,6 +42,23 @@ def target_chart(points: list[tuple[int, float]], name: str):
     )
 
 
+def wider_targets(targets) -> None:
+    """A wider plan's targets (the city's, the province's): indicator, year, value, unit, source."""
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("col.indicator"): [x.indicator for x in targets],
+                t("col.year"): [str(x.year) if x.year else t("not_listed") for x in targets],
+                t("col.value_text"): [x.value_text for x in targets],
+                t("col.unit"): [x.unit for x in targets],
+                t("col.source"): [ui.citation_url(x.citation) for x in targets],
+            }
+        ),
+        hide_index=True, width="stretch",
+        column_config={t("col.source"): st.column_config.LinkColumn(display_text=t("source"))},
+    )
+
+
 profile = queries.county_profile(data, selected)
 county = profile.county
 own_tasks, city_tasks = queries.own_and_city_wide(profile.tasks, selected)
@@ -127,21 +144,7 @@ else:
     st.caption(t("county.targets_none"))
 if profile.city_targets:
     with st.expander(t("county.city_targets", city=county.city_name, n=len(profile.city_targets))):
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    t("col.indicator"): [x.indicator for x in profile.city_targets],
-                    t("col.year"): [str(x.year) if x.year else t("not_listed") for x in profile.city_targets],
-                    t("col.value_text"): [x.value_text for x in profile.city_targets],
-                    t("col.unit"): [x.unit for x in profile.city_targets],
-                    t("col.source"): [ui.citation_url(x.citation) for x in profile.city_targets],
-                }
-            ),
-            hide_index=True, width="stretch",
-            column_config={
-                    t("col.source"): st.column_config.LinkColumn(display_text=t("source")),
-            },
-        )
+        wider_targets(profile.city_targets)
 
 # --- imported statistics, compared with the city, the province and same-type counties
 importview.county_section(data, selected)
@@ -237,21 +240,7 @@ if profile.province_documents:
     st.caption(t("county.province_note", titles=titles(profile.province_documents)))
     if profile.province_targets:
         with st.expander(t("county.province_targets", n=len(profile.province_targets))):
-            st.dataframe(
-                pd.DataFrame(
-                    {
-                        t("col.indicator"): [x.indicator for x in profile.province_targets],
-                        t("col.year"): [str(x.year) if x.year else t("not_listed") for x in profile.province_targets],
-                        t("col.value_text"): [x.value_text for x in profile.province_targets],
-                        t("col.unit"): [x.unit for x in profile.province_targets],
-                        t("col.source"): [ui.citation_url(x.citation) for x in profile.province_targets],
-                    }
-                ),
-                hide_index=True, width="stretch",
-                column_config={
-                            t("col.source"): st.column_config.LinkColumn(display_text=t("source")),
-                },
-            )
+            wider_targets(profile.province_targets)
     if profile.province_tasks:
         with st.expander(t("county.province_tasks", n=len(profile.province_tasks))):
             for task in profile.province_tasks:

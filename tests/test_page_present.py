@@ -83,3 +83,26 @@ def test_download_file_names_are_chinese_and_dated():
     name = widgets.indicator_map_downloads(key, "2027-target", "quantiles", 5, None)[0].file_name
     assert name == f"指标图_全县常住人口城镇化率_2027年目标值_山西省_{today}.png"
     assert "derived" not in widgets.indicator_map_downloads("derived-key-towns", None, "quantiles", 5, "140500")[0].file_name
+
+
+def test_a_slide_legend_counts_the_units_of_its_set_and_says_so():
+    import re
+
+    from xiancheng import geo, maps, queries
+    from xiancheng.ingest.pipeline import load_or_build
+
+    all_types = queries.county_types(load_or_build())
+
+    def legend_of(slides):
+        fmap = maps.slide_map(all_types, "zh", slides)
+        (legend,) = [c for c in fmap._children.values() if isinstance(c, maps.Legend)]
+        counts = [int(n) for n in re.findall(r'<span class="xc-count">(\d+)</span>', legend.html)]
+        return counts, legend.html
+
+    yuncheng = geo.counties_of_city("140800")
+    counts, html = legend_of(yuncheng)
+    assert sum(counts) == len(yuncheng) == 13, counts  # 运城's units, not the province's 117
+    assert "本组 13 个县级单位" in html
+    ecological = [a for a, c in all_types.items() if "ecological" in c.types]
+    counts, html = legend_of(ecological)
+    assert sum(counts) == len(ecological) and f"本组 {len(ecological)} 个县级单位" in html

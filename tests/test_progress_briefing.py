@@ -59,6 +59,13 @@ def test_the_briefing_has_the_overview_the_late_items_by_department_and_the_chan
     for expected in ("晋城市县城建设调度会材料（2026-11）", "滞后事项（按责任单位）", "县住建局（1）", green.title,
                      "增强城乡风险防控能力：推进中 → 已完成", "完善县城产业平台：— → 暂缓"):
         assert expected.replace(" ", "") in text.replace(" ", ""), expected
+    # Only the packaged font is embedded (headings too): never whatever CJK font the system has.
+    import re
+
+    from xiancheng.export import fonts
+
+    embedded = {name.split(b"+", 1)[-1].decode() for name in re.findall(rb"/BaseFont /([\w+-]+)", pdf)}
+    assert embedded == {fonts.FONT_FILE.rsplit(".", 1)[0]}, embedded
 
     from docx import Document
 

@@ -211,6 +211,7 @@ def test_excel_export_has_the_screens_counties_and_action_and_links_each_row_to_
         header = next(cell.row for cell in sheet["A"] if cell.value == "序号")
         headers = [c.value for c in sheet[header]]
         assert headers[2:4] == ["适用县", "行动"] and headers[-1] == "来源"
+        assert "涉及县" not in headers  # the project sheet's own county column is 适用县 here, once
         body = list(sheet.iter_rows(min_row=header + 1))
         assert len(body) == len(expected)
         for cells, (_, row) in zip(body, expected.iterrows()):
@@ -219,6 +220,13 @@ def test_excel_export_has_the_screens_counties_and_action_and_links_each_row_to_
             assert (link.scheme, link.netloc, link.path) == ("https", "xc.example.gov.cn", "/app/documents")
             query = parse_qs(link.query)
             assert query == {"doc": [row["document"]], "from": [str(row["line_start"])], "to": [str(row["line_end"])]}
+    # Every project: the investment column (after 适用县 and 行动) keeps its number format.
+    everything = tables.apply_filters(table, Filters())
+    sheet = load_workbook(io.BytesIO(tables.export_xlsx(table, everything, Filters(), dataset, "zh"))).worksheets[1]
+    header = next(cell.row for cell in sheet["A"] if cell.value == "序号")
+    investment = [c.value for c in sheet[header]].index("投资（亿元）")
+    priced = [c[investment] for c in sheet.iter_rows(min_row=header + 1) if isinstance(c[investment].value, float)]
+    assert priced and all(c.number_format == "#,##0.00" for c in priced)
     # the default address when none is set
     monkeypatch.delenv("XIANCHENG_PUBLIC_URL")
     book = load_workbook(io.BytesIO(tables.export_xlsx(table, rows, filters, dataset, "zh")))

@@ -7,7 +7,7 @@ import html
 import folium
 
 from . import geo, palette
-from .maps import NO_DATA_HATCH, Fill, Legend, LegendEntry, add_counties
+from .maps import NO_DATA_HATCH, Fill, FitToData, Legend, LegendEntry, add_counties, few_counties_extent
 
 def category_layer(view, lang: str, city_adcode: str | None = None) -> folium.FeatureGroup:
     """Counties coloured by their category; counties without one hatched grey; legend with counts."""
@@ -34,4 +34,7 @@ def category_layer(view, lang: str, city_adcode: str | None = None) -> folium.Fe
     if counts.get(None):
         entries.append(LegendEntry(no_data, t("indicators.legend_no_data", lang), counts[None]))
     Legend(view.indicator.name, entries, t("imports.legend_categories", lang)).add_to(layer)
+    # Like the numeric layers: a handful of counties zooms to them, more go back to the view
+    # the map opened with (after a few-unit indicator had zoomed in, this layer stayed there).
+    FitToData(few_counties_extent([a for a in shown if view.counties.get(a)])).add_to(layer)
     return layer

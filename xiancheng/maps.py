@@ -612,8 +612,10 @@ def type_fill(county_types) -> Fill:
     return Fill(palette.NOT_STATED)
 
 
-def type_legend(all_types: dict, lang: str, adcodes: list[str] | None = None) -> Legend:
-    """Legend of the type map: five types, two-type stripes, not stated, districts, with counts."""
+def type_legend(all_types: dict, lang: str, adcodes: list[str] | None = None, counts_of_set: bool = False) -> Legend:
+    """Legend of the type map: five types, two-type stripes, not stated, districts, with counts
+    of adcodes (default: every unit). counts_of_set: the note says the counts are of these
+    units only (a slide set, whose map still paints its neighbours)."""
     from .dataset import COUNTY_TYPES, NATIONAL_ONLY_TYPES
     from .i18n import t, type_label
     from .queries import MUNICIPAL_DISTRICT, NOT_STATED
@@ -635,8 +637,10 @@ def type_legend(all_types: dict, lang: str, adcodes: list[str] | None = None) ->
             sum(c.status == MUNICIPAL_DISTRICT for c in shown),
         )
     )
-    note = t("legend.two_types_note", lang) if doubles else ""
-    return Legend(t("legend.type_title", lang), entries, note)
+    notes = [t("legend.counts_of_set", lang, n=len(shown))] if counts_of_set else []
+    if doubles:
+        notes.append(t("legend.two_types_note", lang))
+    return Legend(t("legend.type_title", lang), entries, " · ".join(notes))
 
 
 def type_map(
@@ -669,7 +673,8 @@ def type_map(
     if highlight:
         add_highlight(fmap, highlight)
     add_labels(fmap)
-    type_legend(all_types, lang, adcodes).add_to(fmap)
+    # The counts are of what the view is about: a city's units, a slide set's (focus), else all.
+    type_legend(all_types, lang, focus if focus is not None else adcodes, counts_of_set=focus is not None).add_to(fmap)
     return fmap
 
 
@@ -863,7 +868,7 @@ def indicator_layer(
     else:
         notes.append(t("indicators.legend_none", lang))
     Legend(title, entries, " · ".join(n for n in notes if n)).add_to(layer)
-    _FitToData(few_units_extent(view, counties, cities, province_value)).add_to(layer)
+    FitToData(few_units_extent(view, counties, cities, province_value)).add_to(layer)
     return layer
 
 
@@ -878,6 +883,15 @@ def few_units_extent(view, counties: list[str], cities: list[str], province_valu
         return None
     area = valued_counties + [c for city in valued_cities for c in geo.counties_of_city(city)]
     return bounds_of(area) if data_extent(area) else None
+
+
+def few_counties_extent(valued_counties: list[str]) -> list[list[float]] | None:
+    """few_units_extent for a layer of counties only (an imported category list)."""
+    from .indicators import FEW_UNITS
+
+    if not 0 < len(valued_counties) < FEW_UNITS:
+        return None
+    return bounds_of(valued_counties) if data_extent(valued_counties) else None
 
 
 _FIT_TO_DATA_JS = Template(
@@ -908,7 +922,10 @@ _FIT_TO_DATA_JS = Template(
 )
 
 
-class _FitToData(MacroElement):
+class FitToData(MacroElement):
+    """In an indicator layer: zoom to bounds (a handful of valued units), or with None back to
+    the view the map opened with if an earlier layer had zoomed in."""
+
     def __init__(self, bounds: list[list[float]] | None, max_zoom: float = 8.5):
         super().__init__()
         self._name = "FitToData"

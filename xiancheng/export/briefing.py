@@ -103,6 +103,7 @@ def completion_map_png(briefing: Briefing, dpi: int = 110) -> bytes:
 
 A4 = (8.27, 11.69)
 MARGIN = 0.7
+HEADING_COLOUR = "#0b3d6e"
 
 
 def briefing_pdf(briefing: Briefing, map_png: bytes | None = None) -> bytes:
@@ -128,12 +129,16 @@ def briefing_pdf(briefing: Briefing, map_png: bytes | None = None) -> bytes:
             fig.text(MARGIN / A4[0], 0.4 / A4[1], briefing.title + f" · {len(pages)}", fontsize=7, color="#777777")
 
         def write(text: str, size: float = 10, color: str = "#111111", indent: float = 0.0, bold: bool = False):
+            # Headings stand out by size and colour, not weight: the packaged font has one
+            # weight, and asking for bold embedded whatever bold CJK font the system had
+            # (a second font to subset, ~1 s of CPU, and tofu where there is none).
+            color = HEADING_COLOUR if bold else color
             width_pt = (A4[0] - 2 * MARGIN - indent) * 72
             for line in fonts.wrap(text, width_pt, size) or [""]:
                 if state["y"] < MARGIN + 0.3:
                     new_page()
                 state["fig"].text((MARGIN + indent) / A4[0], state["y"] / A4[1], line, fontsize=size, color=color,
-                                  va="top", fontweight="bold" if bold else "normal")
+                                  va="top")
                 state["y"] -= size * 1.45 / 72
 
         new_page()

@@ -64,12 +64,15 @@ class RowExtras:
     link: str
 
 
-def _with_extras(headers: list[str], rows: list[list], extras: Sequence[RowExtras] | None, lang: str):
-    """headers and rows with 适用县 and 行动 after the item column (column 2); unchanged without extras."""
+def _with_extras(headers: list[str], rows: list[list], extras: Sequence[RowExtras] | None, lang: str,
+                 replaced: int = 0):
+    """headers and rows with 适用县 and 行动 after the item column (column 2); unchanged without
+    extras. replaced: how many of the columns after the item the extras stand in for (the
+    project sheet's 涉及县 says what 适用县 says: one column, not two)."""
     if extras is None:
         return headers, rows
-    headers = headers[:2] + [t("explorer.col.counties", lang), t("explorer.col.action", lang)] + headers[2:]
-    rows = [row[:2] + [extra.counties, extra.action] + row[2:] for row, extra in zip(rows, extras, strict=True)]
+    headers = headers[:2] + [t("explorer.col.counties", lang), t("explorer.col.action", lang)] + headers[2 + replaced:]
+    rows = [row[:2] + [extra.counties, extra.action] + row[2 + replaced:] for row, extra in zip(rows, extras, strict=True)]
     return headers, rows
 
 
@@ -262,15 +265,17 @@ def ledger_xlsx(
         links=[extra.link for extra in task_extras] if task_extras is not None else None,
     )
     project_sheet = workbook.create_sheet(t("export.ledger_sheet_projects", lang))
-    shift = 0 if project_extras is None else 2
-    headers, rows = _with_extras(project_headers(lang), project_rows(projects, documents, lang), project_extras, lang)
+    # With the explorer's columns, 适用县 replaces the sheet's own 涉及县 (column 3).
+    shift = 0 if project_extras is None else 1
+    headers, rows = _with_extras(project_headers(lang), project_rows(projects, documents, lang), project_extras, lang,
+                                 replaced=1)
     _write_sheet(
         project_sheet,
         title,
         preamble + [t("export.ledger_note_investment", lang)],
         headers,
         rows,
-        PROJECT_WIDTHS[:2] + (EXTRA_WIDTHS if shift else ()) + PROJECT_WIDTHS[2:],
+        PROJECT_WIDTHS[:2] + EXTRA_WIDTHS + PROJECT_WIDTHS[3:] if shift else PROJECT_WIDTHS,
         number_columns=(4 + shift,),
         links=[extra.link for extra in project_extras] if project_extras is not None else None,
     )
