@@ -124,17 +124,22 @@ def browser_numbers() -> dict[str, float]:
     return results
 
 
+# The URL each page is measured at: a county page with a county (临猗县, the most items), the
+# slideshow of one city.
+PAGE_QUERIES = {"county": {"county": "140821"}, "present": {"mode": "present", "set": "city:140800"}}
+
+
 def server_rerun_numbers() -> dict[str, float]:
     """Warm reruns on the real server (`python -m xiancheng.ui.serve`), as a browser session
     asks for them over the websocket (bench/streamlit_client.py): wall time from the request
     to script_finished and the server process's CPU time (what other load cannot inflate)."""
     import asyncio
+    from urllib.parse import urlencode
 
     from streamlit_client import warm_reruns
 
     from xiancheng import ui
 
-    queries = {"county": "county=140821", "present": "mode=present&set=city:140800"}
     results = {}
     with running_app() as (url, process, _healthy):
         ws_url = url.replace("http", "ws", 1) + "/_stcore/stream"
@@ -142,7 +147,8 @@ def server_rerun_numbers() -> dict[str, float]:
             if not spec.listed_for(None):  # not in the navigation of a visitor who is not signed in
                 continue
             name = "" if spec.default else spec.url_path
-            runs = asyncio.run(warm_reruns(ws_url, name, queries.get(spec.url_path, ""), RERUNS, process.pid))
+            query = urlencode(PAGE_QUERIES.get(spec.url_path, {}))
+            runs = asyncio.run(warm_reruns(ws_url, name, query, RERUNS, process.pid))
             results[f"warm rerun {spec.url_path}, real server: wall (ms, median of {RERUNS})"] = (
                 statistics.median(w for w, _ in runs) * 1000, 300)
             results[f"  {spec.url_path}: server process CPU per rerun (ms, 10 ms ticks)"] = statistics.median(c for _, c in runs) * 1000
@@ -169,6 +175,8 @@ def apptest_rerun_numbers() -> dict[str, float]:
         if not spec.listed_for(None):  # not in the navigation of a visitor who is not signed in
             continue
         app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        for name, value in PAGE_QUERIES.get(spec.url_path, {}).items():
+            app.query_params[name] = value
         app.run()
         if spec.url_path != ui.PAGES[0].url_path:
             app.switch_page(spec.path)

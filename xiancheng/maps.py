@@ -184,30 +184,23 @@ _LABELS_JS = Template(
 {% macro script(this, kwargs) %}
 (function () {
   var map = {{ this._parent.get_name() }};
-  var layer = L.layerGroup();
+  var points = {{ this.points_json }};  // sorted by priority (counties before districts, larger units first)
   var spans = [];
-  // Points come sorted by priority (counties before districts, larger units first).
-  {{ this.points_json }}.forEach(function (p) {
-    var marker = L.marker([p[0], p[1]], {interactive: false, keyboard: false,
-      icon: L.divIcon({className: p[3] ? 'xc-label xc-label-d' : 'xc-label', html: '<span>' + p[2] + '</span>', iconSize: null})});
-    marker.on('add', function () { spans.push(marker.getElement().firstChild); });
-    marker.addTo(layer);
-  });
-  layer.addTo(map);
   // Collision culling: a label whose box overlaps a label of higher priority is hidden; it
   // comes back once zooming in makes room. Districts crowd around city centres: they are
-  // named only once zoomed in (tooltips always).
+  // named only once zoomed in (tooltips always). All boxes are read in one go (one layout),
+  // then the clashing ones hidden.
   function layout() {
     map.getContainer().classList.toggle('xc-far', map.getZoom() < {{ this.district_zoom }});
+    spans.forEach(function (span) { span.style.visibility = ''; });
+    var boxes = spans.map(function (span) { return span.offsetParent ? span.getBoundingClientRect() : null; });  // null: display:none
     var taken = [];
-    spans.forEach(function (span) {
-      span.style.visibility = '';
-      if (!span.offsetParent) { return; }  // display:none (districts when far)
-      var r = span.getBoundingClientRect();
+    boxes.forEach(function (r, i) {
+      if (!r) { return; }
       var clash = taken.some(function (t) {
         return r.left < t.right + 2 && t.left < r.right + 2 && r.top < t.bottom + 1 && t.top < r.bottom + 1;
       });
-      if (clash) { span.style.visibility = 'hidden'; } else { taken.push(r); }
+      if (clash) { spans[i].style.visibility = 'hidden'; } else { taken.push(r); }
     });
   }
   var pending = false;
@@ -216,15 +209,29 @@ _LABELS_JS = Template(
     pending = true;
     requestAnimationFrame(function () { pending = false; layout(); });
   }
-  map.xcLayoutLabels = layout;
-  map.on('zoomend moveend resize viewreset', layout);
-  layout();
-  // Label boxes change size when the CJK web font arrives (after document.fonts.ready
-  // may already have resolved): lay out again whenever a label's box changes.
-  if (window.ResizeObserver) {
-    var observer = new ResizeObserver(schedule);
-    spans.forEach(function (span) { observer.observe(span); });
+  function build() {
+    var layer = L.layerGroup();
+    points.forEach(function (p) {
+      var marker = L.marker([p[0], p[1]], {interactive: false, keyboard: false,
+        icon: L.divIcon({className: p[3] ? 'xc-label xc-label-d' : 'xc-label', html: '<span>' + p[2] + '</span>', iconSize: null})});
+      marker.on('add', function () { spans.push(marker.getElement().firstChild); });
+      marker.addTo(layer);
+    });
+    layer.addTo(map);
+    map.xcLayoutLabels = layout;
+    map.on('zoomend moveend resize viewreset', layout);
+    layout();
+    // Label boxes change size when the CJK web font arrives (after document.fonts.ready
+    // may already have resolved): lay out again whenever a label's box changes.
+    if (window.ResizeObserver) {
+      var observer = new ResizeObserver(schedule);
+      spans.forEach(function (span) { observer.observe(span); });
+    }
   }
+  // The names come once the county shapes are painted (the next task after their frame):
+  // the shapes are what a visitor waits for, and 117 labels laid out first delayed them.
+  function afterPaint() { requestAnimationFrame(function () { setTimeout(build, 0); }); }
+  if (map.xcCountiesDrawn) { afterPaint(); } else { map.once('xc:counties', afterPaint); }
 })();
 {% endmacro %}
 """
@@ -465,6 +472,7 @@ _STATIC_SHAPES_JS = Template(
   fetch({{ this.url_json }}).then(function (r) { return r.json(); }).then(function (data) {
     shapes.addData(data);
     map.fire('xc:shapes', {layer: shapes});
+    if (shapes.options.xcRole === {{ this.counties_role_json }}) { map.xcCountiesDrawn = true; map.fire('xc:counties'); }
   });
 })();
 {% endmacro %}
@@ -487,6 +495,7 @@ class _StaticShapes(MacroElement):
         self.pane_json = json.dumps(pane)
         self.interactive_json = json.dumps(interactive)
         self.keep_json = json.dumps(keep)
+        self.counties_role_json = json.dumps(COUNTY_ROLE)
 
 
 def add_city_outlines(fmap: folium.Map, weight: float = 2.2) -> None:

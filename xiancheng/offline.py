@@ -47,6 +47,9 @@ def geometry_file(name: str) -> tuple[str, bytes]:
     return f"{Path(name).stem.replace('_', '-')}.{digest}.json", body
 
 
+GEOMETRY_FILES = ("counties_web.geojson", "city_lines_web.geojson")
+
+
 def geometry_url(name: str) -> str:
     return f"{STATIC_URL}/{GEOMETRY_DIR}/{geometry_file(name)[0]}"
 
@@ -65,7 +68,7 @@ def install_static_assets(static_dir: Path = STATIC_DIR) -> Path:
         shutil.copyfile(path, dest)
     geometry = Path(static_dir) / GEOMETRY_DIR
     geometry.mkdir(parents=True, exist_ok=True)
-    for name in ("counties_web.geojson", "city_lines_web.geojson"):
+    for name in GEOMETRY_FILES:
         file_name, body = geometry_file(name)
         dest = geometry / file_name
         if not dest.exists():
@@ -121,3 +124,29 @@ def mark_immutable_static() -> None:
 
     routes._xc_immutable = True
     starlette_app.create_app_static_serving_routes = routes
+
+
+def _map_component_script() -> str | None:
+    """URL of st_folium's frontend bundle (its build's asset manifest), without importing
+    streamlit_folium (importing it outside a script run leaves the map frame with a 404)."""
+    from importlib.util import find_spec
+
+    spec = find_spec("streamlit_folium")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    manifest = Path(list(spec.submodule_search_locations)[0]) / "frontend" / "build" / "asset-manifest.json"
+    try:
+        main_js = json.loads(manifest.read_text(encoding="utf-8"))["files"]["main.js"]
+    except (OSError, ValueError, KeyError):
+        return None
+    return "/component/streamlit_folium.st_folium/" + main_js.removeprefix("./")
+
+
+@lru_cache(maxsize=1)
+def map_prefetch_tags() -> str:
+    """<link rel="prefetch"> for what every map frame loads: st_folium's bundle, Leaflet and
+    the geometry. Put in the page itself, they arrive while Streamlit is still drawing the
+    page, and the map frame (created seconds later) takes them from the browser's cache
+    instead of fetching them one after the other."""
+    urls = [_map_component_script(), LEAFLET_JS, LEAFLET_CSS, *(geometry_url(n) for n in GEOMETRY_FILES)]
+    return "".join(f'<link rel="prefetch" href="{url}">' for url in urls if url)

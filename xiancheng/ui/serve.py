@@ -7,6 +7,7 @@ that work while the server starts and the browser loads Streamlit's own frontend
 
 from __future__ import annotations
 
+import re
 import sys
 import threading
 import time
@@ -122,7 +123,7 @@ class BackendAtRoot:
                     return
                 page = body
                 if STREAMLIT_INDEX in body:  # not a component's page inside an iframe
-                    page = body.replace(b"<head>", b"<head>" + _backend_script(), 1)
+                    page = body.replace(b"<head>", b"<head>" + _backend_script() + _map_prefetch(), 1)
                 headers = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"]
                 await send({**start, "headers": [*headers, (b"content-length", str(len(page)).encode())]})
                 await send({"type": "http.response.body", "body": page})
@@ -132,6 +133,30 @@ class BackendAtRoot:
         await self.app(scope, receive, injecting_send)
 
 
+class ImmutableComponentAssets:
+    """ASGI middleware: a component's content-hashed bundle (st_folium's main.<hash>.js) is
+    cached for a year. Streamlit sends it as `Cache-Control: public` with no lifetime or
+    validator, so every map frame downloaded its 225 KB again, and the page's prefetch of
+    it (offline.map_prefetch_tags) could not be reused."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not COMPONENT_BUNDLE.search(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+
+        async def immutable_send(message):
+            if message["type"] == "http.response.start" and message["status"] == 200:
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control"]
+                message = {**message, "headers": [*headers, (b"cache-control", b"public, max-age=31536000, immutable")]}
+            await send(message)
+
+        await self.app(scope, receive, immutable_send)
+
+
+COMPONENT_BUNDLE = re.compile(r"/component/[\w.-]+/static/(js|css)/[\w-]+\.[0-9a-f]{8,}\.(js|css)$")
 STREAMLIT_INDEX = b"window.prerenderReady"  # a line of Streamlit's own index.html
 
 
@@ -145,6 +170,23 @@ def _backend_script() -> bytes:
     return f"<script>window.__streamlit = {{BACKEND_BASE_URL: window.location.origin + {path}}};</script>".encode()
 
 
+def _map_prefetch() -> bytes:
+    from ..offline import map_prefetch_tags
+
+    tags = map_prefetch_tags()
+    if not _map_component_registered():
+        # st_folium registers its component on its first import in a script run: until then
+        # (the first page a new server serves) its bundle is a 404, so it is not prefetched.
+        tags = re.sub(r'<link rel="prefetch" href="/component/[^"]*">', "", tags)
+    return tags.encode()
+
+
+def _map_component_registered() -> bool:
+    from streamlit.runtime import Runtime
+
+    return Runtime.exists() and Runtime.instance().component_registry.get_component_path("streamlit_folium.st_folium") is not None
+
+
 def _without_metrics() -> None:
     """Put NoMetrics in front of Streamlit's own middleware (what `streamlit run` builds),
     and BackendAtRoot behind it, where the page is not yet compressed."""
@@ -153,7 +195,7 @@ def _without_metrics() -> None:
 
     streamlit_middleware = starlette_app.create_streamlit_middleware
     starlette_app.create_streamlit_middleware = lambda: [
-        Middleware(NoMetrics), *streamlit_middleware(), Middleware(BackendAtRoot),
+        Middleware(NoMetrics), Middleware(ImmutableComponentAssets), *streamlit_middleware(), Middleware(BackendAtRoot),
     ]
 
 
