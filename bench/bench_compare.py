@@ -87,12 +87,12 @@ def browser_round(browser, url: str, kind: str, reload: bool = False) -> dict[st
     messages: list[bytes] = []
     cdp.on("Network.webSocketFrameReceived", lambda e: messages.append(
         base64.b64decode(e["response"]["payloadData"]) if e["response"].get("opcode") == 2 else e["response"]["payloadData"].encode()))
-    files: list[int] = []
+    files: dict[str, int] = {}  # by URL: a file prefetched by the page and then read by the map frame counts once
 
     def on_response(response):
         if "/component/" in response.url or "/app/static/" in response.url:
             try:
-                files.append(len(response.body()))
+                files[response.url] = len(response.body())
             except Exception:  # a 304 has no body
                 pass
 
@@ -110,7 +110,7 @@ def browser_round(browser, url: str, kind: str, reload: bool = False) -> dict[st
     page.wait_for_function("() => window.__xcDrawn > 0", timeout=60000)
     out["drawn"] = (page.evaluate("() => window.__xcDrawn") - origin) / 1000
     page.wait_for_timeout(800)  # the rest of the page's messages
-    out["payload"] = (sum(len(m) for m in messages) + sum(files)) / 1024
+    out["payload"] = (sum(len(m) for m in messages) + sum(files.values())) / 1024
     out["payload_wire"] = _deflated(messages) / 1024
 
     # Click the county at its label point; time until its name is painted outside the map.
