@@ -149,18 +149,21 @@ with st.expander(t("progress.section"), icon=":material/task_alt:", expanded=pro
 # Exports are built only when a button is clicked (deferred), from exactly these rows.
 st.caption(t("explorer.download_note", tasks=n.tasks, projects=n.projects))
 xlsx_col, tasks_csv_col, projects_csv_col = st.columns(3)
-xlsx_col.download_button(
-    t("explorer.download_xlsx"), data=lambda: tables.export_xlsx(table, rows, chosen, data, lang),
-    file_name=tables.export_file_name(chosen, "xlsx", documents=documents), key="explorer_xlsx", on_click="ignore",
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:",
-)
-tasks_csv_col.download_button(
-    t("explorer.download_tasks_csv"), data=lambda: tables.export_csv(table, rows, "task", data, lang),
-    file_name=tables.export_file_name(chosen, "tasks.csv", documents=documents), key="explorer_tasks_csv", on_click="ignore",
-    mime="text/csv", disabled=not n.tasks,
-)
-projects_csv_col.download_button(
-    t("explorer.download_projects_csv"), data=lambda: tables.export_csv(table, rows, "project", data, lang),
-    file_name=tables.export_file_name(chosen, "projects.csv", documents=documents), key="explorer_projects_csv", on_click="ignore",
-    mime="text/csv", disabled=not n.projects,
-)
+with xlsx_col:
+    ui.download_button(
+        t("explorer.download_xlsx"), lambda: tables.export_xlsx(table, rows, chosen, data, lang),
+        file_name=tables.export_file_name(chosen, "xlsx", documents=documents), key="explorer_xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:",
+    )
+with tasks_csv_col:
+    ui.download_button(
+        t("explorer.download_tasks_csv"), lambda: tables.export_csv(table, rows, "task", data, lang),
+        file_name=tables.export_file_name(chosen, "tasks.csv", documents=documents), key="explorer_tasks_csv",
+        mime="text/csv", disabled=not n.tasks,
+    )
+with projects_csv_col:
+    ui.download_button(
+        t("explorer.download_projects_csv"), lambda: tables.export_csv(table, rows, "project", data, lang),
+        file_name=tables.export_file_name(chosen, "projects.csv", documents=documents), key="explorer_projects_csv",
+        mime="text/csv", disabled=not n.projects,
+    )

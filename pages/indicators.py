@@ -210,12 +210,14 @@ with info_col:
             st.dataframe(frame[[place_col, value_col]], hide_index=True, width="stretch", height=min(35 * len(frame) + 38, 260))
         stem = f"指标数值_{indicators.display_name(indicator, 'zh')}_{cities.get(city, '山西省')}_{date.today().isoformat()}"
         csv_col, xlsx_col = st.columns(2)
-        csv_col.download_button(t("indicators.download_csv"), data=ledger.table_csv(shown_rows),
-                                file_name=f"{stem}.csv", mime="text/csv", key="indicator-values-csv",
-                                on_click="ignore", icon=":material/download:", width="stretch")
-        xlsx_col.download_button(t("indicators.download_xlsx"), data=lambda: ledger.table_xlsx(shown_rows, "指标数值"), file_name=f"{stem}.xlsx",
-                                 mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                                 key="indicator-values-xlsx", on_click="ignore", icon=":material/download:", width="stretch")
+        with csv_col:
+            ui.download_button(t("indicators.download_csv"), lambda: ledger.table_csv(shown_rows),
+                               file_name=f"{stem}.csv", mime="text/csv", key="indicator-values-csv",
+                               icon=":material/download:", width="stretch")
+        with xlsx_col:
+            ui.download_button(t("indicators.download_xlsx"), lambda: ledger.table_xlsx(shown_rows, "指标数值"), file_name=f"{stem}.xlsx",
+                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                               key="indicator-values-xlsx", icon=":material/download:", width="stretch")
 
 # --- the values as a table, each with its source
 st.subheader(t("indicators.table_title"))

@@ -18,13 +18,13 @@ period = st.sidebar.selectbox(t("progress.period"), pg.recent_periods(snap.today
 # One click: the 调度会 briefing for the chosen place and period (built when clicked).
 with st.sidebar.container(border=True):
     st.markdown(f"**{t('progress.briefing')}**")
-    st.download_button(t("progress.briefing_pdf"), data=lambda: progress_ui.briefing_bytes(place, period, "pdf"),
+    ui.download_button(t("progress.briefing_pdf"), lambda: progress_ui.briefing_bytes(place, period, "pdf"),
                        file_name=f"{geo.place_name(place)}调度会材料_{period}.pdf", mime="application/pdf",
-                       key="briefing_pdf", on_click="ignore", icon=":material/picture_as_pdf:", width="stretch")
-    st.download_button(t("progress.briefing_docx"), data=lambda: progress_ui.briefing_bytes(place, period, "docx"),
+                       key="briefing_pdf", icon=":material/picture_as_pdf:", width="stretch")
+    ui.download_button(t("progress.briefing_docx"), lambda: progress_ui.briefing_bytes(place, period, "docx"),
                        file_name=f"{geo.place_name(place)}调度会材料_{period}.docx", key="briefing_docx",
                        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                       on_click="ignore", icon=":material/description:", width="stretch")
+                       icon=":material/description:", width="stretch")
 
 st.title(t("progress.reminders_title", period=period))
 st.caption(t("progress.reminders_caption"))

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -37,11 +38,15 @@ def running_app(timeout: float = 60.0, env: dict | None = None, script: str | No
     port = free_port()
     started = time.perf_counter()
     launcher = ["-m", "xiancheng.ui.serve"] if script is None else ["-m", "streamlit", "run", script]
+    # The server's output goes to a file, not a pipe: nobody reads a pipe while the app
+    # runs, and a server that logs more than the pipe holds would block mid-test.
+    log = tempfile.NamedTemporaryFile(prefix="xiancheng-app-", suffix=".log", delete=False)
     process = subprocess.Popen(
         [sys.executable, *launcher, "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
     )
+    process.log_path = Path(log.name)
     url = f"http://127.0.0.1:{port}"
     try:
         while True:
@@ -52,7 +57,7 @@ def running_app(timeout: float = 60.0, env: dict | None = None, script: str | No
             except OSError:
                 pass
             if process.poll() is not None:
-                raise RuntimeError("app exited: " + process.stdout.read().decode(errors="replace"))
+                raise RuntimeError("app exited: " + process.log_path.read_text(errors="replace"))
             if time.perf_counter() - started > timeout:
                 raise RuntimeError("app did not become healthy in time")
             time.sleep(0.1)
@@ -63,6 +68,8 @@ def running_app(timeout: float = 60.0, env: dict | None = None, script: str | No
             process.wait(10)
         except subprocess.TimeoutExpired:
             process.kill()
+        log.close()
+        process.log_path.unlink(missing_ok=True)
 
 
 def map_frame(page, timeout_ms: int = 30000):

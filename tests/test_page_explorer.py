@@ -3,7 +3,6 @@
 import io
 
 import pytest
-from streamlit.delta_generator import DeltaGenerator
 from streamlit.testing.v1 import AppTest
 
 PAGE = "pages/explorer.py"
@@ -94,15 +93,18 @@ def test_english_labels_with_lang_en():
 
 @pytest.fixture
 def downloads(monkeypatch):
-    """Every download button's label → its data (the deferred callable is called)."""
+    """Every download button's key → the callable that makes its file (as the browser's
+    click would call it)."""
+    from xiancheng.ui import downloads as guarded_downloads
+
     captured = {}
-    original = DeltaGenerator.download_button
+    original = guarded_downloads.guarded
 
-    def capture(self, label, data, *args, **kwargs):
-        captured[label] = data
-        return original(self, label, data, *args, **kwargs)
+    def capture(make, file_name, session, key):
+        captured[key] = original(make, file_name, session, key)
+        return captured[key]
 
-    monkeypatch.setattr(DeltaGenerator, "download_button", capture)
+    monkeypatch.setattr(guarded_downloads, "guarded", capture)
     return captured
 
 
@@ -111,7 +113,7 @@ def test_excel_download_has_the_same_rows_as_the_filtered_view(downloads):
 
     app = run_page(unit="市住建局", kind="task")
     frame = table_of(app)
-    payload = downloads["下载 Excel 台账"]
+    payload = downloads["explorer_xlsx"]
     book = load_workbook(io.BytesIO(payload() if callable(payload) else payload))
     tasks_sheet, projects_sheet = book.worksheets
     header_row = next(c.row for c in tasks_sheet["A"] if c.value == "序号")
@@ -126,6 +128,6 @@ def test_csv_download_has_the_same_rows_as_the_filtered_view(downloads):
 
     app = run_page(county="140826")
     frame = table_of(app)
-    payload = downloads["下载任务 CSV"]
+    payload = downloads["explorer_tasks_csv"]
     text = (payload() if callable(payload) else payload).decode("utf-8-sig")
     assert len(list(csv.reader(io.StringIO(text)))) - 1 == (frame["kind_label"] == "任务").sum()

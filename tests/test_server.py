@@ -40,3 +40,45 @@ def test_every_page_tells_the_frontend_the_server_is_at_the_root(server, path):
         assert int(response.headers["Content-Length"]) == len(page)
     assert page.count(b"window.__streamlit = {BACKEND_BASE_URL: window.location.origin + \"/\"}") == 1
     assert page.index(b"window.__streamlit") < page.index(b"static/js/index.")  # set before the app starts
+
+
+def test_clients_that_vanish_mid_page_leave_no_traceback_in_the_log():
+    """Browsers closed or cut off while a page is still being sent (no close frame) are
+    normal under load; the server log stays free of tracebacks and errors about them."""
+    import asyncio
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit_client import open_page
+    from websockets.asyncio.client import connect
+
+    async def vanish(ws_url: str, query: str, after: float) -> None:
+        ws = await connect(ws_url, subprotocols=["streamlit"], max_size=None, compression="deflate")
+        back = BackMsg()
+        back.rerun_script.query_string = query
+        back.rerun_script.page_script_hash = ""
+        await ws.send(back.SerializeToString())
+        try:
+            async with asyncio.timeout(after):
+                async for _ in ws:
+                    pass
+        except TimeoutError:
+            pass
+        ws.transport.abort()  # the tab is gone: no close handshake
+
+    async def load(ws_url: str) -> None:
+        await open_page(ws_url)  # warm: later sessions are cut off while messages flow
+        await asyncio.gather(*(vanish(ws_url, q, 0.2 * i) for i in range(1, 11) for q in ("", "county=141024")))
+        await open_page(ws_url, "city=140800")  # the server still serves a whole page afterwards
+        await asyncio.sleep(2)
+
+    with running_app() as (url, process, _seconds):
+        asyncio.run(load(url.replace("http", "ws") + "/_stcore/stream"))
+        process.terminate()
+        process.wait(15)
+        log = process.log_path.read_text(encoding="utf-8", errors="replace")
+    assert "Uvicorn server started" in log  # the log was read
+    for sign in ("Traceback", "ERROR", "Exception", "Error sending websocket payload"):
+        assert sign not in log, log[-4000:]

@@ -490,6 +490,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     # --- export (download buttons)
     "export.section": ("导出", "Export"),
     "export.png": ("PNG", "PNG"),
+    "export.failed": (
+        "未能生成 {name}（错误编号 {ref}）。请稍后再试；如仍出现，请把错误编号告诉管理员。",
+        "{name} could not be made (error {ref}). Try again later; if it persists, give the error number to the administrator.",
+    ),
     "export.png300": ("PNG（300 dpi）", "PNG (300 dpi)"),
     "export.svg": ("SVG", "SVG"),
     "export.pdf": ("PDF", "PDF"),

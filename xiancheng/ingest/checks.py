@@ -54,7 +54,7 @@ def check_record(kind: str, record, cleaned_lines_of: Callable[[str], Optional[l
         return [error(c.document, c.line_start, "citation-document", f"{kind} cites a document that is not loaded")]
     if not (1 <= c.line_start <= c.line_end <= len(lines)):
         return [error(c.document, c.line_start, "citation-range", f"{kind} cites lines {c.line_start}-{c.line_end} outside 1-{len(lines)}")]
-    cited = compact("".join(lines[c.line_start - 1 : c.line_end]))
+    cited = "".join(lines[c.line_start - 1 : c.line_end])  # quote_in compacts it
     if not quote_in(c.quote, cited):
         issues.append(error(c.document, c.line_start, "citation-quote", f"{kind} quote not found in lines {c.line_start}-{c.line_end}: {c.quote[:40]!r}"))
     for code in record_adcodes(record):

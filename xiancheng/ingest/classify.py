@@ -215,6 +215,9 @@ TOWN_SECTIONS = (
 )
 
 
+PILOT_COUNTY = re.compile(r"试点县[（(]([^）)]{2,12})[)）]")
+
+
 def parse_towns(ctx: Context) -> list[Town]:
     """Key towns, characteristic towns, specialised towns and pilot counties where listed."""
     records: list[Town] = []
@@ -230,7 +233,7 @@ def parse_towns(ctx: Context) -> list[Town]:
             continue
         if block.kind != "paragraph":
             continue
-        for m in re.finditer(r"试点县[（(]([^）)]{2,12})[)）]", block.text):
+        for m in PILOT_COUNTY.finditer(block.text):
             for adcode in ctx.counties_in(m.group(1), block.line_start):
                 records.append(Town(name=m.group(1), adcode=adcode, kind="pilot-county", citation=ctx.cite(block, m.start(), m.end())))
         m = LIST_LINE.match(block.text)

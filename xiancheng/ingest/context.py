@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Optional
 
 from .. import geo
@@ -25,8 +26,8 @@ class Context:
     def document(self) -> str:
         return self.entry.document
 
-    @property
-    def city(self) -> Optional[str]:
+    @cached_property
+    def city(self) -> Optional[str]:  # asked for every place mention
         return self.entry.city_adcode
 
     def warn(self, line: Optional[int], code: str, message: str) -> None:

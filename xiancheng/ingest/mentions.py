@@ -50,11 +50,32 @@ def _names() -> tuple[re.Pattern, frozenset[str], frozenset[str], tuple[str, ...
     full |= {c.city_name + c.name for c in geo.counties().values()}
     # one-character stem + 县: a full name, but as easily the tail of an ordinary word
     short_full = frozenset(n for n in full if len(n) == 2 and n not in GENERIC_NAMES)
-    names = sorted((n for n in index if len(n) >= 2), key=lambda n: (-len(n), n))
-    pattern = re.compile("|".join(re.escape(n) for n in names))
+    pattern = re.compile(_trie_pattern(n for n in index if len(n) >= 2))
     # what may stand right before a name: a province or city name, full ("临汾市") or short ("临汾")
     places = PROVINCE_NAMES + tuple(geo.cities().values()) + tuple(n[:-1] for n in geo.cities().values())
     return pattern, frozenset(full), short_full, places
+
+
+def _trie_pattern(names) -> str:
+    """One regex for many names, as a trie: at each character only the names that go on
+    with it are tried (an alternation of all names tried each in turn at every position,
+    twice as slow). Longer names are tried before a name ends, so the longest name wins,
+    as in an alternation sorted longest first."""
+    trie: dict = {}
+    for name in names:
+        node = trie
+        for char in name:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a name ends here
+
+    def branch(node: dict) -> str:
+        ways = [re.escape(char) + branch(child) for char, child in sorted(node.items()) if char]
+        if not ways:
+            return ""
+        group = ways[0] if len(ways) == 1 and len(ways[0]) == 1 else "(?:" + "|".join(ways) + ")"
+        return group + "?" if "" in node else group
+
+    return branch(trie)
 
 
 @lru_cache(maxsize=1)
@@ -110,8 +131,19 @@ def county_adcodes(mentions: list[Mention]) -> list[str]:
 
 def county_towns(city_adcode: str) -> list[str]:
     """The city's 县 and 县级市: the units its county-town plans speak of (not 市辖区)."""
-    return sorted(a for a in geo.counties_of_city(city_adcode) if geo.counties()[a].kind != "市辖区")
+    return list(_county_towns(city_adcode))
 
 
 def all_units(city_adcode: str) -> list[str]:
-    return sorted(geo.counties_of_city(city_adcode))
+    return list(_all_units(city_adcode))
+
+
+# Asked for every task that names no county (a scan of all 117 units each time).
+@lru_cache(maxsize=None)
+def _county_towns(city_adcode: str) -> tuple[str, ...]:
+    return tuple(sorted(a for a in geo.counties_of_city(city_adcode) if geo.counties()[a].kind != "市辖区"))
+
+
+@lru_cache(maxsize=None)
+def _all_units(city_adcode: str) -> tuple[str, ...]:
+    return tuple(sorted(geo.counties_of_city(city_adcode)))

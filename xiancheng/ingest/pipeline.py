@@ -328,9 +328,9 @@ def build_dataset(
         inputs=input_hashes(plans_dir, corrections_path, actions_path),
         **records,
     )
-    # validate the whole dataset the way the app will read it (the same JSON values, without
-    # the indent: json's C encoder does not indent, and the indented dump was a sixth of the build)
-    dataset = Dataset.model_validate_json(json.dumps(dataset.model_dump(mode="json"), ensure_ascii=False))
+    # validate the whole dataset the way the app will read it: the same JSON values, written
+    # by pydantic's own serializer (model_dump + json.dumps took twice as long)
+    dataset = Dataset.model_validate_json(dataset.model_dump_json())
     return dataset, report
 
 

@@ -63,20 +63,26 @@ def parse_sentence_targets(ctx: Context) -> list[Target]:
     return records
 
 
+# Compiled once: these run for every sentence of a document.
+SENTENCE_ENDS = re.compile(r"(?<=[。；！？])")
+BY_YEAR = re.compile(r"(?:到|至)\s*(20\d{2})\s*年")
+THREE_DIGITS = re.compile(r"\d{3,}")
+
+
 def _targets_in(ctx: Context, block: Block, heading_year, doc_year, past) -> list[Target]:
     text = block.text
     found = []
     sentence_start = 0
     carried_year = None  # "到2025年" carries over the paragraph's later sentences
-    for sentence in re.split(r"(?<=[。；！？])", text):
+    for sentence in SENTENCE_ENDS.split(text):
         base = sentence_start
         sentence_start += len(sentence)
-        first_year = re.search(r"(?:到|至)\s*(20\d{2})\s*年", sentence)
+        first_year = BY_YEAR.search(sentence)
         for m in TARGET.finditer(sentence):
             clause_start = max(sentence.rfind(c, 0, m.start()) for c in "，。；：,;:") + 1
             raw_indicator = sentence[clause_start : m.start()]
             indicator = LEADING_NOISE.sub("", raw_indicator).strip(" ，、")
-            if len(indicator) < 2 or re.search(r"\d{3,}", indicator[-4:] or ""):
+            if len(indicator) < 2 or THREE_DIGITS.search(indicator[-4:] or ""):
                 continue
             years = [int(y.group(1)) for y in YEAR_PHRASE.finditer(sentence[: m.start()])]
             year = years[-1] if years else (carried_year or heading_year)

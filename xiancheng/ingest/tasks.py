@@ -66,6 +66,8 @@ def action_of(ctx: Context, block: Block, taxonomy: ActionTaxonomy) -> Optional[
 
 
 def years_in(text: str) -> list[int]:
+    if "20" not in text:  # YEAR starts with a look-behind, so re cannot skip ahead to a "20"
+        return []
     return sorted({int(y) for y in YEAR.findall(text)})
 
 
@@ -90,12 +92,13 @@ def parse_tasks(ctx: Context, taxonomy: Optional[ActionTaxonomy] = None) -> list
     pending: Optional[_Pending] = None
     seen_actions: set[int] = set()
 
-    def flush(units_block: Optional[Block] = None) -> None:
+    def flush(closing: Optional[tuple[int, list[str]]] = None) -> None:
+        """End the pending task; closing is units_paren() of its last block when known."""
         nonlocal pending
         if pending is None or not pending.blocks:
             pending = None
             return
-        tasks.append(_make_task(ctx, pending, units_block))
+        tasks.append(_make_task(ctx, pending, closing if closing is not None else units_paren(pending.blocks[-1].text)))
         pending = None
 
     for block in ctx.seg.blocks:
@@ -116,12 +119,12 @@ def parse_tasks(ctx: Context, taxonomy: Optional[ActionTaxonomy] = None) -> list
             if action.key is None and not action.task_keys:
                 ctx.warn(action.heading.line_start, "unmapped-action", f"action heading has no canonical key: {action.heading.title}")
         item = _item_heading(block, action.heading)
-        only_units = units_paren(block.text)
-        if only_units and only_units[0] == 0:
+        closing = units_paren(block.text)  # read once: the scan is a good part of a build
+        if closing and closing[0] == 0:
             # "（市应急局、市规划和自然资源局）" on a line of its own closes the task before it
             if pending is not None:
                 pending.blocks.append(block)
-                flush()
+                flush(closing)
             elif tasks and not tasks[-1].responsible_units:
                 ctx.warn(block.line_start, "orphan-units", "responsible units after a task that already ended")
             continue
@@ -131,8 +134,8 @@ def parse_tasks(ctx: Context, taxonomy: Optional[ActionTaxonomy] = None) -> list
         if pending is None:
             pending = _Pending(action, item)
         pending.blocks.append(block)
-        if units_paren(block.text):
-            flush()
+        if closing:
+            flush(closing)
     flush()
     return tasks
 
@@ -150,11 +153,10 @@ def _item_heading(block: Block, action: Heading) -> Optional[Heading]:
     return found
 
 
-def _make_task(ctx: Context, pending: _Pending, units_block: Optional[Block]) -> Task:
+def _make_task(ctx: Context, pending: _Pending, closing: Optional[tuple[int, list[str]]]) -> Task:
     blocks = pending.blocks
     text = "\n".join(b.text for b in blocks)
     units: list[str] = []
-    closing = units_paren(blocks[-1].text)
     if closing:
         units = closing[1]
     else:

@@ -399,3 +399,10 @@ def store_accounts(data_version: int) -> list[dict]:
          "areas": "、".join(u.areas), "version": u.version}
         for u in workspace().users(include_retired=False)
     ]
+
+
+def download_button(label: str, make, **options) -> None:
+    """A download made on click, with a message in the page if making it fails (ui.downloads)."""
+    from .downloads import download_button as guarded_button
+
+    guarded_button(label, make, **options)

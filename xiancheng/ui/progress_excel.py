@@ -10,6 +10,7 @@ from .. import progress as pg
 from ..export import progress_ledger
 from ..store import ScopeError, StaleEdit
 from . import auth, lang, markdown_table, t
+from .downloads import download_button
 
 
 def panel(snap: pg.Snapshot, user, mine: list[pg.Item], period: str, key: str) -> None:
@@ -17,11 +18,12 @@ def panel(snap: pg.Snapshot, user, mine: list[pg.Item], period: str, key: str) -
 
     prefill = st.toggle(t("progress.excel_prefill"), value=True, key=f"{key}_xl_prefill")
     title = t("progress.briefing_title", place=t("progress.section"), period=period)
-    st.download_button(
+    language = lang()
+    download_button(
         t("progress.excel_download"),
-        data=lambda: progress_ledger.download(mine, snap.status_of, period=period, title=title, prefill=prefill,
-                                              documents=dataset().documents_by_name, lang=lang()),
-        file_name=f"进展台账_{period}_{date.today().isoformat()}.xlsx", key=f"{key}_xl_download", on_click="ignore",
+        lambda: progress_ledger.download(mine, snap.status_of, period=period, title=title, prefill=prefill,
+                                         documents=dataset().documents_by_name, lang=language),
+        file_name=f"进展台账_{period}_{date.today().isoformat()}.xlsx", key=f"{key}_xl_download",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:",
     )
     upload = st.file_uploader(t("progress.excel_upload"), type=["xlsx"], key=f"{key}_xl_upload")

@@ -176,7 +176,18 @@ def _backend_script() -> bytes:
 def _map_prefetch() -> bytes:
     from ..offline import map_prefetch_tags
 
-    return map_prefetch_tags().encode()
+    tags = map_prefetch_tags()
+    if not _map_component_registered():
+        # st_folium registers its component on its first import in a script run: until then
+        # (the first page a new server serves) its bundle is a 404, so it is not prefetched.
+        tags = re.sub(r'<link rel="prefetch" href="/component/[^"]*">', "", tags)
+    return tags.encode()
+
+
+def _map_component_registered() -> bool:
+    from streamlit.runtime import Runtime
+
+    return Runtime.exists() and Runtime.instance().component_registry.get_component_path("streamlit_folium.st_folium") is not None
 
 
 # Elements every first view shows (sidebar toggle, buttons, sign-in inputs, city picker,

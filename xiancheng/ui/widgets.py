@@ -33,12 +33,14 @@ class Download:
 
 def download_row(downloads: list[Download], key: str) -> None:
     """One row of download buttons; each file is made on click, never on a rerun."""
+    from .downloads import download_button
+
     columns = st.columns(len(downloads))
     for column, item in zip(columns, downloads):
         with column:
-            st.download_button(
-                t(item.label_key), data=item.make, file_name=item.file_name, mime=item.mime,
-                key=f"{key}-{item.label_key}", on_click="ignore", icon=":material/download:", width="stretch",
+            download_button(
+                t(item.label_key), item.make, file_name=item.file_name, mime=item.mime,
+                key=f"{key}-{item.label_key}", icon=":material/download:", width="stretch",
             )
 
 
