@@ -177,13 +177,14 @@ def test_map_exports_draw_an_imported_category_list_with_its_categories(workspac
     save(workspace, ZONES, "功能区")
     key = imported.indicator_key("主体功能区", "", "value", True)
     app = run("pages/indicators.py", indicator=key, city=LINFEN)
-    assert [b.proto.label for b in app.get("download_button")] == ["PNG", "PNG（300 dpi）", "SVG", "PDF"]
+    labels = [b.proto.label for b in app.get("download_button")]
+    assert labels == ["PNG", "PNG（300 dpi）", "SVG", "PDF"], (labels, app.selectbox(key="indicator").value, text_of(app)[:500])
     downloads = widgets.indicator_map_downloads(key, None, "quantiles", 5, LINFEN)
     counts = _colour_counts(downloads[0].make())
     colours = palette.category_colours(["重点生态功能区", "农产品主产区"])  # by count, as the web legend
     ecological, farming = (counts.get(_rgb(colours[c]), 0) for c in ("重点生态功能区", "农产品主产区"))
-    assert ecological > 4000 and farming > 4000
+    assert ecological > 4000 and farming > 4000, (ecological, farming)
     text = squash(pdf_text(downloads[3].make()))
-    assert "重点生态功能区(2)" in text and "农产品主产区(1)" in text and "无数据：导入的表格未给出(14)" in text
-    assert "功能区.xlsx（工作表Sheet，导入第1版" in text
+    assert "重点生态功能区(2)" in text and "农产品主产区(1)" in text and "无数据：导入的表格未给出(14)" in text, text
+    assert "功能区.xlsx（工作表Sheet，导入第1版" in text, text
     widgets.clear_export_caches()

@@ -32,6 +32,12 @@ class Task(st.History, ScratchBase):
     note: Mapped[str] = mapped_column(String(50), default="none given")
 
 
+class Note(st.History, ScratchBase):
+    __tablename__ = "scratch_note"
+    __scope__ = None  # admins only
+    text: Mapped[str] = mapped_column(String(50))
+
+
 @pytest.fixture
 def tasks(store):
     ScratchBase.metadata.create_all(store.engine)
@@ -132,6 +138,25 @@ def test_appended_rows_carry_defaults_and_ids_and_are_seen_by_queries_in_the_sam
     assert [(r.id, r.version, r.note) for r in tasks.history(Task, "140821/a")] == [
         (first.id, 1, "none given"), (second.id, 2, "given")]
     assert [(k, v) for k, v, _ in pointers(tasks, "scratch_task")] == [("140821/a", 2), ("140822/b", 1)]
+
+
+@pytest.mark.parametrize("count", [3, 12])  # PostgreSQL: up to FUSED_MAX_ROWS rows go in one statement
+def test_several_tables_and_versions_in_one_write_get_their_ids_and_pointers(tasks, admin, count):
+    with tasks.write(admin, "task.import") as tx:
+        rows = [tx.append(Task, f"1408{n:02d}/m", None, unit="市住建局", adcode="140821", status="v1")
+                for n in range(count - 2)]
+        rows.append(tx.append(Task, "140800/m", 1, unit="市住建局", adcode="140821", status="v2"))
+        rows.append(tx.append(Note, "n", None, text="note"))
+    with tasks.engine.connect() as connection:
+        saved = {(r.key, r.version): r.id for r in connection.execute(text("SELECT id, key, version FROM scratch_task"))}
+        saved.update({(r.key, r.version): r.id for r in connection.execute(text("SELECT id, key, version FROM scratch_note"))})
+    assert {(r.key, r.version): r.id for r in rows} == saved and len(saved) == count
+    assert [(k, v) for k, v, _ in pointers(tasks, "scratch_task")] == [("140800/m", 2)] + [
+        (f"1408{n:02d}/m", 1) for n in range(1, count - 2)]
+    assert [(r.key, r.status) for r in tasks.current_rows(Task)][0] == ("140800/m", "v2")
+    assert [(r.key, r.text) for r in tasks.current(Note)] == [("n", "note")]
+    [entry] = tasks.audit_log(action="task.import")
+    assert entry.target.split() == [f"scratch_task:{r.key}" for r in rows[:-1]] + ["scratch_note:n"]
 
 
 def test_a_refused_write_leaves_current_row_as_it_was(tasks, admin):

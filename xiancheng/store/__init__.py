@@ -35,6 +35,10 @@ updated or deleted (the session refuses): ``tx.retire(...)`` appends a retired v
 Reading: ``store.current(ProgressReport, ProgressReport.adcode == "140821")``,
 ``store.get(Model, key)``, ``store.history(Model, key)``, ``store.read()`` for a Session.
 Caches key on ``store.data_version()`` (one cheap row, bumped by every write anywhere).
+The current state is read through ``current_row`` (record → its latest history row, written
+in each write's transaction; derived, so not dumped): rows bulk-inserted around
+``store.write`` need ``store.rebuild_current(Model)``. ``current_rows`` gives plain rows,
+several times cheaper than ORM objects for thousands of records.
 
 Accounts: ``store.add_user(admin, name, password, "editor", units=["市住建局"], areas=["140800"])``,
 ``store.sign_in(name, password, client=ip)`` (audited, rate-limited), ``store.audit_log(...)``.

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from . import accounts, migrate
 from .db import Base, engine_for, utcnow
 from .errors import DatabaseSettingError, ScopeError, SignInRefused, StaleEdit, StoreError
-from .history import History, current_select, history_tables, latest_row, point_current, pointers, rebuild_current
+from .history import CurrentRow, History, current_select, history_tables, latest_row, point_current, pointers, rebuild_current
 from .models import Account, AuditEntry, DataVersion
 from .scope import ROLES, User, authorize
 
@@ -154,13 +154,37 @@ class Writer:
                 self.insert_appended(point)
             self.session.flush()
         except exc.IntegrityError:
-            # Someone saved version n+1 between our lookup and our insert (the unique key says so).
-            self.session.rollback()
-            for (model, key), based_on in self._based_on.items():
-                current, by, at = _latest_version(self.session, model, key)
-                if current is not None and current != based_on:
-                    raise StaleEdit(model.__tablename__, key, based_on, current, by, at) from None
-            raise
+            self._refuse_stale()
+
+    def finish(self, audit: dict) -> None:
+        """End of the write: insert what is pending, point current_row at it, bump the data
+        version and add the audit row, all in the write's transaction. On PostgreSQL a save of a
+        few rows does it in one statement (one round trip instead of two)."""
+        try:
+            self.session.flush()  # rows a feature added itself (session.add)
+            if not self.wrote:
+                return
+            connection = self.session.connection()
+            if connection.dialect.name == "postgresql" and 0 < len(self._pending) <= FUSED_MAX_ROWS:
+                # (rows inserted before a query in the middle of the write were pointed at then)
+                rows, self._pending = self._pending, []
+                _insert_and_finish_postgresql(connection, rows, audit)
+            else:
+                if self._pending:
+                    self.insert_appended(point=False)
+                _finish(connection, self, audit)
+            self._unpointed = []
+        except exc.IntegrityError:
+            self._refuse_stale()
+
+    def _refuse_stale(self):
+        # Someone saved version n+1 between our lookup and our insert (the unique key says so).
+        self.session.rollback()
+        for (model, key), based_on in self._based_on.items():
+            current, by, at = _latest_version(self.session, model, key)
+            if current is not None and current != based_on:
+                raise StaleEdit(model.__tablename__, key, based_on, current, by, at) from None
+        raise
 
     def retire(self, model, key: str, based_on: int | None):
         """Append a version marking the record retired (it leaves the current state, its history stays)."""
@@ -201,6 +225,63 @@ def _apply_defaults(row) -> None:
                 setattr(row, attribute, default.arg)
             elif default is not None and default.is_callable:
                 setattr(row, attribute, default.arg(None))
+
+
+FUSED_MAX_ROWS = 10   # PostgreSQL: saves up to this many rows go in one statement (cached per shape)
+_FUSED: dict = {}     # ((table, rows), …) → the statement
+
+
+def _insert_and_finish_postgresql(connection, rows: list, audit: dict) -> None:
+    """One statement: INSERT the rows, point current_row at them, bump the data version, audit."""
+    by_table: dict = {}
+    for row in rows:
+        by_table.setdefault(row.__table__, []).append(row)
+    shape = tuple((table, len(group)) for table, group in by_table.items())
+    params = dict(audit)
+    for part, group in enumerate(by_table.values()):
+        columns = _insert_columns(type(group[0]))
+        for n, row in enumerate(group):
+            for attribute, column in columns:
+                params[f"p{part}r{n}_{column}"] = getattr(row, attribute)
+    inserted = {(part, key, version): row_id for part, key, version, row_id in connection.execute(_fused(shape), params)}
+    for part, group in enumerate(by_table.values()):
+        for row in group:
+            row.id = inserted[(part, row.key, row.version)]
+
+
+def _fused(shape):
+    statement = _FUSED.get(shape)
+    if statement is not None:
+        return statement
+    from sqlalchemy import Integer, String, literal, union_all
+    from sqlalchemy.dialects.postgresql import distinct_on
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+    pointer, ctes, parts = CurrentRow.__table__, [], []
+    for part, (table, count) in enumerate(shape):
+        columns = [c for c in table.c if c.key != "id"]
+        # One single-row INSERT per row: a multi-row VALUES is not cached by SQLAlchemy (compiled anew each time).
+        appended = [insert(table).values({c.key: bindparam(f"p{part}r{n}_{c.key}", type_=c.type) for c in columns})
+                    .returning(table.c.id, table.c.key, table.c.version).cte(f"appended_{part}_{n}")
+                    for n in range(count)]
+        ctes.extend(appended)
+        rows = appended[0] if count == 1 else union_all(*(select(a.c.id, a.c.key, a.c.version) for a in appended)).subquery()
+        newest = (select(literal(table.name, String), rows.c.key, rows.c.version, rows.c.id)
+                  .ext(distinct_on(rows.c.key)).order_by(rows.c.key, rows.c.version.desc()))
+        upsert = pg_insert(pointer).from_select(["table_name", "key", "version", "row_id"], newest)
+        ctes.append(upsert.on_conflict_do_update(
+            index_elements=[pointer.c.table_name, pointer.c.key],
+            set_={"version": upsert.excluded.version, "row_id": upsert.excluded.row_id},
+            where=upsert.excluded.version > pointer.c.version).returning(pointer.c.key).cte(f"pointed_{part}"))
+        parts.append(select(literal(part, Integer).label("part"), rows.c.key, rows.c.version, rows.c.id))
+    dv, audit = DataVersion.__table__, AuditEntry.__table__
+    ctes.append(update(dv).where(dv.c.id == 1).values(version=dv.c.version + 1, changed_at=bindparam("at"))
+                .returning(dv.c.version).cte("bumped"))
+    ctes.append(insert(audit).values({c: bindparam(c) for c in ("at", "actor", "action", "outcome", "target",
+                                                                 "client", "detail")}).returning(audit.c.id).cte("audited"))
+    rows = parts[0] if len(parts) == 1 else select(union_all(*parts).subquery())
+    statement = _FUSED[shape] = rows.add_cte(*ctes)
+    return statement
 
 
 def _finish(connection, writer: Writer, audit: dict) -> None:
@@ -320,11 +401,8 @@ class Store:
             if user is None:
                 raise ScopeError("writing needs sign-in")
             yield writer
-            writer.flush(point=False)
-            if writer.wrote:
-                _finish(session.connection(), writer, {
-                    "at": utcnow(), "actor": actor, "action": action, "outcome": "ok",
-                    "target": " ".join(writer.targets), "client": client, "detail": detail})
+            writer.finish({"at": utcnow(), "actor": actor, "action": action, "outcome": "ok",
+                           "target": " ".join(writer.targets), "client": client, "detail": detail})
             session.commit()
         except (ScopeError, StaleEdit) as refusal:
             session.rollback()
