@@ -440,6 +440,18 @@ _STATIC_SHAPES_JS = Template(
   var map = {{ this._parent.get_name() }};
   var keep = {{ this.keep_json }};  // adcodes to draw, or null for all
   function esc(s) { var d = document.createElement('div'); d.textContent = s; return d.innerHTML; }
+  // st_folium reports a click to Streamlit only after 250 ms without another event (its
+  // debounce, made for panning). A click on a county is reported at once, with exactly the
+  // value st_folium builds (it asks only for last_active_drawing); its own report then
+  // finds nothing new and sends nothing, so the page reruns once, 250 ms sooner.
+  function reportNow(shape) {
+    var data = window.__GLOBAL_DATA__;
+    if (!data || !window.Streamlit || JSON.stringify(data.returned_objects) !== '["last_active_drawing"]') { return; }
+    var value = {last_active_drawing: shape.toGeoJSON()};
+    if (JSON.stringify(data.previous_data) === JSON.stringify(value)) { return; }
+    data.previous_data = value;
+    window.Streamlit.setComponentValue(value);
+  }
   var shapes = L.geoJSON(null, {
     xcRole: {{ this.role_json }},
     pane: {{ this.pane_json }},
@@ -455,6 +467,7 @@ _STATIC_SHAPES_JS = Template(
       shape.on('mouseover', function () { shape.setStyle({weight: 2.5, color: '#000'}); });
       shape.on('mouseout', function () { shapes.resetStyle(shape); });
       shape.on('click', function () {
+        reportNow(shape);
         if (!map.xcShowCard) { return; }
         var p = feature.properties;
         map.xcShowCard('<b>' + esc(p.name) + '</b><br>' + esc(p.city_name) + (p.tip ? '<br>' + p.tip : ''));

@@ -7,6 +7,7 @@ that work while the server starts and the browser loads Streamlit's own frontend
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 import threading
@@ -124,6 +125,8 @@ class BackendAtRoot:
                 page = body
                 if STREAMLIT_INDEX in body:  # not a component's page inside an iframe
                     page = body.replace(b"<head>", b"<head>" + _backend_script() + _map_prefetch(), 1)
+                    # after Streamlit's own preloads, which come first
+                    page = page.replace(b"</head>", _element_preloads() + b"</head>", 1)
                 headers = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"]
                 await send({**start, "headers": [*headers, (b"content-length", str(len(page)).encode())]})
                 await send({"type": "http.response.body", "body": page})
@@ -185,6 +188,41 @@ def _map_component_registered() -> bool:
     from streamlit.runtime import Runtime
 
     return Runtime.exists() and Runtime.instance().component_registry.get_component_path("streamlit_folium.st_folium") is not None
+
+
+# Elements every first view shows (sidebar toggle, buttons, sign-in inputs, city picker,
+# basemap radio, the map, downloads, the header's HTML), whose code Streamlit's frontend
+# fetches only once their element has arrived: a chain of ~40 requests, with the map's
+# frame created only after it. Preloaded with the page, they load while the websocket opens.
+PRELOADED_ELEMENTS = ("Checkbox", "Button", "TextInput", "Selectbox", "Radio", "ComponentInstance", "DownloadButton", "rehype-raw")
+
+
+@functools.lru_cache(maxsize=1)
+def _element_preloads() -> bytes:
+    """<link rel="modulepreload"> for those elements' chunks and everything they import,
+    found in the installed Streamlit's build (chunk names carry a content hash); what
+    Streamlit's index.html preloads itself is left out. Unknown names are skipped."""
+    from pathlib import Path
+
+    from streamlit.file_util import get_static_dir
+
+    static = Path(get_static_dir())
+    js = static / "static" / "js"
+    try:
+        index = (static / "index.html").read_text(encoding="utf-8")
+        names = {p.name for p in js.glob("*.js")}
+    except OSError:
+        return b""
+    already = set(re.findall(r"static/js/([\w.-]+\.js)", index))
+    stack = [n for n in names if n.split(".")[0] in PRELOADED_ELEMENTS and re.fullmatch(r"[\w-]+\.[\w-]{8}\.js", n)]
+    seen: set[str] = set()
+    while stack:
+        name = stack.pop()
+        if name in seen or name not in names:
+            continue
+        seen.add(name)
+        stack += re.findall(r'(?:from|import)\s*"\./([\w.-]+\.js)"', (js / name).read_text(encoding="utf-8"))
+    return "".join(f'<link rel="modulepreload" crossorigin href="./static/js/{n}">' for n in sorted(seen - already)).encode()
 
 
 def _without_metrics() -> None:
