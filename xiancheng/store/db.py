@@ -143,7 +143,10 @@ def _create(url: str) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     # A server that does not answer is reported after seconds, not after the OS's minutes.
-    options = "-c synchronous_commit=off" if sync == "normal" else ""
+    # TimeZone=UTC: psycopg then hands back datetimes in datetime.timezone.utc, which UTCDateTime
+    # keeps as they are (a server zone such as Etc/UTC cost a conversion per value: ~13 ms of
+    # reading 10,000 records).
+    options = "-c TimeZone=UTC" + (" -c synchronous_commit=off" if sync == "normal" else "")
     engine = create_engine(url, pool_size=5, max_overflow=10, connect_args={"connect_timeout": 5, "options": options})
     event.listen(engine, "checkin", _note_idle)
     event.listen(engine, "checkout", _ping_if_idle)
