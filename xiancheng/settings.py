@@ -39,9 +39,10 @@ SETTINGS = (
         "postgresql+psycopg://user:password@host/db for a deployment shared by several app processes.",
     ),
     Setting(
-        "commit_sync", "normal",
-        "How the store's commits reach the disk: normal (no wait for the disk per commit; a power cut or OS "
-        "crash may lose the last moment of saves, never corrupts) or full (every save waits for the disk).",
+        "commit_sync", "full",
+        "How the store's commits reach the disk: full (default: every confirmed save is on the disk) or normal "
+        "(no wait for the disk per commit: faster, but a power cut or OS crash, and on PostgreSQL a crash of "
+        "the database server, may lose the last moment of saves; never corrupts).",
     ),
     Setting("require_sign_in", "0", "1: viewing needs sign-in too (writing always does)."),
     Setting("sign_in_hours", "12", "How long a sign-in lasts across page reloads (a signed cookie); 0: until the tab closes."),

@@ -25,10 +25,11 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 # A pooled PostgreSQL connection idle longer than this is checked before use (the server may
 # have restarted); a busy one is not, which saves a round trip on every save.
 PING_AFTER_IDLE_SECONDS = 5
-# How commits reach the disk (setting commit_sync): "normal" lets the OS write them a moment
+# How commits reach the disk (setting commit_sync). "full", the default because a confirmed save
+# must never be lost, waits for the disk on every commit; "normal" lets the OS write them a moment
 # later (no fsync per commit: SQLite synchronous=NORMAL in WAL mode, PostgreSQL
-# synchronous_commit=off), "full" waits for the disk on every commit (SQLite FULL; PostgreSQL
-# keeps the server's own synchronous_commit, on unless its administrator changed it).
+# synchronous_commit=off). full: SQLite FULL; PostgreSQL keeps the server's own
+# synchronous_commit (on unless its administrator changed it).
 COMMIT_SYNC = ("normal", "full")
 
 
@@ -96,7 +97,7 @@ def commit_sync() -> str:
 
     value = settings.get("commit_sync").strip().lower()
     if value not in COMMIT_SYNC:
-        raise DatabaseSettingError(f"XIANCHENG_COMMIT_SYNC is {value!r}: use normal (default) or full")
+        raise DatabaseSettingError(f"XIANCHENG_COMMIT_SYNC is {value!r}: use full (default) or normal")
     return value
 
 
