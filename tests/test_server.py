@@ -47,6 +47,7 @@ def test_clients_that_vanish_mid_page_leave_no_traceback_in_the_log():
     normal under load; the server log stays free of tracebacks and errors about them."""
     import asyncio
     import sys
+    from concurrent.futures import ThreadPoolExecutor
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
@@ -75,7 +76,10 @@ def test_clients_that_vanish_mid_page_leave_no_traceback_in_the_log():
         await asyncio.sleep(2)
 
     with running_app() as (url, process, _seconds):
-        asyncio.run(load(url.replace("http", "ws") + "/_stcore/stream"))
+        # In a thread of its own: after the browser tests, Playwright's loop runs in this one
+        # and asyncio.run refuses to start a second.
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, load(url.replace("http", "ws") + "/_stcore/stream")).result()
         process.terminate()
         process.wait(15)
         log = process.log_path.read_text(encoding="utf-8", errors="replace")
