@@ -593,12 +593,7 @@ def render_indicator_map(
             labels.append(f"{label} ({count})")
     else:
         classify([0.0], method, k)  # validates method and k even when nothing is drawn
-    missing = len(units) - len(present)
-    if missing:
-        handles.append(_patch_handle(NO_DATA_STYLE))
-        labels.append(f"{t('export.no_data', lang)}：{reason} ({missing})" if lang == "zh" else f"{t('export.no_data', lang)}: {reason} ({missing})")
-    handles += [_line_handle(palette.CITY_EDGE, 1.1), _line_handle(palette.COUNTY_EDGE, 0.4)]
-    labels += [t("export.city_boundary", lang), t("export.county_boundary", lang)]
+    _finish_legend(handles, labels, len(units) - len(present), reason, lang)
     year_text = str(year) if year else t("export.year_none", lang)
     subtitle = t(
         "export.indicator_subtitle_period" if period else "export.indicator_subtitle",
@@ -612,24 +607,8 @@ def render_indicator_map(
     )
     legend_title = f"{indicator}（{unit}）" if unit and lang == "zh" else f"{indicator} ({unit})" if unit else indicator
 
-    with _LOCK, _rc():
-        page = _map_page(county_adcodes, city_adcode)
-        g = geometry()
-        frame = g.counties.loc[units] if level == "county" else g.cities.loc[units]
-        _fill(page.ax, frame, styles)
-        _outlines(page, county_adcodes, city_adcodes, city_adcode is not None)
-        if level == "county":
-            key = draw_labels(page, county_adcodes, _label_size(city_adcode))
-        else:
-            key = []
-            _city_labels(page, city_adcodes)
-        draw_header(page, title, subtitle)
-        column = SideColumn(page)
-        column.legend(handles, labels, legend_title)
-        column.north_and_scale(lang)
-        column.numbered_key(key, lang)
-        source = draw_footer(page, list(sources), lang, export_date)
-        return save(page.fig, fmt, dpi, title, source)
+    return _styled_map(styles, level, city_adcode, title, subtitle, (handles, labels, legend_title),
+                       lang, sources, export_date, fmt, dpi)
 
 
 def render_category_map(
@@ -659,24 +638,45 @@ def render_category_map(
         counts[category] = counts.get(category, 0) + 1
     handles = [_patch_handle(Style(colours[c])) for c in order if counts.get(c)]
     labels = [f"{c} ({counts[c]})" for c in order if counts.get(c)]
-    if counts.get(None):
-        reason = no_data_reason or t("export.no_data_default_reason", lang)
+    reason = no_data_reason or t("export.no_data_default_reason", lang)
+    _finish_legend(handles, labels, counts.get(None, 0), reason, lang)
+    subtitle = t("export.category_subtitle", lang, indicator=indicator, n=sum(n for c, n in counts.items() if c))
+    return _styled_map(styles, "county", city_adcode, title, subtitle, (handles, labels, indicator),
+                       lang, sources, export_date, fmt, dpi)
+
+
+def _finish_legend(handles: list, labels: list[str], missing: int, reason: str, lang: str) -> None:
+    """The legend's last entries, shared by the indicator and category maps: units with no
+    value (hatched, with the reason and their count) when there are any, then the boundaries."""
+    if missing:
         handles.append(_patch_handle(NO_DATA_STYLE))
         colon = "：" if lang == "zh" else ": "
-        labels.append(f"{t('export.no_data', lang)}{colon}{reason} ({counts[None]})")
+        labels.append(f"{t('export.no_data', lang)}{colon}{reason} ({missing})")
     handles += [_line_handle(palette.CITY_EDGE, 1.1), _line_handle(palette.COUNTY_EDGE, 0.4)]
     labels += [t("export.city_boundary", lang), t("export.county_boundary", lang)]
-    subtitle = t("export.category_subtitle", lang, indicator=indicator, n=sum(n for c, n in counts.items() if c))
 
+
+def _styled_map(styles: Mapping[str, Style], level: str, city_adcode: str | None, title: str, subtitle: str,
+                legend: tuple[list, list[str], str], lang: str, sources: Sequence[str],
+                export_date: date | None, fmt: str, dpi: int) -> bytes:
+    """Draw units filled by styles (counties, or cities with level="city") in the page layout
+    every thematic map shares: outlines, labels, header, legend, north arrow and scale,
+    numbered key, footer."""
+    county_adcodes, city_adcodes = _view_counties(city_adcode), _view_cities(city_adcode)
     with _LOCK, _rc():
         page = _map_page(county_adcodes, city_adcode)
         g = geometry()
-        _fill(page.ax, g.counties.loc[county_adcodes], styles)
-        _outlines(page, county_adcodes, _view_cities(city_adcode), city_adcode is not None)
-        key = draw_labels(page, county_adcodes, _label_size(city_adcode))
+        units = county_adcodes if level == "county" else city_adcodes
+        _fill(page.ax, g.counties.loc[units] if level == "county" else g.cities.loc[units], styles)
+        _outlines(page, county_adcodes, city_adcodes, city_adcode is not None)
+        if level == "county":
+            key = draw_labels(page, county_adcodes, _label_size(city_adcode))
+        else:
+            key = []
+            _city_labels(page, city_adcodes)
         draw_header(page, title, subtitle)
         column = SideColumn(page)
-        column.legend(handles, labels, indicator)
+        column.legend(*legend)
         column.north_and_scale(lang)
         column.numbered_key(key, lang)
         source = draw_footer(page, list(sources), lang, export_date)
