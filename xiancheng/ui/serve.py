@@ -8,6 +8,7 @@ that work while the server starts and the browser loads Streamlit's own frontend
 from __future__ import annotations
 
 import functools
+import gc
 import re
 import sys
 import threading
@@ -29,10 +30,10 @@ def _server_started(limit_seconds: float = 60) -> None:
 
 
 def warm() -> None:
-    _server_started()
     # Not streamlit_folium: it registers its component only when imported inside a script
     # run, so importing it here would leave the map iframe with a 404.
     try:
+        _server_started()
         from .. import geo, maps, offline
         from ..settings import DATASET_PATH
 
@@ -57,11 +58,16 @@ def _freeze_heap() -> None:
     collector's reach: a full collection over this heap costs ~0.1 s of CPU, and Python runs
     one by itself every so often (Streamlit's own after every run is off, config.toml), in
     the middle of some visitor's page. Frozen objects are still freed when nothing refers to
-    them; only cycles among them stay."""
+    them; only cycles among them stay.
+
+    The collector was off since main() (start-up allocates hundreds of thousands of objects
+    that live for good, and collecting over them again and again cost ~0.3 s of CPU before
+    the first page): one collection here instead, then it is on again."""
     import gc
 
     gc.collect()
     gc.freeze()
+    gc.enable()
 
 
 def _open_store() -> None:
@@ -237,13 +243,30 @@ def _without_metrics() -> None:
     ]
 
 
+def _no_repl_check() -> None:
+    """Streamlit checks once per process, at the first element, whether it runs in a Python
+    REPL to print a hint: inspect.stack() on the script thread, which resolves the real path
+    of every loaded module (~2,500 here, a file-system call each, slowed further by the GIL
+    while the warm-up thread computes) in the middle of the first visitor's page. Here it
+    is the server: there is no REPL to warn."""
+    try:
+        from streamlit import delta_generator
+    except ImportError:
+        return
+    if hasattr(delta_generator, "_use_warning_has_been_displayed"):
+        delta_generator._use_warning_has_been_displayed = True
+
+
 def main(argv: list[str] | None = None) -> int:
     from streamlit.web import cli
 
     from ..offline import mark_immutable_static
 
+    # Off until warm() has loaded everything that lives for the whole process (_freeze_heap).
+    gc.disable()
     mark_immutable_static()
     _without_metrics()
+    _no_repl_check()
     WARMING.set()
     threading.Thread(target=warm, name="xiancheng-warm", daemon=True).start()
     sys.argv = ["streamlit", "run", str(ROOT / "app.py"), *(sys.argv[1:] if argv is None else argv)]
