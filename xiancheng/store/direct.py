@@ -136,8 +136,8 @@ def save(engine, rows: list, check, audit: dict) -> None:
                 _save_postgresql(connection, dialect, row, based_on, after_latest, check, audit)
         except dialect.loaded_dbapi.Error as error:
             invalidated = dialect.is_disconnect(error, pooled.dbapi_connection, None)
-            if invalidated:
-                pooled.invalidate(error)
+            if invalidated:  # as SQLAlchemy does: this connection and those opened before it are replaced
+                engine.pool._invalidate(pooled, error)
             raise exc.DBAPIError.instance(None, None, error, dialect.loaded_dbapi.Error,
                                           connection_invalidated=invalidated, dialect=dialect) from error
     finally:
