@@ -21,7 +21,13 @@ orphans = pg.orphans(snap.items, snap.rows)
 if not orphans:
     st.success(t("progress.orphans_none"))
     st.stop()
-for index, orphan in enumerate(orphans):
+PER_PAGE = 20  # a re-ingest can orphan hundreds of reports: a page at a time stays quick to render
+first = 0
+if len(orphans) > PER_PAGE:
+    st.caption(t("progress.orphans_count", n=len(orphans), per=PER_PAGE))
+    pages = -(-len(orphans) // PER_PAGE)
+    first = (st.number_input(t("progress.orphans_page"), 1, pages, 1, key="orphans_page") - 1) * PER_PAGE
+for index, orphan in enumerate(orphans[first:first + PER_PAGE], start=first):
     row = orphan.row
     with st.container(border=True):
         st.markdown(ui.md_quote(t("progress.orphan_was", title=row.item_title, document=row.item_document,

@@ -97,3 +97,22 @@ def test_reminders_and_present_show_progress():
     assert "尚未报告的事项" in all_text(app)
     app = run("pages/present.py", mode="present", set="city:140800", county=LINYI, slide="progress")
     assert "临猗县 · 工作进展" in all_text(app)
+
+
+def test_many_orphans_are_listed_a_page_at_a_time(monkeypatch, tmp_path):
+    # A store of its own: 45 orphans must not show up on the shared store's admin page.
+    monkeypatch.setenv("XIANCHENG_DATABASE_URL", f"sqlite:///{tmp_path}/orphans.sqlite")
+    own = store_module.open()
+    admin = store_module.system_user("test")
+    target = next(i for i in pg.items_of(dataset()).values() if i.kind == "task")
+    entries = [(sp.ItemScope(f"task:gone:{n:02d}", "task", target.units, target.home_adcode, "已删除的规划.txt",
+                             f"已删除的第{n}项工作"), sp.check_values("2026-10", "in-progress"))
+               for n in range(45)]
+    sp.report_many(own, admin, entries)
+    app = run("pages/progress_admin.py", admin)
+    text = all_text(app)
+    assert "共 45 条孤立记录，每页 20 条" in text
+    assert len(app.radio) == 20 and "已删除的第0项工作" in text and "已删除的第20项工作" not in text
+    app.number_input(key="orphans_page").set_value(3).run()
+    assert len(app.radio) == 5 and "已删除的第44项工作" in all_text(app)
+    assert [r.key for r in app.radio] == [f"orphan_{n}" for n in range(40, 45)]

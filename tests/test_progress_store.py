@@ -222,3 +222,40 @@ def test_progress_survives_dump_and_restore_exactly(store, plan, sqlite_url, tmp
     assert (row.percent, row.invest_period_yi, row.invest_cumulative_yi) == (
         Decimal("12.5"), Decimal("0.1234"), Decimal("3.0000"))
     assert row.created_by == "wang" and row.key == item.key
+
+
+def test_orphan_candidates_rank_by_title_similarity_with_the_same_document_first(plan):
+    from types import SimpleNamespace
+    _text, (_dataset, items) = plan
+    tasks = [item for item in items.values() if item.kind == "task"]
+    target = next(i for i in tasks if i.title == "推进第2项重点工作")
+
+    def lost(key, title, document=DOC, kind="task"):
+        return SimpleNamespace(kind=kind, item_title=title, item_document=document)
+
+    rows = {"gone-1": lost("gone-1", "推进第2项重点工作（修订）"),
+            "gone-2": lost("gone-2", "推进第2项重点工作（修订）", document="elsewhere.txt"),
+            "gone-3": lost("gone-3", "完全无关的内容", kind="project"),
+            target.key: lost(target.key, target.title)}  # still an item: not an orphan
+    found = {orphan.key: orphan for orphan in progress.orphans(items, rows)}
+    assert sorted(found) == ["gone-1", "gone-2", "gone-3"]
+    best, score = found["gone-1"].candidates[0]
+    assert best is target and len(found["gone-1"].candidates) == 3
+    scores = [s for _item, s in found["gone-1"].candidates]
+    assert scores == sorted(scores, reverse=True)
+    # The same document adds 0.1 (capped at 1): the other document's orphan scores exactly that much less.
+    assert found["gone-2"].candidates[0] == (target, pytest.approx(score - 0.1, abs=1e-3))
+    assert all(item.kind == "project" for item, _s in found["gone-3"].candidates)
+
+
+def test_a_thousand_orphans_each_get_their_closest_items(plan):
+    from types import SimpleNamespace
+    _text, (_dataset, items) = plan
+    titles = {item.title: item for item in items.values() if item.kind == "task"}
+    rows = {f"gone-{n:04d}": SimpleNamespace(kind="task", item_title=f"{title}（第{n}稿）", item_document="old.txt")
+            for n, title in enumerate(list(titles) * 334)}
+    result = progress.orphans(items, rows)
+    assert len(result) == len(rows) >= 1000
+    for orphan in result:
+        wanted = orphan.row.item_title.split("（")[0]
+        assert orphan.candidates[0][0].title == wanted

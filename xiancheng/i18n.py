@@ -873,6 +873,8 @@ PROGRESS_STRINGS: dict[str, tuple[str, str]] = {
         "重新载入的文件中已找不到这些事项；其进展记录从未删除。请选择最接近的事项重新挂接。",
         "A re-ingested document no longer has these items; their progress was never dropped. Re-attach each to the closest item.",
     ),
+    "progress.orphans_count": ("共 {n} 条孤立记录，每页 {per} 条。", "{n} orphaned records, {per} per page."),
+    "progress.orphans_page": ("页码", "Page"),
     "progress.orphans_none": ("没有孤立的进展记录。", "No orphaned progress."),
     "progress.orphan_was": ("原事项：{title}（{document}）· 最新：{status} · {period} · {who}", "Was: {title} ({document}) · latest: {status} · {period} · {who}"),
     "progress.orphan_candidate": ("{title}（相似度 {score}）", "{title} (similarity {score})"),

@@ -12,8 +12,9 @@ from sqlalchemy import bindparam, event, exc, insert, select, text, update
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import accounts, migrate
+from . import accounts, direct, migrate
 from .db import Base, engine_for, sqlite_timestamp, utcnow
+from .direct import _SQLITE_AUDIT, _SQLITE_BUMP, _SQLITE_POINT
 from .errors import DatabaseSettingError, ScopeError, SignInRefused, StaleEdit, StoreError
 from .history import CurrentRow, History, current_select, history_tables, latest_row, point_current, pointers, rebuild_current
 from .models import Account, AuditEntry, DataVersion
@@ -62,16 +63,30 @@ def _insert_appended_before_queries(orm_execute_state) -> None:
 class Writer:
     """One unit of work of one user; use Store.write() to get one."""
 
-    def __init__(self, store: "Store", session: Session, user: User | None):
+    def __init__(self, store: "Store", user: User | None):
         self.store = store
-        self.session = session
         self.user = user
         self.targets: list[str] = []
         self.wrote = False
+        self._session: Session | None = None
         self._appended: dict[tuple, History] = {}     # (model, key) → the row this transaction appended last
         self._based_on: dict[tuple, int | None] = {}  # (model, key) → what the first append was based on
+        self._deferred: list[tuple] = []              # (row, based_on, after_latest): latest version not read yet
         self._pending: list[History] = []             # appended, not inserted yet
         self._unpointed: list[History] = []           # inserted, current_row not yet pointing at them
+
+    @property
+    def session(self) -> Session:
+        """The write's Session, for rows a feature adds itself and for queries. Opened on first
+        use; rows appended before it are checked against their latest version then (a
+        StaleEdit may come from here)."""
+        if self._session is None:
+            self._session = self.store._sessions(bind=self.store._write_engine)
+            self._session.info["writer"] = self
+            deferred, self._deferred = self._deferred, []
+            for row, based_on, after_latest in deferred:
+                self._check(row, based_on, after_latest, *_latest_version(self._session, type(row), row.key))
+        return self._session
 
     def authorize(self, model, unit: str | None = None, adcode: str | None = None, what: str = "") -> None:
         """Scope check for rows a feature adds itself (session.add) rather than through append()."""
@@ -82,50 +97,84 @@ class Writer:
         """Save a new version of record `key` of a History table.
 
         based_on is the version the user's edit started from (None for a new record). If
-        someone saved after it, StaleEdit names who and when; nothing is written.
+        someone saved after it, StaleEdit names who and when; nothing is written. The check
+        is made when the write ends (or when tx.session is first used), in the write's
+        transaction; the scope check (ScopeError) right here.
 
-        The row is inserted with the transaction's other appended rows in one statement per
-        table (at the end of the `with`, or before a query through tx.session), without the
-        ORM's unit of work: one indexed lookup per append. The unique (key, version)
-        constraint still guards the race. The returned row is not attached to the session.
+        A write that only appends (the common save) runs at driver level (store.direct): on
+        PostgreSQL one row is one statement. Otherwise the rows are inserted with the
+        transaction's other appended rows in one statement per table (at the end of the
+        `with`, or before a query through tx.session), without the ORM's unit of work. The
+        unique (key, version) constraint still guards the race. The returned row is not
+        attached to the session; it has its id once the write ended.
         """
         return self._append(model, key, based_on, False, values)
 
     def append_after_latest(self, model, key: str, **values):
         """Save a new version of record `key` after whatever version is current (a new report,
-        not an edit of one the user saw): the same single lookup as append. A concurrent save
-        of the same version still fails at the insert (StaleEdit), for the caller to retry."""
+        not an edit of one the user saw). Its version is known when the write ends (or once
+        tx.session was used). A concurrent save of the same version still fails at the
+        insert (StaleEdit), for the caller to retry."""
         return self._append(model, key, None, True, values)
 
     def _append(self, model, key: str, based_on: int | None, after_latest: bool, values: dict):
         row = model(key=key, **values)
         unit, adcode = row.scope_of()
-        what = f"{model.__tablename__} {key!r}"
-        authorize(self.user, unit, adcode, admin_only=model.__scope__ is None, what=what)
-        slot = (model, key)
-        if slot in self._appended:
-            # Appended earlier in this transaction: that row is the latest one.
-            earlier = self._appended[slot]
-            current, by, at = earlier.version, earlier.created_by, earlier.created_at
-        else:
-            current, by, at = _latest_version(self.session, model, key)
-        if after_latest:
-            based_on = current
-        if current != based_on:
-            if current is None:
-                raise StoreError(f"{what} does not exist (the edit was based on version {based_on})")
-            raise StaleEdit(model.__tablename__, key, based_on, current, by, at)
-        row.version = (based_on or 0) + 1
+        authorize(self.user, unit, adcode, admin_only=model.__scope__ is None, what=f"{model.__tablename__} {key!r}")
         row.retired = bool(values.get("retired", False))
         row.created_at = utcnow()
         row.created_by = self.user.username
         _apply_defaults(row)
-        self._pending.append(row)
+        slot = (model, key)
+        if slot in self._appended and self._session is None:
+            self.session  # a second version of one record: the Session path knows the first one's
+        if self._session is None:
+            if not after_latest:
+                row.version = (based_on or 0) + 1
+            self._deferred.append((row, based_on, after_latest))
+        elif slot in self._appended:
+            # Appended earlier in this transaction: that row is the latest one.
+            earlier = self._appended[slot]
+            self._check(row, based_on, after_latest, earlier.version, earlier.created_by, earlier.created_at)
+        else:
+            self._check(row, based_on, after_latest, *_latest_version(self._session, model, key))
         self.wrote = True
         self._appended[slot] = row
-        self._based_on.setdefault(slot, based_on)
         self.targets.append(f"{model.__tablename__}:{key}")
         return row
+
+    def _check(self, row, based_on, after_latest: bool, current, by, at) -> None:
+        """Refuse the row unless the record's latest version is the one it was based on; queue it."""
+        if after_latest:
+            based_on = current
+        if current != based_on:
+            what = f"{row.__tablename__} {row.key!r}"
+            if current is None:
+                raise StoreError(f"{what} does not exist (the edit was based on version {based_on})")
+            raise StaleEdit(row.__tablename__, row.key, based_on, current, by, at)
+        row.version = (based_on or 0) + 1
+        if self._session is not None:
+            self._pending.append(row)
+            self._based_on.setdefault((type(row), row.key), based_on)
+
+    def commit(self, audit: dict) -> None:
+        """End of the write: everything appended or added, current_row, data version, audit; committed."""
+        if self._session is None:
+            if not self._deferred:
+                return  # nothing written
+            if self.store.engine.dialect.name == "sqlite" or len(self._deferred) == 1:
+                direct.save(self.store.engine, self._deferred, self._check, audit)
+                return
+        self.finish(audit)
+        self.session.commit()
+
+    def rollback(self) -> None:
+        if self._session is not None:
+            self._session.rollback()
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
 
     def insert_appended(self, point: bool = True) -> None:
         """Insert the appended rows (one INSERT … RETURNING id per table) and point current_row at
@@ -304,13 +353,6 @@ def _finish(connection, writer: Writer, audit: dict) -> None:
     writer._unpointed = []
 
 
-_SQLITE_POINT = ("INSERT INTO current_row (table_name, key, version, row_id) VALUES (?, ?, ?, ?) "
-                 "ON CONFLICT (table_name, key) DO UPDATE SET version = excluded.version, row_id = excluded.row_id "
-                 "WHERE excluded.version > current_row.version")
-_SQLITE_BUMP = "UPDATE data_version SET version = version + 1, changed_at = ? WHERE id = 1"
-_SQLITE_AUDIT = "INSERT INTO audit (at, actor, action, outcome, target, client, detail) VALUES (?, ?, ?, ?, ?, ?, ?)"
-
-
 _PG_FINISH = text("""
 WITH pointed AS (
     INSERT INTO current_row (table_name, key, version, row_id)
@@ -405,29 +447,26 @@ class Store:
 
         A ScopeError or StaleEdit inside rolls everything back and is audited as refused.
         """
-        session = self._sessions(bind=self._write_engine)
-        writer = Writer(self, session, user)
-        session.info["writer"] = writer
+        writer = Writer(self, user)
         actor = user.username if user else ""
         try:
             if user is None:
                 raise ScopeError("writing needs sign-in")
             yield writer
-            writer.finish({"at": utcnow(), "actor": actor, "action": action, "outcome": "ok",
+            writer.commit({"at": utcnow(), "actor": actor, "action": action, "outcome": "ok",
                            "target": " ".join(writer.targets), "client": client, "detail": detail})
-            session.commit()
         except (ScopeError, StaleEdit) as refusal:
-            session.rollback()
+            writer.rollback()
             self.audit(actor, action, "refused", target=" ".join(writer.targets), client=client, detail=str(refusal))
             raise
         except exc.OperationalError as error:
-            session.rollback()
+            writer.rollback()
             raise _operational(self.url, error) from error
         except BaseException:
-            session.rollback()
+            writer.rollback()
             raise
         finally:
-            session.close()
+            writer.close()
 
     def rebuild_current(self, *models) -> dict[str, int]:
         """Recompute current_row from the history (of these models, default every store table):
