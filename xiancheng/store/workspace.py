@@ -444,7 +444,8 @@ class Store:
         instead of ORM objects: the light path for big reads (10,000 records in a few
         tens of ms; building ORM objects costs several times the query)."""
         query = current_select(model.__table__, include_retired, self.engine.dialect.name).where(*where)
-        with self.engine.connect() as connection, _collector_paused():
+        # One statement sees one snapshot: on PostgreSQL no BEGIN and ROLLBACK round trips around it.
+        with self._autocommit_engine.connect() as connection, _collector_paused():
             return connection.execute(query).all()
 
     def get(self, model, key: str):
