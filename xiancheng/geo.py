@@ -70,6 +70,70 @@ def counties() -> dict[str, County]:
     }
 
 
+# Per county, what a map places with it, computed with shapely from the boundary files by
+# geodata/build.py (`make geodata`) and kept beside them: reading it costs ~1 ms, computing
+# it (shapely's import, 117 polylabels) ~0.3 s of CPU on the first page a server shows.
+COUNTY_FACTS_FILE = "county_facts.json"
+_FACT_SOURCES = ("counties.geojson", "counties_web.geojson")
+
+
+def compute_county_facts(geodata_dir: Path | None = None) -> dict:
+    """{"sources": hashes of the files they come from, "counties": adcode → {"label": [lat, lng]
+    of a point well inside (pole of inaccessibility of the largest part, full geometry),
+    "area": area of the web shape (square degrees), "bounds": [west, south, east, north]
+    of the web shape}}."""
+    from shapely.geometry import shape
+    from shapely.ops import polylabel
+
+    facts: dict[str, dict] = {}
+    for feature in _read_geojson("counties.geojson", geodata_dir)["features"]:
+        geom = shape(feature["geometry"])
+        part = max(getattr(geom, "geoms", [geom]), key=lambda g: g.area)
+        point = polylabel(part, tolerance=0.002)
+        facts[feature["properties"]["adcode"]] = {"label": [round(point.y, 4), round(point.x, 4)]}
+    for feature in _read_geojson("counties_web.geojson", geodata_dir)["features"]:
+        geom = shape(feature["geometry"])
+        facts[feature["properties"]["adcode"]].update(area=geom.area, bounds=list(geom.bounds))
+    return {"sources": _fact_sources(geodata_dir), "counties": facts}
+
+
+def _fact_sources(geodata_dir: Path | None = None) -> dict[str, str]:
+    import hashlib
+
+    folder = Path(geodata_dir or GEODATA_DIR)
+    sources = {}
+    for name in _FACT_SOURCES:
+        try:
+            sources[name] = hashlib.sha256((folder / name).read_bytes()).hexdigest()[:16]
+        except OSError:
+            sources[name] = ""
+    return sources
+
+
+@lru_cache(maxsize=1)
+def county_facts() -> dict[str, dict]:
+    """compute_county_facts()["counties"], read from county_facts.json when it was computed
+    from the boundary files as they are now; computed here otherwise (boundaries replaced
+    without `make geodata`), so a stale file is never used."""
+    try:
+        stored = json.loads((GEODATA_DIR / COUNTY_FACTS_FILE).read_text(encoding="utf-8"))
+        if stored["sources"] == _fact_sources() and set(stored["counties"]) == set(counties()):
+            return stored["counties"]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return compute_county_facts()["counties"]
+
+
+def write_county_facts(geodata_dir: Path | None = None) -> str:
+    """Write county_facts.json (same bytes every time); returns a short hash of its text."""
+    import hashlib
+
+    folder = Path(geodata_dir or GEODATA_DIR)
+    text = json.dumps(compute_county_facts(folder), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    (folder / COUNTY_FACTS_FILE).write_text(text + "\n", encoding="utf-8")
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
 @lru_cache(maxsize=1)
 def cities() -> dict[str, str]:
     """The 11 cities: adcode → name."""

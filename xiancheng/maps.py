@@ -73,23 +73,12 @@ def _web_features() -> tuple[dict, ...]:
 @lru_cache(maxsize=1)
 def label_points() -> dict[str, tuple[float, float]]:
     """A point well inside each county (pole of inaccessibility), as (lat, lng)."""
-    from shapely.geometry import shape
-    from shapely.ops import polylabel
-
-    points = {}
-    for feature in json.loads(geo.geojson_text("counties.geojson"))["features"]:
-        geom = shape(feature["geometry"])
-        part = max(getattr(geom, "geoms", [geom]), key=lambda g: g.area)
-        point = polylabel(part, tolerance=0.002)
-        points[feature["properties"]["adcode"]] = (round(point.y, 4), round(point.x, 4))
-    return points
+    return {a: tuple(f["label"]) for a, f in geo.county_facts().items()}
 
 
 @lru_cache(maxsize=1)
 def _areas() -> dict[str, float]:
-    from shapely.geometry import shape
-
-    return {f["properties"]["adcode"]: shape(f["geometry"]).area for f in _web_features()}
+    return {a: f["area"] for a, f in geo.county_facts().items()}
 
 
 def warm() -> None:
@@ -114,13 +103,12 @@ def data_extent(adcodes: list[str], share: float = 0.5) -> list[str] | None:
 
 
 def bounds_of(adcodes: list[str]) -> list[list[float]]:
-    from shapely.geometry import shape
-
     west = south = 1e9
     east = north = -1e9
-    for feature in _web_features():
-        if feature["properties"]["adcode"] in adcodes:
-            x0, y0, x1, y1 = shape(feature["geometry"]).bounds
+    facts = geo.county_facts()
+    for adcode in dict.fromkeys(adcodes):
+        if adcode in facts:
+            x0, y0, x1, y1 = facts[adcode]["bounds"]
             west, south, east, north = min(west, x0), min(south, y0), max(east, x1), max(north, y1)
     return [[south, west], [north, east]] if east > west else PROVINCE_BOUNDS
 

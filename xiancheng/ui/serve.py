@@ -8,6 +8,7 @@ that work while the server starts and the browser loads Streamlit's own frontend
 from __future__ import annotations
 
 import functools
+import gc
 import re
 import sys
 import threading
@@ -29,10 +30,8 @@ def _server_started(limit_seconds: float = 60) -> None:
 
 
 def warm() -> None:
-    _server_started()
-    # Not streamlit_folium: it registers its component only when imported inside a script
-    # run, so importing it here would leave the map iframe with a 404.
     try:
+        _server_started()
         from .. import geo, maps, offline
         from ..settings import DATASET_PATH
 
@@ -42,6 +41,7 @@ def warm() -> None:
         geo.cities()
         maps.label_points()
         maps.warm()
+        _import_first_view_modules()
         try:
             from ..ingest.pipeline import load_or_build
         except ImportError:
@@ -52,16 +52,36 @@ def warm() -> None:
         WARMED.set()
 
 
+def _import_first_view_modules() -> None:
+    """What the first page's run imports besides: the sign-in, sidebar and map helpers, the
+    tables behind the sidebar's problem count, and st_folium's own imports (folium's plugins,
+    ~0.2 s of CPU). Not streamlit_folium itself: it registers its component only when
+    imported inside a script run, so importing it here would leave the map iframe with a 404."""
+    import importlib
+
+    for name in ("folium.plugins", "PIL.Image", "xiancheng.tables", "xiancheng.imported",
+                 "xiancheng.ui.auth", "xiancheng.ui.widgets", "xiancheng.ui.mapview", "xiancheng.ui.downloads"):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+
+
 def _freeze_heap() -> None:
     """Move everything loaded so far (modules, boundaries, the dataset) out of the garbage
     collector's reach: a full collection over this heap costs ~0.1 s of CPU, and Python runs
     one by itself every so often (Streamlit's own after every run is off, config.toml), in
     the middle of some visitor's page. Frozen objects are still freed when nothing refers to
-    them; only cycles among them stay."""
+    them; only cycles among them stay.
+
+    The collector was off since main(): start-up allocates hundreds of thousands of objects
+    that live for good, and collecting over them again and again cost ~0.3 s of CPU before
+    the first page. No collection here either (another ~0.1 s while the first visitor
+    waits): the only garbage start-up leaves in cycles is ~1,500 small objects, which stay."""
     import gc
 
-    gc.collect()
     gc.freeze()
+    gc.enable()
 
 
 def _open_store() -> None:
@@ -237,13 +257,61 @@ def _without_metrics() -> None:
     ]
 
 
+def _no_repl_check() -> None:
+    """Streamlit checks once per process, at the first element, whether it runs in a Python
+    REPL to print a hint: inspect.stack() on the script thread, which resolves the real path
+    of every loaded module (~2,500 here, a file-system call each, slowed further by the GIL
+    while the warm-up thread computes) in the middle of the first visitor's page. Here it
+    is the server: there is no REPL to warn."""
+    try:
+        from streamlit import delta_generator
+    except ImportError:
+        return
+    if hasattr(delta_generator, "_use_warning_has_been_displayed"):
+        delta_generator._use_warning_has_been_displayed = True
+
+
+def _quick_component_scan() -> None:
+    """Streamlit looks for v2 components in every installed package when its runtime starts,
+    before the server answers: it parses the metadata of each (~100 here, four times each
+    through the email parser, ~0.2 s of CPU). A package's raw METADATA that never says
+    "streamlit" and does not name an st-/st_ package is one its own filter rejects (name,
+    summary and requirements all come from that file), so it is rejected here after one
+    read; the others still go through Streamlit's own filter."""
+    try:
+        from streamlit.components.v2 import manifest_scanner
+    except ImportError:
+        return
+    original = getattr(manifest_scanner, "_is_likely_streamlit_component_package", None)
+    if original is None or getattr(original, "_xc_quick", False):
+        return
+
+    def likely(dist) -> bool:
+        try:
+            text = dist.read_text("METADATA") or dist.read_text("PKG-INFO")
+        except Exception:
+            text = None
+        if text is not None:
+            lowered = "\n" + text.lower()
+            if "streamlit" not in lowered and "\nname: st-" not in lowered and "\nname: st_" not in lowered:
+                return False
+        return original(dist)
+
+    likely._xc_quick = True
+    manifest_scanner._is_likely_streamlit_component_package = likely
+
+
 def main(argv: list[str] | None = None) -> int:
     from streamlit.web import cli
 
     from ..offline import mark_immutable_static
 
+    # Off until warm() has loaded everything that lives for the whole process (_freeze_heap).
+    gc.disable()
     mark_immutable_static()
     _without_metrics()
+    _no_repl_check()
+    _quick_component_scan()
     WARMING.set()
     threading.Thread(target=warm, name="xiancheng-warm", daemon=True).start()
     sys.argv = ["streamlit", "run", str(ROOT / "app.py"), *(sys.argv[1:] if argv is None else argv)]
