@@ -62,7 +62,20 @@ class UTCDateTime(TypeDecorator):
 
     def result_processor(self, dialect, coltype):
         if dialect.name != "sqlite":
-            return super().result_processor(dialect, coltype)
+            impl = self.impl_instance.dialect_impl(dialect).result_processor(dialect, coltype)
+            if impl is not None:
+                return super().result_processor(dialect, coltype)
+            utc = timezone.utc
+
+            def process_aware(value):
+                # The store's sessions run in TimeZone=UTC: psycopg hands back datetimes in
+                # timezone.utc, kept as they are in one check (TypeDecorator's generic path
+                # cost ~0.6 µs a value: ~6 ms of reading 10,000 records).
+                if value is None or value.tzinfo is utc:
+                    return value
+                return value.replace(tzinfo=utc) if value.tzinfo is None else value.astimezone(utc)
+
+            return process_aware
         # SQLite hands back the text SQLAlchemy stored ("2026-12-01 15:30:32.123456", UTC): one
         # parse per value instead of DateTime's processor and then process_result_value (reading
         # the current state of 10,000 records spent a third of its time here).

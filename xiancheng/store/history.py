@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
-from sqlalchemy import Boolean, Integer, String, UniqueConstraint, and_, delete, func, insert, literal, select
+from sqlalchemy import Boolean, Integer, String, UniqueConstraint, and_, any_, delete, func, insert, literal, select
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from .db import Base, UTCDateTime
@@ -132,19 +132,28 @@ def latest_versions(model):
             .group_by(columns.key).subquery())
 
 
-def current_select(model, include_retired: bool = False):
+def current_select(model, include_retired: bool = False, dialect: str | None = None):
     """SELECT of the current row of every record, by key (add .where() filters as you like).
 
     Pass the model for ORM objects, or model.__table__ for plain rows (Store.current_rows).
     Served by current_row: one indexed lookup per record, whatever the length of the history.
+    dialect="postgresql" (the Store passes its engine's) looks the rows up by the ids in
+    current_row (= ANY(ARRAY(…)): index scans) instead of joining it: for the join PostgreSQL's
+    cost model prefers a hash join over a scan of the whole history (10,000 records of 100,000
+    rows: ~40 ms of server CPU instead of ~25, growing with the history).
     """
     columns = model.c if hasattr(model, "c") else model
     table = model if hasattr(model, "c") else model.__table__
-    query = select(model).join(_POINTER, and_(_POINTER.c.table_name == table.name, _POINTER.c.row_id == columns.id))
+    if dialect == "postgresql":
+        ids = select(_POINTER.c.row_id).where(_POINTER.c.table_name == table.name).scalar_subquery()
+        query = select(model).where(columns.id == any_(func.array(ids)))
+        order = columns.key  # the same as current_row's key
+    else:
+        query = select(model).join(_POINTER, and_(_POINTER.c.table_name == table.name, _POINTER.c.row_id == columns.id))
+        order = _POINTER.c.key  # current_row's primary key is (table_name, key): its order, so no sort
     if not include_retired:
         query = query.where(columns.retired.is_(False))
-    # current_row's primary key is (table_name, key): its order, so no sort.
-    return query.order_by(_POINTER.c.key)
+    return query.order_by(order)
 
 
 def latest_row(session, model, key: str):
