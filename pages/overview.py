@@ -39,8 +39,7 @@ with map_col:
         returned_objects=["last_active_drawing"],
     )
     st.caption(t("counties_shown", n=len(shown)) + " · " + t("source_boundaries"))
-    with st.expander(t("export.section"), icon=":material/download:"):
-        widgets.download_row(widgets.type_map_downloads(city or None), key="overview-export")
+    widgets.export_section(lambda: widgets.type_map_downloads(city or None), key="overview-export")
 
 drawing = (clicked or {}).get("last_active_drawing") or {}
 selected = (drawing.get("properties") or {}).get("adcode") or ui.query_param("county", allowed=ui.counties())

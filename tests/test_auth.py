@@ -23,10 +23,15 @@ def app_store():
     return store
 
 
-def run_app(user=None) -> AppTest:
+FORM_OPEN = "xiancheng_sign_in_open"  # the sign-in expander's state: its fields are drawn when it is open
+
+
+def run_app(user=None, form_open: bool = False) -> AppTest:
     app = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
     if user is not None:
         app.session_state["xiancheng_user"] = user
+    if form_open:
+        app.session_state[FORM_OPEN] = True  # as a click on 登录 does
     app.run()
     assert not app.exception, app.exception
     return app
@@ -46,6 +51,7 @@ def _sign_in_script():
 
 def form_app() -> AppTest:
     app = AppTest.from_function(_sign_in_script, default_timeout=TIMEOUT)
+    app.session_state[FORM_OPEN] = True
     app.run()
     return app
 
@@ -67,6 +73,9 @@ def sidebar_text(app: AppTest) -> str:
 
 def test_the_app_offers_sign_in_in_the_sidebar(app_store):
     app = run_app()
+    assert [e.label for e in app.sidebar.expander] == ["登录"]
+    assert not app.sidebar.text_input  # the fields are drawn once the expander is opened
+    app = run_app(form_open=True)
     assert app.sidebar.text_input(key="auth_username").label == "用户名"
     assert app.sidebar.text_input(key="auth_password").label == "密码"
     app = run_app(app_store.user("auth_editor"))
@@ -202,6 +211,7 @@ def test_with_auth_secrets_the_form_offers_single_sign_on(app_store):
     app.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
                            "client_id": "xiancheng", "client_secret": "s",
                            "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}
+    app.session_state[FORM_OPEN] = True
     app.run()
     assert [b.label for b in app.sidebar.button][:1] == ["统一身份认证登录"]
     assert app.sidebar.text_input(key="auth_username")  # local accounts still work

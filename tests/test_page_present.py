@@ -45,7 +45,10 @@ def test_the_sidebar_offers_presentation_mode_when_not_presenting():
 
 
 def test_overview_and_county_offer_briefing_downloads():
-    labels = [b.proto.label for b in run_page().get("download_button")]
+    app = run_page()
+    assert not app.get("download_button")  # built once 导出 is opened, not on the first view
+    app.session_state["overview-export-open"] = True  # as a click on 导出 does
+    labels = [b.proto.label for b in app.run().get("download_button")]
     assert labels == ["PNG", "PNG（300 dpi）", "SVG", "PDF"]
     labels = [b.proto.label for b in run_page("pages/county.py", county="141024").get("download_button")]
     assert labels == ["县域概况 PNG", "县域概况 PDF", "任务台账 Excel"]

@@ -26,6 +26,7 @@ _NONCE_KEY = "xiancheng_session_nonce"
 _SIGNED_OUT_KEY = "xiancheng_signed_out"     # this tab signed out: ignore the cookie it came with
 _COOKIE_JS_KEY = "xiancheng_cookie_js"       # cookie change to send with the next run
 _REFUSAL_KEY = "xiancheng_sign_in_refusal"
+_FORM_OPEN_KEY = "xiancheng_sign_in_open"     # the sign-in expander's state (its fields are drawn only when open)
 COOKIE = "xiancheng_session"
 
 
@@ -162,7 +163,13 @@ def sign_in_form() -> None:
         st.sidebar.caption(_t("auth.signed_in_as", name=user.display_name, role=role))
         st.sidebar.button(_t("auth.sign_out"), key="auth_sign_out", icon=":material/logout:", on_click=sign_out)
         return
-    with st.sidebar.expander(_t("auth.sign_in"), icon=":material/login:", expanded=viewing_needs_sign_in()):
+    # The fields are drawn only once the expander is opened (a rerun): on every first view
+    # they were ~6 elements of three kinds the browser rendered before the page's content.
+    # Open from the start when viewing needs sign-in, and after signing out in this tab.
+    expanded = viewing_needs_sign_in() or bool(st.session_state.get(_SIGNED_OUT_KEY))
+    with st.sidebar.expander(_t("auth.sign_in"), icon=":material/login:", expanded=expanded, key=_FORM_OPEN_KEY, on_change="rerun") as box:
+        if not box.open:
+            return
         if oidc_configured():
             st.button(_t("auth.sign_in_oidc"), key="auth_oidc", icon=":material/badge:", on_click=st.login)
         # The check runs in the submit callback, before the script draws: one run shows the result.

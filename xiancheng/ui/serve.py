@@ -210,11 +210,12 @@ def _map_component_registered() -> bool:
     return Runtime.exists() and Runtime.instance().component_registry.get_component_path("streamlit_folium.st_folium") is not None
 
 
-# Elements every first view shows (sidebar toggle, buttons, sign-in inputs, city picker,
-# basemap radio, the map, downloads, the header's HTML), whose code Streamlit's frontend
-# fetches only once their element has arrived: a chain of ~40 requests, with the map's
-# frame created only after it. Preloaded with the page, they load while the websocket opens.
-PRELOADED_ELEMENTS = ("Checkbox", "Button", "TextInput", "Selectbox", "Radio", "ComponentInstance", "DownloadButton", "rehype-raw")
+# Elements every first view shows (sidebar toggle, buttons, city picker, basemap radio, the
+# map, downloads, the header's HTML), whose code Streamlit's frontend fetches only once
+# their element has arrived: a chain of ~40 requests, with the map's frame created only
+# after it. Preloaded with the page, they load while the websocket opens. (The sign-in
+# fields are drawn only once their expander is opened: their TextInput is not preloaded.)
+PRELOADED_ELEMENTS = ("Checkbox", "Button", "Selectbox", "Radio", "ComponentInstance", "DownloadButton", "rehype-raw")
 
 
 @functools.lru_cache(maxsize=1)

@@ -44,6 +44,14 @@ def download_row(downloads: list[Download], key: str) -> None:
             )
 
 
+def export_section(make_downloads: Callable[[], list[Download]], key: str) -> None:
+    """The 导出 expander; its buttons are built only once it is opened (a rerun, st.expander's
+    on_change), so a first view neither renders download buttons nor loads their code."""
+    with st.expander(t("export.section"), icon=":material/download:", key=f"{key}-open", on_change="rerun") as box:
+        if box.open:
+            download_row(make_downloads(), key=key)
+
+
 # Process-wide caches: the dataset is immutable for the life of the server, and the date is
 # part of the key so an export made tomorrow carries tomorrow's date.
 @lru_cache(maxsize=32)
