@@ -91,6 +91,7 @@ def writes_per_second(workspace, user, kind: str) -> dict[str, float]:
     _saves(workspace, user, "warm-up", 50)  # pooled connections, statement caches, prepared statements
     fresh = _saves(workspace, user, "single", SINGLE_WRITES)
     results[f"history writes/s, one save per transaction, commit_sync=full (default) (target ≥ {TARGET_WRITES:,})"] = fresh["per_s"]
+    results.update(floor_commits_per_second(workspace, user))
     results["  CPU ms per save, this process"] = fresh["cpu_ms"]
     if kind == "PostgreSQL":
         results["  CPU ms per save, PostgreSQL server"] = fresh["server_ms"]
@@ -109,6 +110,40 @@ def writes_per_second(workspace, user, kind: str) -> dict[str, float]:
             tx.append(BenchRecord, f"batch/{n}", None, unit="市住建局", adcode="140821", status="planned")
     results[f"history writes/s, {BATCH} per transaction"] = BATCH / (time.perf_counter() - start)
     return results
+
+
+def floor_commits_per_second(workspace, user) -> dict[str, float]:
+    """What the machine allows at all, at the same moments as the store's saves: blocks of 100
+    one-row UPDATEs committed with the same durability at driver level (no store code)
+    alternate with blocks of 100 single saves. On a busy disk the floor is below the target
+    too; the ratio says how close the store's save is to it."""
+    pooled = workspace.engine.raw_connection()
+    sqlite = workspace.engine.dialect.name == "sqlite"
+    floor = saves = 0.0
+    try:
+        connection = pooled.driver_connection
+        if not sqlite:
+            connection.autocommit = True
+        connection.execute("CREATE TABLE IF NOT EXISTS bench_floor (id INTEGER PRIMARY KEY, n INTEGER)")
+        connection.execute("INSERT INTO bench_floor VALUES (1, 0) ON CONFLICT DO NOTHING")
+        for block in range(SINGLE_WRITES // 100):
+            start = time.perf_counter()
+            for _ in range(100):
+                if sqlite:
+                    connection.execute("BEGIN IMMEDIATE")
+                    connection.execute("UPDATE bench_floor SET n = n + 1 WHERE id = 1")
+                    connection.execute("COMMIT")
+                else:
+                    connection.execute("UPDATE bench_floor SET n = n + 1 WHERE id = 1")
+            floor += time.perf_counter() - start
+            saves += 100 / _saves(workspace, user, f"beside-floor{block}", 100)["per_s"]
+        if not sqlite:
+            connection.autocommit = False
+    finally:
+        pooled.close()
+    return {"  the same saves in blocks of 100 alternating with the floor's": SINGLE_WRITES / saves,
+            "  floor: one-row UPDATE commits/s at driver level, same durability (what the machine allows)":
+                SINGLE_WRITES / floor}
 
 
 def _threaded_saves(workspace, user) -> float:

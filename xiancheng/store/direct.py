@@ -28,6 +28,7 @@ connection the server dropped is invalidated in the pool.
 from __future__ import annotations
 
 from sqlalchemy import String, exc
+from sqlalchemy.orm.attributes import instance_dict
 from sqlalchemy.types import TypeDecorator
 
 from .db import sqlite_timestamp
@@ -59,9 +60,10 @@ class _Plan:
             self.after_latest = _pg_save(table, dialect, self.columns, after_latest=True)
 
     def values(self, row) -> list:
+        state = instance_dict(row)  # the row's values, read without the ORM's instrumentation
         out = []
         for column, bind in zip(self.columns, self.binds):
-            value = getattr(row, column.key)
+            value = state.get(column.key)
             out.append(bind(value) if bind is not None and value is not None else value)
         return out
 

@@ -119,13 +119,11 @@ class Writer:
         return self._append(model, key, None, True, values)
 
     def _append(self, model, key: str, based_on: int | None, after_latest: bool, values: dict):
-        row = model(key=key, **values)
+        # Every value in one constructor call (each later attribute set goes through the ORM's instrumentation)
+        row = model(**_with_defaults(model, {**values, "key": key, "retired": bool(values.get("retired", False)),
+                                             "created_at": utcnow(), "created_by": self.user.username}))
         unit, adcode = row.scope_of()
         authorize(self.user, unit, adcode, admin_only=model.__scope__ is None, what=f"{model.__tablename__} {key!r}")
-        row.retired = bool(values.get("retired", False))
-        row.created_at = utcnow()
-        row.created_by = self.user.username
-        _apply_defaults(row)
         slot = (model, key)
         if slot in self._appended and self._session is None:
             self.session  # a second version of one record: the Session path knows the first one's
@@ -266,15 +264,24 @@ def _insert_returning_id(table):
     return statement
 
 
-def _apply_defaults(row) -> None:
-    """Column defaults on the row itself, as the ORM's flush would set them (the row is returned)."""
-    for attribute, column_key in _insert_columns(type(row)):
-        if getattr(row, attribute) is None:
-            default = row.__table__.c[column_key].default
-            if default is not None and default.is_scalar:
-                setattr(row, attribute, default.arg)
-            elif default is not None and default.is_callable:
-                setattr(row, attribute, default.arg(None))
+_DEFAULTS: dict = {}  # model → [(attribute, column default)] of the columns that have one
+
+
+def _with_defaults(model, values: dict) -> dict:
+    """values (changed in place) plus the column defaults the ORM's flush would set (on the row: it is returned)."""
+    defaults = _DEFAULTS.get(model)
+    if defaults is None:
+        defaults = _DEFAULTS[model] = [
+            (attribute, model.__table__.c[column].default) for attribute, column in _insert_columns(model)
+            if attribute not in ("key", "retired", "created_at", "created_by")
+            and model.__table__.c[column].default is not None]
+    for attribute, default in defaults:
+        if values.get(attribute) is None:
+            if default.is_scalar:
+                values[attribute] = default.arg
+            elif default.is_callable:
+                values[attribute] = default.arg(None)
+    return values
 
 
 FUSED_MAX_ROWS = 10   # PostgreSQL: saves up to this many rows go in one statement (cached per shape)
