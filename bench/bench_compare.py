@@ -14,8 +14,10 @@ Times are taken inside the browser: navigation start (performance.timeOrigin) �
 which the 117th county shape is drawn; click event in the map → the county's name painted
 outside the map. Beside wall time, the renderer's main-thread CPU up to that frame (Chrome
 DevTools Performance.getMetrics TaskDuration/ScriptDuration, thread-time domain: what the
-page itself costs, much less sensitive to other processes than wall time) and the number of
-JS files the page and its map frame loaded by then. "Above the floor" is printed twice: the
+page itself costs, much less sensitive to other processes than wall time), the number of
+JS files the page and its map frame loaded by then, and three phases: navigation → the first
+websocket message (Streamlit's frontend booted), → the map frame's element created (the
+first batch of elements rendered), → the 117 shapes drawn. "Above the floor" is printed twice: the
 medians' difference (as before) and the median of each round's own difference (the apps of
 one round ran side by side under the same load).
 Load side: N websocket sessions speaking Streamlit's protocol open the page at once
@@ -52,12 +54,24 @@ MAP_FRAME = "iframe[title*='streamlit_folium']"
 _WATCH = """(() => {
   if (window !== window.top) return;
   window.__xcDrawn = 0; window.__xcClick = 0; window.__xcShown = 0; window.__xcText = 0;
+  window.__xcMessage = 0; window.__xcFrame = 0;
+  // Phases: the first websocket message (Streamlit's frontend has booted and connected) and
+  // the map frame's element created (Streamlit has rendered the elements of the first batch).
+  const NativeSocket = window.WebSocket;
+  window.WebSocket = function (...args) {
+    const socket = new NativeSocket(...args);
+    socket.addEventListener('message', () => { if (!window.__xcMessage) window.__xcMessage = Date.now(); });
+    return socket;
+  };
+  window.WebSocket.prototype = NativeSocket.prototype;
+  Object.assign(window.WebSocket, NativeSocket);
   let armed = null;
   const check = () => {
     requestAnimationFrame(check);
     const now = Date.now();
     if (!document.body) return;
     const iframe = document.querySelector("iframe[title*='streamlit_folium']");
+    if (iframe && !window.__xcFrame) window.__xcFrame = now;
     const doc = iframe && iframe.contentDocument;
     if (doc && doc !== armed && doc.readyState !== 'uninitialized') {
       armed = doc;
@@ -113,6 +127,13 @@ def browser_round(browser, url: str, kind: str, reload: bool = False) -> dict[st
     page.on("response", on_response)
     out: dict[str, float] = {}
 
+    def take_phases(drawn_key: str) -> None:
+        message, frame, drawn = page.evaluate(f"() => [window.__xcMessage, window.__xcFrame, window.{drawn_key}]")
+        out["to_message"] = (message - origin) / 1000
+        if frame:
+            out["message_to_frame"] = (frame - message) / 1000
+            out["frame_to_drawn"] = (drawn - frame) / 1000
+
     def take_cpu() -> None:
         metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
         out["cpu_task"] = metrics.get("TaskDuration", float("nan"))
@@ -125,6 +146,7 @@ def browser_round(browser, url: str, kind: str, reload: bool = False) -> dict[st
         page.wait_for_function("() => window.__xcText > 0", timeout=60000)
         out["drawn"] = (page.evaluate("() => window.__xcText") - origin) / 1000
         take_cpu()
+        take_phases("__xcText")
         context.close()
         return out
     page.frame_locator(MAP_FRAME).first.locator("path.leaflet-interactive").nth(116).wait_for(state="attached", timeout=60000)
@@ -132,6 +154,7 @@ def browser_round(browser, url: str, kind: str, reload: bool = False) -> dict[st
     page.wait_for_function("() => window.__xcDrawn > 0", timeout=60000)
     out["drawn"] = (page.evaluate("() => window.__xcDrawn") - origin) / 1000
     take_cpu()
+    take_phases("__xcDrawn")
     page.wait_for_timeout(800)  # the rest of the page's messages
     out["payload"] = (sum(len(m) for m in messages) + sum(files.values())) / 1024
     out["payload_wire"] = _deflated(messages) / 1024
@@ -257,6 +280,11 @@ def print_side_by_side(runs: dict[str, list[dict[str, float]]], load_before: str
         print(f"{label:46}{project[key]:{fmt}}{plain[key]:{fmt}}{bare[key]:{fmt}}")
     cpu_project, cpu_plain = project["cpu_task"] - bare["cpu_task"], plain["cpu_task"] - bare["cpu_task"]
     print(f"{'  CPU above the floor (s)':46}{cpu_project:10.3f}{cpu_plain:10.3f}{'':10}  ratio {cpu_project / cpu_plain:.2f}")
+    print(f"\nWhere the time goes (median of {rounds}; bare: its text instead of the map)")
+    print(f"{'':46}{'project':>10}{'plain':>10}{'bare':>10}")
+    print(f"{'navigation → first websocket message (s)':46}{project['to_message']:10.2f}{plain['to_message']:10.2f}{bare['to_message']:10.2f}")
+    print(f"{'first message → map frame created (s)':46}{project['message_to_frame']:10.2f}{plain['message_to_frame']:10.2f}")
+    print(f"{'map frame created → 117 shapes drawn (s)':46}{project['frame_to_drawn']:10.2f}{plain['frame_to_drawn']:10.2f}")
     print("per round, drawn (s) project/plain/bare: " + "  ".join(
         f"{p['drawn']:.2f}/{q['drawn']:.2f}/{b['drawn']:.2f}" for p, q, b in zip(runs["project"], runs["plain"], runs["bare"])))
 
