@@ -28,8 +28,10 @@ Writing (the only way; scope checked here, audited, data version bumped, one com
         tx.append(ProgressReport, key="140821/task-12", based_on=3,   # version the edit started from
                   unit="市住建局", adcode="140821", status="done")
 
-A stale ``based_on`` raises StaleEdit (who changed it and when); a record outside the
-user's scope raises ScopeError; both roll back and are audited as refused. Rows are never
+A stale ``based_on`` raises StaleEdit (who changed it and when) when the write ends (or
+when ``tx.session`` is first used), so catch it around the ``with``; a record outside the
+user's scope raises ScopeError at the append; both roll back and are audited as refused.
+A write that only appends runs at driver level (``direct.py``: one statement on PostgreSQL). Rows are never
 updated or deleted (the session refuses): ``tx.retire(...)`` appends a retired version.
 
 Reading: ``store.current(ProgressReport, ProgressReport.adcode == "140821")``,
