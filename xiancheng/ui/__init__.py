@@ -7,14 +7,20 @@ import logging
 import threading
 import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from .. import geo, i18n, offline
-from ..dataset import Dataset
 from ..settings import DATASET_PATH
 from ..text import markdown_text
+
+if TYPE_CHECKING:
+    # Imported where used: `python -m xiancheng.ui.serve` imports this package before the
+    # server starts, and building the dataset's pydantic models (~0.1 s of CPU) would delay
+    # the server's first answer; the warm-up imports them while the browser loads.
+    from ..dataset import Dataset
 
 
 # Errors a page did not expect are logged here with their traceback (the page shows a calm
@@ -139,6 +145,8 @@ def _loaded_dataset() -> tuple[tuple[int, int] | None, Dataset]:
     try:
         from ..ingest.pipeline import load_or_build
     except ImportError:  # ingestion not installed yet: an empty dataset, shown as empty
+        from ..dataset import Dataset
+
         return stamp, Dataset()
     return stamp, load_or_build(DATASET_PATH)
 
