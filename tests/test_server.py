@@ -116,3 +116,21 @@ def test_quick_component_scan_keeps_streamlits_choice(tmp_path, monkeypatch):
     dists = [*importlib.metadata.distributions(), *importlib.metadata.distributions(path=[str(tmp_path)])]
     assert [quick(d) for d in dists] == [original(d) for d in dists]
     assert [quick(d) for d in importlib.metadata.distributions(path=[str(tmp_path)])].count(True) == 3
+
+
+def test_the_map_component_is_served_before_any_page_has_run():
+    """A fresh server registers st_folium's component itself: its bundle answers and the
+    first page prefetches it, with no script run (no browser) having imported st_folium."""
+    import time
+
+    from xiancheng.offline import _map_component_script
+
+    bundle = _map_component_script()
+    assert bundle and bundle.startswith("/component/streamlit_folium.st_folium/static/js/main.")
+    with running_app() as (url, _process, _seconds):
+        deadline = time.monotonic() + 10
+        while status(url + bundle) != 200 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert status(url + bundle) == 200
+        with urllib.request.urlopen(url + "/", timeout=10) as response:
+            assert f'<link rel="prefetch" href="{bundle}">'.encode() in response.read()

@@ -126,20 +126,31 @@ def mark_immutable_static() -> None:
     starlette_app.create_app_static_serving_routes = routes
 
 
-def _map_component_script() -> str | None:
-    """URL of st_folium's frontend bundle (its build's asset manifest), without importing
-    streamlit_folium (importing it outside a script run leaves the map frame with a 404)."""
+MAP_COMPONENT = "streamlit_folium.st_folium"  # the name st_folium declares its component under
+
+
+def map_component_dir() -> str | None:
+    """st_folium's frontend build folder, as st_folium itself names it, found without
+    importing streamlit_folium (that import costs folium, pandas and more)."""
+    import os
     from importlib.util import find_spec
 
     spec = find_spec("streamlit_folium")
-    if spec is None or not spec.submodule_search_locations:
+    if spec is None or not spec.origin:
         return None
-    manifest = Path(list(spec.submodule_search_locations)[0]) / "frontend" / "build" / "asset-manifest.json"
+    return os.path.join(os.path.dirname(os.path.abspath(spec.origin)), "frontend/build")
+
+
+def _map_component_script() -> str | None:
+    """URL of st_folium's frontend bundle (its build's asset manifest)."""
+    folder = map_component_dir()
+    if folder is None:
+        return None
     try:
-        main_js = json.loads(manifest.read_text(encoding="utf-8"))["files"]["main.js"]
+        main_js = json.loads((Path(folder) / "asset-manifest.json").read_text(encoding="utf-8"))["files"]["main.js"]
     except (OSError, ValueError, KeyError):
         return None
-    return "/component/streamlit_folium.st_folium/" + main_js.removeprefix("./")
+    return f"/component/{MAP_COMPONENT}/" + main_js.removeprefix("./")
 
 
 @lru_cache(maxsize=1)

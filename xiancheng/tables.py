@@ -14,6 +14,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Mapping, Sequence
 from urllib.parse import urlencode
@@ -35,8 +36,11 @@ COUNTY_LIST_LIMIT = 3  # more counties than this are summarised as "运城市 12
 # --------------------------------------------------------------------------- labels
 
 
+@lru_cache(maxsize=1)
 def _canonical_actions() -> dict[str, str]:
-    """Canonical action keys in taxonomy order → Chinese name (ingest/actions.yaml)."""
+    """Canonical action keys in taxonomy order → Chinese name (ingest/actions.yaml), read at
+    the first use, not at import: the overview imports this module for the sidebar's problem
+    count and needs no action names (YAML's parser ~0.05 s of CPU on a server's first page)."""
     import yaml
 
     path = Path(__file__).resolve().parent / "ingest" / "actions.yaml"
@@ -47,16 +51,13 @@ def _canonical_actions() -> dict[str, str]:
     return {key: value["zh"] for key, value in actions.items()}
 
 
-_ACTIONS = _canonical_actions()
-
-
 def action_label(key: str | None, lang: str = DEFAULT_LANGUAGE) -> str:
     """The canonical action's name in lang; 'no action' for None."""
     if not key or key == NO_ACTION:
         return t("explorer.action_none", lang)
     if f"action.{key}" in STRINGS:
         return t(f"action.{key}", lang)
-    return _ACTIONS.get(key, key)
+    return _canonical_actions().get(key, key)
 
 
 def document_short_name(document: Document | None, name: str, lang: str = DEFAULT_LANGUAGE) -> str:
@@ -357,7 +358,7 @@ def filter_options(table: RecordTable) -> Options:
     counties = geo.counties()
     unit_counts = Counter(u for units in frame["units"] for u in set(units))  # records naming it
     present_actions = set(frame["action_key"])
-    actions = tuple(k for k in _ACTIONS if k in present_actions)
+    actions = tuple(k for k in _canonical_actions() if k in present_actions)
     actions += tuple(sorted(present_actions - set(actions) - {NO_ACTION}))
     if NO_ACTION in present_actions:
         actions += (NO_ACTION,)
