@@ -259,3 +259,31 @@ def test_a_thousand_orphans_each_get_their_closest_items(plan):
     for orphan in result:
         wanted = orphan.row.item_title.split("（")[0]
         assert orphan.candidates[0][0].title == wanted
+
+
+def test_a_busy_sqlite_file_is_a_retryable_busy_error_not_a_setting_error(monkeypatch, tmp_path, plan):
+    import sqlite3
+
+    from xiancheng.store import db
+    _text, (_dataset, items) = plan
+    item = next(iter(items.values()))
+    monkeypatch.setattr(db, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    path = tmp_path / "busy.sqlite"
+    busy = store_module.open(f"sqlite:///{path}")
+    admin = store_module.system_user("test")
+    ps.report(busy, admin, item.scope, values("in-progress"))
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")  # another writer holds the file
+    try:
+        with pytest.raises(store_module.StoreBusy, match="busy with other saves.*nothing was saved"):
+            with busy.write(admin, "progress.correct") as tx:
+                tx.append_after_latest(ps.ProgressReport, item.key, **ps._row_values(admin, item.scope, values("done")))
+        # report_many waits and tries again: the holder lets go during the retries.
+        releaser = threading.Timer(0.3, holder.execute, ("COMMIT",))
+        releaser.start()
+        ps.report(busy, admin, item.scope, values("done"))
+        releaser.join()
+    finally:
+        holder.close()
+        store_module.forget(f"sqlite:///{path}")
+    assert [r.status for r in busy.history(ps.ProgressReport, item.key)] == ["in-progress", "done"]

@@ -48,7 +48,7 @@ Accounts: ``store.add_user(admin, name, password, "editor", units=["市住建局
 
 from . import db, migrate
 from .db import Base, UTCDateTime, utcnow
-from .errors import DatabaseSettingError, ScopeError, SignInRefused, StaleEdit, StoreError
+from .errors import DatabaseSettingError, ScopeError, SignInRefused, StaleEdit, StoreBusy, StoreError
 from .history import CurrentRow, History, current_select, latest_row, rebuild_current
 from .models import Account, AppSecret, AuditEntry, DataVersion
 from .scope import ROLES, User, area_covers, authorize, system_user
@@ -63,7 +63,7 @@ open = open_store  # noqa: A001  (xiancheng.store.open() reads naturally)
 
 __all__ = [
     "Account", "AppSecret", "AuditEntry", "Base", "CurrentRow", "DataVersion", "DatabaseSettingError", "History", "ROLES", "ScopeError",
-    "SignInRefused", "StaleEdit", "Store", "StoreError", "UTCDateTime", "User", "Writer", "area_covers", "authorize",
+    "SignInRefused", "StaleEdit", "Store", "StoreBusy", "StoreError", "UTCDateTime", "User", "Writer", "area_covers", "authorize",
     "current_select", "db", "forget", "latest_row", "migrate", "open", "open_store", "rebuild_current", "system_user",
     "utcnow",
 ]

@@ -13,6 +13,10 @@ class DatabaseSettingError(StoreError):
     """The database named by XIANCHENG_DATABASE_URL cannot be used; the message says how to fix it."""
 
 
+class StoreBusy(StoreError):
+    """SQLite: other saves held the database file for longer than the busy timeout; nothing was saved."""
+
+
 class StaleEdit(StoreError):
     """Someone else saved the record after the version this edit was based on."""
 

@@ -22,11 +22,11 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import Index, Numeric, String, Text, UniqueConstraint, exc
+from sqlalchemy import Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from .db import Base
-from .errors import ScopeError, StaleEdit, StoreError
+from .errors import ScopeError, StaleEdit, StoreBusy, StoreError
 from .history import History, latest_row
 from .scope import User
 
@@ -160,8 +160,8 @@ def report_many(store, user: User, entries: list[tuple[ItemScope, ProgressValues
             # Another report landed between our read and our insert: file ours after it.
             if attempt == RACE_RETRIES - 1:
                 raise
-        except exc.OperationalError as error:  # SQLite: a concurrent writer held the file
-            if "locked" not in str(error) or attempt == RACE_RETRIES - 1:
+        except StoreBusy:  # SQLite: concurrent writers held the file past the busy timeout
+            if attempt == RACE_RETRIES - 1:
                 raise
     raise AssertionError("unreachable")
 

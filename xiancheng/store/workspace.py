@@ -14,9 +14,9 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import accounts, direct, migrate
-from .db import Base, engine_for, sqlite_timestamp, utcnow
+from .db import SQLITE_BUSY_TIMEOUT_MS, Base, engine_for, sqlite_timestamp, utcnow
 from .direct import _SQLITE_AUDIT, _SQLITE_BUMP, _SQLITE_POINT
-from .errors import DatabaseSettingError, ScopeError, SignInRefused, StaleEdit, StoreError
+from .errors import DatabaseSettingError, ScopeError, SignInRefused, StaleEdit, StoreBusy, StoreError
 from .history import CurrentRow, History, current_select, history_tables, latest_row, point_current, pointers, rebuild_current
 from .models import Account, AuditEntry, DataVersion
 from .scope import ROLES, User, authorize
@@ -718,13 +718,20 @@ def _check_sqlite_path(database: str | None) -> None:
         )
 
 
-def _operational(url: str, error: Exception) -> DatabaseSettingError:
+def _operational(url: str, error: Exception) -> StoreError:
     """A database error turned into what to do about it (the password never shown)."""
     parsed = make_url(url)
     safe = parsed.render_as_string(hide_password=True)
     reason = str(getattr(error, "orig", error)).strip().splitlines()[0]
     if parsed.get_backend_name() == "sqlite":
         path = _sqlite_file(parsed.database)
+        if "locked" in reason or "busy" in reason:
+            # Not a setting to fix: other saves held the file past the busy timeout.
+            return StoreBusy(
+                f"the SQLite file {path} was busy with other saves for more than {SQLITE_BUSY_TIMEOUT_MS // 1000} s "
+                f"({reason}); nothing was saved. Try again in a moment; if it keeps happening, many people save "
+                f"at once: use PostgreSQL ({SETTING}=postgresql://…)."
+            )
         if "readonly" in reason or "read-only" in reason:
             return DatabaseSettingError(
                 f"{SETTING}: the SQLite file {path} is read-only ({reason}). Make it and its folder writable "
