@@ -32,10 +32,11 @@ if grey and data.documents:  # why they are grey: what is loaded, and that none 
     st.caption(t("overview.grey_why", n=len(grey), docs=len(data.documents), places=places))
 map_col, info_col = st.columns([3, 1.25])
 with map_col:
-    # Built once per process for each city, basemap and language (the same for everyone).
+    # Built once per process for each city, basemap, language and set of types (the same
+    # for everyone; the types change with an imported classification list).
     clicked = map_view(
         lambda: maps.type_map(all_types, lang, city or None, basemap, settings.get("tianditu_key"), height=MAP_HEIGHT),
-        ("type", city, basemap, lang, MAP_HEIGHT), key=f"overview-map-{city}-{basemap}-{lang}", height=MAP_HEIGHT,
+        ("type", city, basemap, lang, MAP_HEIGHT, queries.type_keys(all_types)), key=f"overview-map-{city}-{basemap}-{lang}", height=MAP_HEIGHT,
         returned_objects=["last_active_drawing"],
     )
     st.caption(t("counties_shown", n=len(shown)) + " · " + t("source_boundaries"))

@@ -107,7 +107,7 @@ with map_col:
     # outline-and-zoom layer, no reload.
     # Both built once per process (set and county), the same for every presenter.
     map_view(
-        lambda: maps.slide_map(all_types, lang, slides), ("slides", chosen_set, lang),
+        lambda: maps.slide_map(all_types, lang, slides), ("slides", chosen_set, lang, queries.type_keys(all_types)),
         build_layer=lambda: maps.slide_layer(county), layer_key=("slide", county),
         key=f"present-map-{chosen_set}-{lang}", height=600, returned_objects=[],
     )

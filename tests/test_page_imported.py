@@ -188,3 +188,26 @@ def test_map_exports_draw_an_imported_category_list_with_its_categories(workspac
     assert "重点生态功能区(2)" in text and "农产品主产区(1)" in text and "无数据：导入的表格未给出(14)" in text, text
     assert "功能区.xlsx（工作表Sheet，导入第1版" in text, text
     widgets.clear_export_caches()
+
+
+@pytest.mark.parametrize("page, params", [("pages/overview.py", {}), ("pages/present.py", {"mode": "present", "set": "city:141000"})])
+def test_type_maps_are_built_again_when_an_imported_list_changes_the_types(workspace, monkeypatch, page, params):
+    """Type maps are built once per process and reused; an imported list of county-town types
+    changes the colours, so the next run draws the new map, not the one built before it."""
+    import streamlit_folium as sf
+
+    sent = []
+    monkeypatch.setattr(sf, "_component_func", lambda **kwargs: sent.append(kwargs["script"]) or kwargs.get("default"))
+    import json
+    import re
+
+    from xiancheng.i18n import type_label
+
+    def tooltip_of_fushan(script: str) -> str:  # 浮山县: no plan states its type; the imported list does
+        return json.loads(re.search(r'"141027":(\[\d+,"(?:[^"\\]|\\.)*"\])', script).group(1))[1]
+
+    run(page, **params)
+    assert type_label("agricultural", "zh") not in tooltip_of_fushan(sent[-1])
+    save(workspace, TYPES, "类型名单")
+    run(page, **params)
+    assert tooltip_of_fushan(sent[-1]) == type_label("agricultural", "zh")

@@ -28,6 +28,12 @@ class CountyTypes:
         return self.status
 
 
+def type_keys(all_types: dict[str, CountyTypes]) -> tuple[tuple[str, str], ...]:
+    """What a type map draws of all_types (each unit's category), to key a built map with:
+    an imported classification list changes it, and the map is built again."""
+    return tuple((adcode, county.key) for adcode, county in all_types.items())
+
+
 def county_types(dataset: Dataset) -> dict[str, CountyTypes]:
     """Every one of the 117 units with its type(s), keeping every statement behind them.
 
