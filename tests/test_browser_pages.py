@@ -25,6 +25,8 @@ def test_explorer_link_with_a_unit_reproduces_the_filtered_view(page, app_url):
     assert selected(page, "责任单位") == "市住建局"
     # the whole app ran (app.py's navigation and language toggle), not the page file alone
     assert "任务与项目" in page.locator("[data-testid='stSidebarNav']").inner_text()
+    # The toggle's element code is loaded on demand by Streamlit's frontend: wait for it to draw.
+    page.get_by_text("English", exact=True).wait_for(timeout=20000)
     assert page.get_by_text("English", exact=True).count() == 1
     metrics = page.locator("[data-testid='stMetricValue']").all_inner_texts()
     assert metrics[:2] == ["25", "11"], metrics
