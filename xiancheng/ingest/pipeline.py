@@ -16,14 +16,13 @@ The pipeline never imports Streamlit, folium or the map modules.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
+from .. import collector
 from ..dataset import AppliedCorrection, BuildWarning, Dataset, Document, RejectedBuild
 from .checks import check_counts, check_record, valid_adcodes
 from .classify import parse_classifications, parse_positionings, parse_towns
@@ -183,20 +182,9 @@ def _is_town_table(block) -> bool:
     return bool(block.rows) and block.rows[0].cells[0].strip().startswith("试点县")
 
 
-@contextmanager
-def _collector_paused():
-    """The build makes hundreds of thousands of small objects and frees few before it ends;
-    Python's cyclic collector re-scanning them cost about a fifth of the build (bench_ingest)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-@_collector_paused()
+# The build makes hundreds of thousands of small objects and frees few before it ends: the
+# collector re-scanning them cost about a fifth of the build (bench_ingest).
+@collector.paused()
 def build_dataset(
     plans_dir: Optional[Path] = None,
     *,
