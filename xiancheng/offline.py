@@ -153,11 +153,13 @@ def _map_component_script() -> str | None:
     return f"/component/{MAP_COMPONENT}/" + main_js.removeprefix("./")
 
 
-@lru_cache(maxsize=1)
-def map_prefetch_tags() -> str:
-    """<link rel="prefetch"> for what every map frame loads: st_folium's bundle, Leaflet and
-    the geometry. Put in the page itself, they arrive while Streamlit is still drawing the
-    page, and the map frame (created seconds later) takes them from the browser's cache
-    instead of fetching them one after the other."""
-    urls = [_map_component_script(), LEAFLET_JS, LEAFLET_CSS, *(geometry_url(n) for n in GEOMETRY_FILES)]
+@lru_cache(maxsize=2)
+def map_prefetch_tags(with_component: bool = True) -> str:
+    """<link rel="prefetch"> for what every map frame loads: st_folium's bundle (unless
+    with_component is False: not served yet), Leaflet and the geometry. Put in the page
+    itself, they arrive while Streamlit is still drawing the page, and the map frame
+    (created seconds later) takes them from the browser's cache instead of fetching them
+    one after the other."""
+    urls = [_map_component_script() if with_component else None, LEAFLET_JS, LEAFLET_CSS,
+            *(geometry_url(n) for n in GEOMETRY_FILES)]
     return "".join(f'<link rel="prefetch" href="{url}">' for url in urls if url)

@@ -128,8 +128,6 @@ def _freeze_heap() -> None:
     that live for good, and collecting over them again and again cost ~0.3 s of CPU before
     the first page. No collection here either (another ~0.1 s while the first visitor
     waits): the only garbage start-up leaves in cycles is ~1,500 small objects, which stay."""
-    import gc
-
     gc.freeze()
     gc.enable()
 
@@ -246,12 +244,9 @@ def _backend_script() -> bytes:
 def _map_prefetch() -> bytes:
     from ..offline import map_prefetch_tags
 
-    tags = map_prefetch_tags()
-    if not _map_component_registered():
-        # Until the warm-up has registered st_folium's component (_register_map_component:
-        # the runtime's first moments) its bundle is a 404, so it is not prefetched.
-        tags = re.sub(r'<link rel="prefetch" href="/component/[^"]*">', "", tags)
-    return tags.encode()
+    # Until the warm-up has registered st_folium's component (_register_map_component: the
+    # runtime's first moments) its bundle is a 404, so it is not prefetched.
+    return map_prefetch_tags(with_component=_map_component_registered()).encode()
 
 
 def _map_component_registered() -> bool:
