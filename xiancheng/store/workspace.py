@@ -14,8 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .. import collector
 from . import accounts, direct, migrate
-from .db import SQLITE_BUSY_TIMEOUT_MS, Base, engine_for, sqlite_timestamp, utcnow
-from .direct import _SQLITE_AUDIT, _SQLITE_BUMP, _SQLITE_POINT
+from .db import SQLITE_BUSY_TIMEOUT_MS, Base, engine_for, utcnow
 from .errors import DatabaseSettingError, ScopeError, SignInRefused, StaleEdit, StoreBusy, StoreError
 from .history import CurrentRow, History, current_select, history_tables, latest_row, point_current, pointers, rebuild_current
 from .models import Account, AuditEntry, DataVersion
@@ -349,15 +348,10 @@ def _finish(connection, writer: Writer, audit: dict) -> None:
         connection.execute(_PG_FINISH, {
             **audit, "tables": [v["table_name"] for v in values], "keys": [v["key"] for v in values],
             "versions": [v["version"] for v in values], "ids": [v["row_id"] for v in values]})
-    else:  # SQLite, in-process: no round trips; plain SQL skips SQLAlchemy's per-construct work (~⅔ of a statement's cost)
-        at = sqlite_timestamp(audit["at"])
-        values = pointers(writer._unpointed)
-        if values:
-            connection.exec_driver_sql(_SQLITE_POINT, [(v["table_name"], v["key"], v["version"], v["row_id"])
-                                                       for v in values])
-        connection.exec_driver_sql(_SQLITE_BUMP, (at,))
-        connection.exec_driver_sql(_SQLITE_AUDIT, (at, audit["actor"], audit["action"], audit["outcome"],
-                                                   audit["target"], audit["client"], audit["detail"]))
+    else:  # SQLite, in-process: no round trips
+        for sql, params in direct.sqlite_finish(writer._unpointed, audit):
+            if params:
+                connection.exec_driver_sql(sql, params)
     writer._unpointed = []
 
 
