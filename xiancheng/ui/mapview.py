@@ -125,3 +125,29 @@ def map_view(
         pixelated=False, css_links=list(rendered.css_links), js_links=list(rendered.js_links),
         on_change=on_change, wrap_longitude=False,
     )
+
+
+_MAP_SHOWN = "_xc_map_shown"  # session state: this session's browser has painted a map page's map
+
+
+def rest_waits_for_map(value, note: str) -> bool:
+    """Whether the page should stop after its map for now, the rest following once the browser
+    has painted the map. Call right after map_view, with its value, where the rest begins.
+
+    Rendering the page's other elements (sidebar widgets, tables, lists, ~20) took the
+    browser's main thread while the map's frame waited to be created: the map came last.
+    On a session's first view the page draws its map, shows note in a container the map's
+    script looks for (maps.AFTER_MAP_KEY), and stops; once the counties are painted the map
+    sets its value (maps.MAP_DRAWN_FIELD) and the rerun draws everything. Later views of the
+    session draw everything at once (the browser has the code of every element by then).
+    A session with no browser behind it (no request headers: AppTest) never waits."""
+    from ..maps import AFTER_MAP_KEY, MAP_DRAWN_FIELD
+
+    if st.session_state.get(_MAP_SHOWN):
+        return False
+    if (value or {}).get(MAP_DRAWN_FIELD) or not st.context.headers:
+        st.session_state[_MAP_SHOWN] = True
+        return False
+    with st.container(key=AFTER_MAP_KEY):
+        st.caption(note)
+    return True
