@@ -15,14 +15,16 @@ all_types = queries.county_types(data)
 cities = geo.cities()
 
 city_options = [""] + sorted(cities)
-city = ui.query_param("city", allowed=cities, default="")
-city = st.sidebar.selectbox(
-    t("city_filter"), city_options, index=city_options.index(city),
-    format_func=lambda a: cities.get(a, t("all_cities")), key="city",
-)
-ui.set_query_param("city", city)
 basemaps = ["none", "osm"] + (["tianditu"] if settings.get("tianditu_key") else [])
-basemap = st.sidebar.radio(t("basemap"), basemaps, format_func=lambda b: t(f"basemap.{b}"), key="basemap")
+# The city picker and basemap choice are drawn after the map, in this place of the sidebar
+# (on a first view with the rest, once the map is painted: see rest_waits_for_map); their
+# values are read first: the widgets' own, else the URL's city and no basemap.
+sidebar_inputs = st.sidebar.container()
+city = ui.query_param("city", allowed=cities, default="")
+if st.session_state.get("city") in city_options:
+    city = st.session_state["city"]
+ui.set_query_param("city", city)
+basemap = st.session_state.get("basemap") if st.session_state.get("basemap") in basemaps else basemaps[0]
 
 widgets.compact_header(t("app_title"), t("app_subtitle"))
 shown = geo.counties_of_city(city) if city else list(ui.counties())
@@ -42,6 +44,10 @@ with map_col:
 with info_col:
     if rest_waits_for_map(clicked, t("overview.after_map")):
         st.stop()  # the rest follows once the browser has painted the map
+with sidebar_inputs:
+    st.selectbox(t("city_filter"), city_options, index=city_options.index(city),
+                 format_func=lambda a: cities.get(a, t("all_cities")), key="city")
+    st.radio(t("basemap"), basemaps, index=basemaps.index(basemap), format_func=lambda b: t(f"basemap.{b}"), key="basemap")
 with map_col:
     st.caption(t("counties_shown", n=len(shown)) + " · " + t("source_boundaries"))
     widgets.export_section(lambda: widgets.type_map_downloads(city or None), key="overview-export")
