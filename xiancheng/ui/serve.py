@@ -106,10 +106,18 @@ def _import_first_view_modules() -> None:
     """What the first page's run imports besides: the sign-in, sidebar and map helpers and the
     imported tables (the map itself needs no folium when it is stored: mapcache)."""
     # streamlit.emojis: the first alert without an icon whose text is not ASCII (the
-    # overview's hint) loads Streamlit's emoji catalogue and compiles its regex (~0.1 s).
-    # pyarrow: Streamlit imports it at a page's first component (the map).
-    for name in ("pyarrow", "PIL.Image", "streamlit.emojis", "xiancheng.imported",
-                 "xiancheng.ui.auth", "xiancheng.ui.widgets", "xiancheng.ui.mapview", "xiancheng.ui.downloads"):
+    # overview's hint) loads Streamlit's emoji catalogue and compiles its regex (~0.1 s);
+    # material_icon_names: the first icon; pyarrow and component_arrow: the first component
+    # (the map); PIL's image plugins: the page icon, the run's first element.
+    try:
+        from PIL import Image
+
+        Image.preinit()
+    except ImportError:
+        pass
+    for name in ("xiancheng.ui.auth", "xiancheng.store.sessions", "xiancheng.ui.widgets", "xiancheng.queries",
+                 "xiancheng.imported", "streamlit.material_icon_names", "streamlit.emojis", "pyarrow",
+                 "streamlit.components.v1.component_arrow", "xiancheng.ui.mapview", "xiancheng.ui.downloads"):
         _import_quietly(name)
 
 
