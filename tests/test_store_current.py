@@ -1,6 +1,8 @@
-"""current_row, the derived pointer to the latest history row, on SQLite and on a real PostgreSQL:
-it agrees with the history after concurrent writers, is backfilled by migration 0005, rebuilt
-by restore and by rebuild_current; plus the write path's connection and durability settings."""
+"""current_row, the derived pointer to the latest history row, and each History table's
+projection (<table>_current, a copy of that row), on SQLite and on a real PostgreSQL: they agree
+with the history after concurrent writers and on every write path, are backfilled by
+migrations 0005 and 0006, rebuilt by restore and by rebuild_current; plus the write path's
+connection and durability settings."""
 
 from __future__ import annotations
 
@@ -55,6 +57,13 @@ def latest_by_grouping(store, model, include_retired=True) -> list:
         return connection.execute(query.order_by(table.c.key)).all()
 
 
+def projected(store, model) -> list:
+    """The projection's rows, in the history table's column order, by key."""
+    table, current = model.__table__, st.projection(model)
+    with store.engine.connect() as connection:
+        return connection.execute(select(*(current.c[c.name] for c in table.c)).order_by(current.c.key)).all()
+
+
 def pointers(store, table_name) -> list[tuple]:
     with store.engine.connect() as connection:
         return [tuple(r) for r in connection.execute(
@@ -106,6 +115,7 @@ def test_current_is_the_latest_history_row_after_concurrent_writers(tasks, admin
 
     expected = latest_by_grouping(tasks, Task)
     assert len({r.key for r in expected}) == len(expected) >= 10
+    assert projected(tasks, Task) == expected
     assert tasks.current_rows(Task, include_retired=True) == expected
     assert tasks.current_rows(Task) == latest_by_grouping(tasks, Task, include_retired=False)
     assert [(o.id, o.key, o.version, o.status, o.retired) for o in tasks.current(Task, include_retired=True)] == [
@@ -119,9 +129,9 @@ def test_current_is_the_latest_history_row_after_concurrent_writers(tasks, admin
     assert all(v == list(range(1, len(v) + 1)) for v in by_key.values())
     assert [(k, v) for k, v, _ in pointers(tasks, "scratch_task")] == [(k, v[-1]) for k, v in sorted(by_key.items())]
     # derived: rebuilding from the history changes nothing
-    before = pointers(tasks, "scratch_task")
+    before = pointers(tasks, "scratch_task"), projected(tasks, Task)
     assert tasks.rebuild_current(Task) == {"scratch_task": len(by_key)}
-    assert pointers(tasks, "scratch_task") == before
+    assert (pointers(tasks, "scratch_task"), projected(tasks, Task)) == before
 
 
 def test_appended_rows_carry_defaults_and_ids_and_are_seen_by_queries_in_the_same_write(tasks, admin):
@@ -155,6 +165,8 @@ def test_several_tables_and_versions_in_one_write_get_their_ids_and_pointers(tas
         (f"1408{n:02d}/m", 1) for n in range(1, count - 2)]
     assert [(r.key, r.status) for r in tasks.current_rows(Task)][0] == ("140800/m", "v2")
     assert [(r.key, r.text) for r in tasks.current(Note)] == [("n", "note")]
+    assert projected(tasks, Task) == latest_by_grouping(tasks, Task) and len(projected(tasks, Task)) == count - 2
+    assert projected(tasks, Note) == latest_by_grouping(tasks, Note)
     [entry] = tasks.audit_log(action="task.import")
     assert entry.target.split() == [f"scratch_task:{r.key}" for r in rows[:-1]] + ["scratch_note:n"]
 
@@ -163,6 +175,7 @@ def test_a_refused_write_leaves_current_row_as_it_was(tasks, admin):
     with tasks.write(admin, "task.save") as tx:
         tx.append(Task, "140821/a", None, unit="市住建局", adcode="140821", status="planned")
     before = pointers(tasks, "scratch_task")
+    before_projected = projected(tasks, Task)
     with pytest.raises(st.StaleEdit):
         with tasks.write(admin, "task.save") as tx:
             tx.append(Task, "140821/new", None, unit="市住建局", adcode="140821", status="planned")
@@ -173,6 +186,7 @@ def test_a_refused_write_leaves_current_row_as_it_was(tasks, admin):
             tx.flush()
             raise RuntimeError("the feature failed after its rows were inserted")
     assert pointers(tasks, "scratch_task") == before
+    assert projected(tasks, Task) == before_projected
     assert [r.key for r in tasks.current(Task)] == ["140821/a"]
 
 
@@ -182,13 +196,13 @@ def test_bulk_rows_inserted_around_write_show_after_rebuild_current(tasks, admin
                  unit="市住建局", adcode="140821", status=f"s{n}", note="") for n in range(400)]
     with tasks.engine.begin() as connection:
         connection.execute(insert(Task), rows)
-    assert tasks.current_rows(Task) == []  # not pointed at yet: the pointer is only written by the store
+    assert tasks.current_rows(Task) == []  # not projected yet: the projection is only written by the store
     before = tasks.data_version()
     assert tasks.rebuild_current(Task) == {"scratch_task": 40}
     assert tasks.data_version() == before + 1  # caches keyed on it read the new state
     current = tasks.current_rows(Task)
     assert [(r.key, r.version, r.status) for r in current] == [(f"k{n:02d}", 10, f"s{360 + n}") for n in range(40)]
-    assert current == latest_by_grouping(tasks, Task)
+    assert current == latest_by_grouping(tasks, Task) == projected(tasks, Task)
 
 
 def test_postgresql_reads_the_current_state_by_index_not_by_scanning_the_history(postgres_url, admin):
@@ -214,6 +228,47 @@ def test_postgresql_reads_the_current_state_by_index_not_by_scanning_the_history
     assert len(rows) == 2000 - len([k for k in range(2000) if (18_000 + k) % 7 == 0])
     assert rows == [r for r in latest_by_grouping(store, Task, include_retired=False)]
     assert [r.key for r in store.current(Task, Task.adcode == "140821")] == [r.key for r in rows]
+
+
+def test_rows_a_feature_adds_itself_are_projected_in_its_write(tasks, admin):
+    with tasks.write(admin, "task.add") as tx:
+        tx.authorize(Task, unit="市住建局", adcode="140821")
+        tx.session.add(Task(key="140821/own", version=1, retired=False, created_at=st.utcnow(), created_by="admin",
+                            unit="市住建局", adcode="140821", status="added", note="by hand"))
+    with tasks.write(admin, "task.retire") as tx:
+        tx.append(Task, "140821/gone", None, unit="市住建局", adcode="140821", status="planned")
+    with tasks.write(admin, "task.retire") as tx:
+        tx.retire(Task, "140821/gone", 1)
+    assert projected(tasks, Task) == latest_by_grouping(tasks, Task)
+    assert [(r.key, r.status, r.retired) for r in projected(tasks, Task)] == [
+        ("140821/gone", "planned", True), ("140821/own", "added", False)]
+    assert [(r.key, r.note) for r in tasks.current_rows(Task)] == [("140821/own", "by hand")]
+
+
+def test_current_reads_apply_filters_written_on_the_history_to_its_projection(tasks, admin):
+    """Filters name the model's columns (ORM attributes or Table columns); a subquery over the
+    history still means the history (here: records that were ever 'planned')."""
+    for n, statuses in enumerate((["planned", "done"], ["started"], ["planned"], ["planned", "done", "checked"])):
+        for version, status in enumerate(statuses, 1):
+            with tasks.write(admin, "task.save") as tx:
+                tx.append(Task, f"14082{n}/f", version - 1 or None, unit="市住建局", adcode=f"14082{n}",
+                          status=status, note=f"n{n}")
+    with tasks.write(admin, "task.retire") as tx:
+        tx.retire(Task, "140822/f", 1)
+    table = Task.__table__
+    assert [r.key for r in tasks.current_rows(Task, Task.adcode.in_(["140820", "140823"]))] == ["140820/f", "140823/f"]
+    assert [r.key for r in tasks.current_rows(Task, table.c.status == "done")] == ["140820/f"]
+    assert [r.key for r in tasks.current_rows(Task, Task.status != "done", Task.note.like("n%"))] == [
+        "140821/f", "140823/f"]
+    ever_planned = select(table.c.key).where(table.c.status == "planned")
+    assert [(r.key, r.status) for r in tasks.current_rows(Task, Task.key.in_(ever_planned), include_retired=True)] == [
+        ("140820/f", "done"), ("140822/f", "planned"), ("140823/f", "checked")]
+    orm = tasks.current(Task, Task.key.in_(ever_planned))
+    assert [(o.key, o.version, o.status, type(o)) for o in orm] == [
+        ("140820/f", 2, "done", Task), ("140823/f", 3, "checked", Task)]
+    history_ids = {(r.key, r.version): r.id for r in latest_by_grouping(tasks, Task)}
+    assert [o.id for o in orm] == [history_ids[("140820/f", 2)], history_ids[("140823/f", 3)]]
+    assert all(o.created_at.tzinfo is not None for o in orm)
 
 
 def test_big_reads_pause_the_garbage_collector_only_while_they_run(tasks, admin):
@@ -252,19 +307,61 @@ def test_migration_0005_backfills_current_row_from_the_history(store_url):
     assert [(u.username, u.version) for u in st.open(store_url).users()] == [("wu", 1), ("zhang", 3)]
 
 
+def test_migration_0006_fills_the_projections_from_the_history(store_url):
+    """A database at 0005 with history and pointers: after the upgrade each History table's
+    projection holds the latest row of every record, and reads and writes go on from there."""
+    engine = engine_for(store_url)
+    migrate.upgrade(engine, "0004_imports")
+    with engine.begin() as connection:
+        for key, version, role, retired in (("zhang", 1, "viewer", False), ("zhang", 2, "editor", False),
+                                            ("li", 1, "viewer", False), ("li", 2, "viewer", True),
+                                            ("wu", 1, "editor", False)):
+            connection.execute(text(
+                "INSERT INTO account (key, version, retired, created_at, created_by, display_name, password_hash, "
+                "role, units, areas) VALUES (:key, :version, :retired, '2026-01-02 03:04:05', 'old', :key, 'x', "
+                ":role, :units, '[]')"), {"key": key, "version": version, "role": role, "retired": retired,
+                                          "units": f'["unit of {key} v{version}"]'})
+    migrate.upgrade(engine, "0005_current_row")
+    migrate.upgrade(engine)
+    store = st.open(store_url)
+    assert projected(store, st.Account) == latest_by_grouping(store, st.Account)
+    assert [(r.key, r.version, r.role, r.units, r.retired) for r in projected(store, st.Account)] == [
+        ("li", 2, "viewer", ["unit of li v2"], True), ("wu", 1, "editor", ["unit of wu v1"], False),
+        ("zhang", 2, "editor", ["unit of zhang v2"], False)]
+    assert [(u.username, u.role, u.version) for u in store.users()] == [("wu", "editor", 1), ("zhang", "editor", 2)]
+    store.update_user(st.system_user("test"), "zhang", 2, role="admin")
+    assert [(r.key, r.version, r.role) for r in store.current_rows(st.Account)] == [
+        ("wu", 1, "editor"), ("zhang", 3, "admin")]
+    migrate.downgrade(engine, "0005_current_row")  # derived: dropping it loses nothing
+    st.forget(store_url)
+    assert "account_current" not in inspect_tables(engine)
+    migrate.upgrade(engine)
+    store = st.open(store_url)
+    assert projected(store, st.Account) == latest_by_grouping(store, st.Account)
+    assert [(u.username, u.version) for u in store.users()] == [("wu", 1), ("zhang", 3)]
+
+
+def inspect_tables(engine) -> set[str]:
+    from sqlalchemy import inspect
+
+    return set(inspect(engine).get_table_names())
+
+
 def test_restore_rebuilds_current_row_and_dumps_do_not_carry_it(store, admin, tmp_path, request):
     store.add_user(admin, "甲", "password one", "viewer")
     store.update_user(admin, "甲", 1, role="admin")
     store.add_user(admin, "乙", "password two", "viewer")
     store.update_user(admin, "乙", 1, disabled=True)
     data = dumping.dump(store)
-    assert "current_row" not in data["tables"]
+    assert "current_row" not in data["tables"] and "account_current" not in data["tables"]
+    assert "account" in data["tables"]
     target_url = f"sqlite:///{tmp_path}/restored.sqlite"
     request.addfinalizer(lambda: st.forget(target_url))
     target = st.open(target_url)
     dumping.restore(target, data)
     assert [(u.username, u.role, u.version) for u in target.users()] == [("甲", "admin", 2)]
     assert pointers(target, "account") == pointers(store, "account")
+    assert projected(target, st.Account) == projected(store, st.Account) == latest_by_grouping(store, st.Account)
 
 
 def test_sqlite_timestamps_written_by_hand_read_back_as_utc(sqlite_url):

@@ -55,10 +55,11 @@ def saved(store, key) -> list[tuple]:
 
 
 def state(store) -> tuple:
-    """Everything a write touches besides the history: pointers, data version, audit."""
+    """Everything a write touches besides the history: pointers, data version, audit, projection."""
     with store.engine.connect() as connection:
         pointers = connection.execute(text("SELECT key, version, row_id FROM current_row ORDER BY key")).all()
-    return pointers, store.data_version(), len(store.audit_log())
+        projected = connection.execute(text("SELECT key, version, id FROM scratch_sheet_current ORDER BY key")).all()
+    return pointers, store.data_version(), len(store.audit_log()), projected
 
 
 def test_direct_save_writes_what_the_session_path_writes(sheets, admin):
@@ -82,10 +83,16 @@ def test_direct_save_writes_what_the_session_path_writes(sheets, admin):
     assert (edit.version, after.version) == (2, 3)
     assert [(r[1], r[6], r[8]) for r in saved(sheets, "direct")] == [
         (1, "第一版", Decimal("12.3456")), (2, "第一版", None), (3, "第三版", Decimal("12.3456"))]
-    pointers, version, audits = state(sheets)
+    pointers, version, audits, projected = state(sheets)
     assert [(k, v) for k, v, _ in pointers] == [("direct", 3), ("orm", 1)]
     assert [row_id for k, _, row_id in pointers if k == "direct"] == [after.id]
     assert version == 4 and audits == 4
+    # the projection holds each record's latest row, every value as the history has it
+    assert projected == pointers
+    assert [tuple(getattr(r, c) for c in COLUMNS) for r in sheets.current_rows(Sheet)] == [
+        saved(sheets, "direct")[-1], saved(sheets, "orm")[-1]]
+    assert [r.created_at for r in sheets.current_rows(Sheet)] == [r.created_at for r in (sheets.get(Sheet, "direct"),
+                                                                                        sheets.get(Sheet, "orm"))]
     assert [e.action for e in sheets.audit_log()] == ["sheet.report", "sheet.edit", "sheet.save", "sheet.save"]
     assert sheets.audit_log()[0].target == "scratch_sheet:direct"
 
@@ -105,8 +112,8 @@ def test_direct_refusals_write_nothing(sheets, admin):
     with pytest.raises(st.StaleEdit):
         with sheets.write(admin, "sheet.save") as tx:
             tx.append(Sheet, "a", 3, **VALUES)  # a version that never was
-    pointers, version, audits = state(sheets)
-    assert (pointers, version) == before[:2]
+    pointers, version, audits, projected = state(sheets)
+    assert (pointers, version, projected) == (*before[:2], before[3])
     assert audits == before[2] + 2 and {e.outcome for e in sheets.audit_log()[:2]} == {"refused"}  # the StaleEdits
     assert [r[1] for r in saved(sheets, "a")] == [1] and saved(sheets, "missing") == []
 

@@ -37,10 +37,12 @@ updated or deleted (the session refuses): ``tx.retire(...)`` appends a retired v
 Reading: ``store.current(ProgressReport, ProgressReport.adcode == "140821")``,
 ``store.get(Model, key)``, ``store.history(Model, key)``, ``store.read()`` for a Session.
 Caches key on ``store.data_version()`` (one cheap row, bumped by every write anywhere).
-The current state is read through ``current_row`` (record → its latest history row, written
-in each write's transaction; derived, so not dumped): rows bulk-inserted around
-``store.write`` need ``store.rebuild_current(Model)``. ``current_rows`` gives plain rows,
-several times cheaper than ORM objects for thousands of records.
+The current state is kept beside the history, in each write's transaction: ``current_row``
+(record → its latest history row) and, per History table, a projection ``<table>_current``
+(a copy of that row, one per key; ``store.projection(Model)``) that ``current``/``current_rows``
+read. Both are derived, so not dumped: rows bulk-inserted around ``store.write`` need
+``store.rebuild_current(Model)``. ``current_rows`` gives plain rows, several times cheaper than
+ORM objects for thousands of records.
 
 Accounts: ``store.add_user(admin, name, password, "editor", units=["市住建局"], areas=["140800"])``,
 ``store.sign_in(name, password, client=ip)`` (audited, rate-limited), ``store.audit_log(...)``.
@@ -49,7 +51,7 @@ Accounts: ``store.add_user(admin, name, password, "editor", units=["市住建局
 from . import db, migrate
 from .db import Base, UTCDateTime, utcnow
 from .errors import DatabaseSettingError, ScopeError, SignInRefused, StaleEdit, StoreBusy, StoreError
-from .history import CurrentRow, History, current_select, latest_row, rebuild_current
+from .history import CurrentRow, History, current_select, latest_row, projection, rebuild_current
 from .models import Account, AppSecret, AuditEntry, DataVersion
 from .scope import ROLES, User, area_covers, authorize, system_user
 from .workspace import Store, Writer, forget, open_store
@@ -64,6 +66,7 @@ open = open_store  # noqa: A001  (xiancheng.store.open() reads naturally)
 __all__ = [
     "Account", "AppSecret", "AuditEntry", "Base", "CurrentRow", "DataVersion", "DatabaseSettingError", "History", "ROLES", "ScopeError",
     "SignInRefused", "StaleEdit", "Store", "StoreBusy", "StoreError", "UTCDateTime", "User", "Writer", "area_covers", "authorize",
-    "current_select", "db", "forget", "latest_row", "migrate", "open", "open_store", "rebuild_current", "system_user",
+    "current_select", "db", "forget", "latest_row", "migrate", "open", "open_store", "projection", "rebuild_current",
+    "system_user",
     "utcnow",
 ]

@@ -1,19 +1,20 @@
 """The common save (a write that only appends history rows) at driver level.
 
 A person pressing Save appends one row: checking the version it was based on, inserting it,
-pointing current_row at it, bumping the data version and adding the audit row. Through the
+pointing current_row at it, copying it into the table's projection (<table>_current), bumping
+the data version and adding the audit row. Through the
 ORM Session and Core statements the Python around those few statements cost several times
 the statements themselves (a save took ~1 ms of CPU on SQLite and ~1 ms plus four round
 trips on PostgreSQL). Here the same statements run on a pooled DBAPI connection with SQL
 built once per table:
 
 - SQLite: BEGIN IMMEDIATE, per row the indexed lookup of the latest version (checked in
-  Python, as Writer.append does) and the INSERT, then current_row, data version and audit;
-  COMMIT. The write lock is held from the lookup to the commit, so no save slips between.
+  Python, as Writer.append does) and the INSERT, then current_row, projection, data version
+  and audit; COMMIT. The write lock is held from the lookup to the commit, so no save slips between.
 - PostgreSQL, one row: ONE statement in autocommit (a statement is its own transaction,
   committed durably as any other): the lookup, the insert made conditional on the version
-  found, current_row, data version and audit as data-modifying CTEs that only act when the
-  row went in. One round trip instead of BEGIN, lookup, insert, COMMIT; psycopg prepares it
+  found, current_row, projection, data version and audit as data-modifying CTEs that only act
+  when the row went in. One round trip instead of BEGIN, lookup, insert, COMMIT; psycopg prepares it
   on the server after a few uses, so it is not planned again. A save of the same version
   landing between our snapshot and our insert still fails on the unique (key, version).
 
@@ -33,7 +34,7 @@ from sqlalchemy.types import TypeDecorator
 
 from .db import sqlite_timestamp
 from .errors import StaleEdit
-from .history import pointers
+from .history import newest, pointers, projection
 
 _PLANS: dict = {}  # (table, dialect name) → _Plan
 
@@ -49,6 +50,12 @@ class _Plan:
         created_at = table.c.created_at.type
         self.read_created_at = created_at.dialect_impl(dialect).result_processor(dialect, None) or (lambda v: v)
         name, names = quote(table.name), ", ".join(quote(c.name) for c in self.columns)
+        current = quote(projection(table).name)
+        # A copy of the row into the projection unless a newer version is there (values, then id).
+        self.project = (f"INSERT INTO {current} ({names}, id) VALUES ({', '.join('?' * (len(self.columns) + 1))}) "
+                        f"ON CONFLICT (key) DO UPDATE SET "
+                        + ", ".join(f"{quote(c.name)} = excluded.{quote(c.name)}" for c in table.c if c.key != "key")
+                        + f" WHERE excluded.version > {current}.version")
         if dialect.name == "sqlite":
             self.latest = (f"SELECT version, created_by, created_at FROM {name} WHERE key = ? "
                            "ORDER BY version DESC LIMIT 1")
@@ -88,7 +95,9 @@ def _pg_save(table, dialect, columns, after_latest: bool) -> str:
     """The one statement of a one-row save on PostgreSQL. Returns (id, version) of the row
     inserted (NULLs when the version check refused it) and the latest row before it."""
     quote = dialect.identifier_preparer.quote
-    name = quote(table.name)
+    name, current = quote(table.name), quote(projection(table).name)
+    names = ", ".join(quote(c.name) for c in columns)
+    copy = ", ".join(f"{quote(c.name)} = excluded.{quote(c.name)}" for c in table.c if c.key != "key")
     values = []
     for n, column in enumerate(columns):
         if column.key == "version" and after_latest:
@@ -100,14 +109,18 @@ def _pg_save(table, dialect, columns, after_latest: bool) -> str:
 WITH latest AS (
     SELECT version, created_by, created_at FROM {name} WHERE key = %(key)s::VARCHAR ORDER BY version DESC LIMIT 1
 ), appended AS (
-    INSERT INTO {name} ({", ".join(quote(c.name) for c in columns)})
+    INSERT INTO {name} ({names})
     SELECT {", ".join(values)} {check}
-    RETURNING id, version
+    RETURNING id, {names}
 ), pointed AS (
     INSERT INTO current_row (table_name, key, version, row_id)
     SELECT %(table_name)s::VARCHAR, %(key)s::VARCHAR, version, id FROM appended
     ON CONFLICT (table_name, key) DO UPDATE SET version = excluded.version, row_id = excluded.row_id
     WHERE excluded.version > current_row.version
+), projected AS (
+    INSERT INTO {current} (id, {names}) SELECT id, {names} FROM appended
+    ON CONFLICT (key) DO UPDATE SET {copy}
+    WHERE excluded.version > {current}.version
 ), bumped AS (
     UPDATE data_version SET version = version + 1, changed_at = %(at)s::TIMESTAMPTZ
     WHERE id = 1 AND EXISTS (SELECT FROM appended)
@@ -157,7 +170,7 @@ def _save_sqlite(connection, dialect, rows, check, audit) -> None:
             else:
                 check(row, based_on, after_latest, found[0], found[1], table_plan.read_created_at(found[2]))
             row.id = connection.execute(table_plan.insert, table_plan.values(row)).fetchone()[0]
-        for sql, params in sqlite_finish([row for row, _, _ in rows], audit):
+        for sql, params in sqlite_finish(dialect, [row for row, _, _ in rows], audit):
             if params:
                 (connection.executemany if isinstance(params, list) else connection.execute)(sql, params)
         connection.execute("COMMIT")
@@ -194,15 +207,24 @@ def _save_postgresql(connection, dialect, row, based_on, after_latest, check, au
     row.id, row.version = row_id, version
 
 
-def sqlite_finish(rows, audit: dict) -> list[tuple[str, object]]:
+def sqlite_finish(dialect, rows, audit: dict) -> list[tuple[str, object]]:
     """The end of a write on SQLite, as (SQL, parameters) in plain SQL (SQLAlchemy's per-construct
-    work is ~⅔ of a statement's cost): current_row pointed at the rows just inserted (a list:
-    one execution per row), the data version bumped, the audit row."""
+    work is ~⅔ of a statement's cost): current_row pointed at the rows just inserted and the
+    rows copied into their projections (lists: one execution per row), the data version
+    bumped, the audit row."""
     at = sqlite_timestamp(audit["at"])
-    return [(_SQLITE_POINT, [(v["table_name"], v["key"], v["version"], v["row_id"]) for v in pointers(rows)]),
-            (_SQLITE_BUMP, (at,)),
-            (_SQLITE_AUDIT, (at, audit["actor"], audit["action"], audit["outcome"], audit["target"], audit["client"],
-                             audit["detail"]))]
+    rows = newest(rows)
+    statements = [(_SQLITE_POINT, [(v["table_name"], v["key"], v["version"], v["row_id"]) for v in pointers(rows)])]
+    by_table: dict = {}
+    for row in rows:
+        by_table.setdefault(row.__table__, []).append(row)
+    for table, group in by_table.items():
+        table_plan = plan(table, dialect)
+        statements.append((table_plan.project, [(*table_plan.values(row), row.id) for row in group]))
+    statements.append((_SQLITE_BUMP, (at,)))
+    statements.append((_SQLITE_AUDIT, (at, audit["actor"], audit["action"], audit["outcome"], audit["target"],
+                                       audit["client"], audit["detail"])))
+    return statements
 
 
 _SQLITE_POINT = ("INSERT INTO current_row (table_name, key, version, row_id) VALUES (?, ?, ?, ?) "

@@ -13,19 +13,20 @@ from sqlalchemy import BigInteger, Date, DateTime, Integer, LargeBinary, MetaDat
 from . import migrate
 from .db import Base, UTCDateTime
 from .errors import StoreError
-from .history import CurrentRow, history_tables, rebuild_current
+from .history import CurrentRow, history_tables, is_projection, rebuild_current
 
 FORMAT = "xiancheng-store-dump"
 FORMAT_VERSION = 1
 
 
-# Derived from the history (not facts): not dumped, rebuilt by restore.
+# Derived from the history (not facts): not dumped, rebuilt by restore. (So are the History
+# tables' projections, <table>_current: is_projection.)
 DERIVED = frozenset({CurrentRow.__tablename__})
 
 
 def _tables(derived: bool = False):
     """Every table the models declare, parents before children (with the derived ones if asked)."""
-    return [t for t in Base.metadata.sorted_tables if derived or t.name not in DERIVED]
+    return [t for t in Base.metadata.sorted_tables if derived or not (t.name in DERIVED or is_projection(t))]
 
 
 def _check_models_cover(engine) -> None:
@@ -111,7 +112,8 @@ def restore(store, data: dict, *, replace: bool = False) -> dict[str, int]:
             "`python -m xiancheng db upgrade`, then dump again)"
         )
     known = {t.name: t for t in _tables()}
-    unknown = set(data["tables"]) - set(known) - DERIVED
+    projections = {t.name for t in Base.metadata.tables.values() if is_projection(t)}
+    unknown = set(data["tables"]) - set(known) - DERIVED - projections
     if unknown:
         raise StoreError(f"the dump has tables this app does not know: {', '.join(sorted(unknown))}")
     try:

@@ -10,13 +10,14 @@ from pathlib import Path
 
 from sqlalchemy import bindparam, event, exc, insert, select, text, update
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from .. import collector
 from . import accounts, direct, migrate
 from .db import SQLITE_BUSY_TIMEOUT_MS, Base, engine_for, utcnow
 from .errors import DatabaseSettingError, ScopeError, SignInRefused, StaleEdit, StoreBusy, StoreError
-from .history import CurrentRow, History, current_select, history_tables, latest_row, point_current, pointers, rebuild_current
+from .history import (CurrentRow, History, current_from_projection, history_tables, latest_row, newest, on_projection,
+                      point_current, pointers, project, projection, rebuild_current)
 from .models import Account, AuditEntry, DataVersion
 from .scope import ROLES, User, authorize
 
@@ -318,17 +319,25 @@ def _fused(shape):
         columns = [c for c in table.c if c.key != "id"]
         # One single-row INSERT per row: a multi-row VALUES is not cached by SQLAlchemy (compiled anew each time).
         appended = [insert(table).values({c.key: bindparam(f"p{part}r{n}_{c.key}", type_=c.type) for c in columns})
-                    .returning(table.c.id, table.c.key, table.c.version).cte(f"appended_{part}_{n}")
+                    .returning(*table.c).cte(f"appended_{part}_{n}")
                     for n in range(count)]
         ctes.extend(appended)
-        rows = appended[0] if count == 1 else union_all(*(select(a.c.id, a.c.key, a.c.version) for a in appended)).subquery()
-        newest = (select(literal(table.name, String), rows.c.key, rows.c.version, rows.c.id)
-                  .ext(distinct_on(rows.c.key)).order_by(rows.c.key, rows.c.version.desc()))
-        upsert = pg_insert(pointer).from_select(["table_name", "key", "version", "row_id"], newest)
+        rows = appended[0] if count == 1 else union_all(*(select(*a.c) for a in appended)).subquery()
+        latest = (select(*rows.c).ext(distinct_on(rows.c.key)).order_by(rows.c.key, rows.c.version.desc())
+                  .subquery(f"latest_{part}"))
+        upsert = pg_insert(pointer).from_select(["table_name", "key", "version", "row_id"],
+                                                select(literal(table.name, String), latest.c.key, latest.c.version,
+                                                       latest.c.id))
         ctes.append(upsert.on_conflict_do_update(
             index_elements=[pointer.c.table_name, pointer.c.key],
             set_={"version": upsert.excluded.version, "row_id": upsert.excluded.row_id},
             where=upsert.excluded.version > pointer.c.version).returning(pointer.c.key).cte(f"pointed_{part}"))
+        current = projection(table)
+        copy = pg_insert(current).from_select([c.name for c in table.c], select(*(latest.c[c.name] for c in table.c)))
+        ctes.append(copy.on_conflict_do_update(
+            index_elements=[current.c.key],
+            set_={c.name: copy.excluded[c.name] for c in current.c if c.name != "key"},
+            where=copy.excluded.version > current.c.version).returning(current.c.key).cte(f"projected_{part}"))
         parts.append(select(literal(part, Integer).label("part"), rows.c.key, rows.c.version, rows.c.id))
     dv, audit = DataVersion.__table__, AuditEntry.__table__
     ctes.append(update(dv).where(dv.c.id == 1).values(version=dv.c.version + 1, changed_at=bindparam("at"))
@@ -341,15 +350,19 @@ def _fused(shape):
 
 
 def _finish(connection, writer: Writer, audit: dict) -> None:
-    """current_row → the rows written, the data version bumped, the audit row: in the write's transaction."""
+    """current_row and the projections → the rows written, the data version bumped, the audit row:
+    in the write's transaction."""
     if connection.dialect.name == "postgresql":
-        # One statement, one round trip (data-modifying CTEs run whether read or not).
-        values = pointers(writer._unpointed)
+        # One statement, one round trip (data-modifying CTEs run whether read or not); then
+        # the projections (a statement per table: this path serves big writes).
+        rows = newest(writer._unpointed)
+        values = pointers(rows)
         connection.execute(_PG_FINISH, {
             **audit, "tables": [v["table_name"] for v in values], "keys": [v["key"] for v in values],
             "versions": [v["version"] for v in values], "ids": [v["row_id"] for v in values]})
+        project(connection, rows)
     else:  # SQLite, in-process: no round trips
-        for sql, params in direct.sqlite_finish(writer._unpointed, audit):
+        for sql, params in direct.sqlite_finish(connection.dialect, writer._unpointed, audit):
             if params:
                 connection.exec_driver_sql(sql, params)
     writer._unpointed = []
@@ -419,16 +432,22 @@ class Store:
             return connection.execute(_READ_DATA_VERSION).scalar_one()
 
     def current(self, model, *where, include_retired: bool = False) -> list:
-        """The current row of every record of a History table (optionally filtered)."""
-        query = current_select(model, include_retired, self.engine.dialect.name).where(*where)
+        """The current row of every record of a History table (optionally filtered), as ORM objects
+        (read from the table's projection, which holds each record's latest history row)."""
+        current = projection(model)
+        entity = aliased(model, current, adapt_on_names=True)
+        query = select(entity).where(*(on_projection(clause, model.__table__, current) for clause in where))
+        if not include_retired:
+            query = query.where(current.c.retired.is_(False))
         with self.read() as session, collector.paused():  # 10,000 rows: ~25 of ~55 ms of CPU was collection
-            return list(session.scalars(query))
+            return list(session.scalars(query.order_by(current.c.key)))
 
     def current_rows(self, model, *where, include_retired: bool = False) -> list:
         """Like current(), as plain read-only rows (attribute access: row.key, row.status, …)
         instead of ORM objects: the light path for big reads (10,000 records in a few
-        tens of ms; building ORM objects costs several times the query)."""
-        query = current_select(model.__table__, include_retired, self.engine.dialect.name).where(*where)
+        tens of ms; building ORM objects costs several times the query). Read from the
+        table's projection: one ordered scan of the current rows, not a lookup per record."""
+        query = current_from_projection(model, where, include_retired)
         # One statement sees one snapshot: on PostgreSQL no BEGIN and ROLLBACK round trips around it.
         with self._autocommit_engine.connect() as connection, collector.paused():
             return connection.execute(query).all()
