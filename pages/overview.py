@@ -5,7 +5,7 @@ import streamlit as st
 from xiancheng import geo, queries, settings, ui
 from xiancheng.dataset import COUNTY_TYPES, NATIONAL_ONLY_TYPES
 from xiancheng.ui import widgets
-from xiancheng.ui.mapview import map_view
+from xiancheng.ui.mapview import map_view, rest_waits_for_map
 
 t = ui.t
 MAP_HEIGHT = 600  # with the compact head, the whole map is on a 1366×768 projector's first screen
@@ -48,6 +48,10 @@ with map_col:
         type_map, ("type", city, basemap, lang, MAP_HEIGHT, tianditu_key, queries.type_keys(all_types)),
         key=f"overview-map-{city}-{basemap}-{lang}", height=MAP_HEIGHT, returned_objects=["last_active_drawing"], persist=True,
     )
+with info_col:
+    if rest_waits_for_map(clicked, t("overview.after_map")):
+        st.stop()  # the rest follows once the browser has painted the map
+with map_col:
     st.caption(t("counties_shown", n=len(shown)) + " · " + t("source_boundaries"))
     widgets.export_section(lambda: widgets.type_map_downloads(city or None), key="overview-export")
 

@@ -191,3 +191,40 @@ def test_a_click_shows_the_county_card_inside_the_map(browser, app_url):
         page.get_by_role("heading", name="稷山县").wait_for(timeout=20000)  # the side panel follows
     finally:
         context.close()
+
+
+# Moments (Date.now) when the map's frame is created, its 117 county shapes exist, and the
+# overview's per-city table (its last element) appears, watched in every animation frame.
+_ORDER = """(() => {
+  if (window !== window.top) return;
+  window.__order = {};
+  const check = () => {
+    const o = window.__order, now = Date.now();
+    const frame = document.querySelector("iframe[title*='streamlit_folium']");
+    if (frame && !o.frame) o.frame = now;
+    const doc = frame && frame.contentDocument;
+    if (doc && !o.drawn && doc.querySelectorAll('path.leaflet-interactive').length >= 117) o.drawn = now;
+    if (!o.table && document.querySelectorAll('[data-testid=stMain] table').length >= 2) o.table = now;
+    if (!o.table) requestAnimationFrame(check);
+  };
+  requestAnimationFrame(check);
+})();"""
+
+
+def test_overview_draws_the_map_first_and_the_rest_once_it_is_painted(browser, app_url):
+    # The page's other elements no longer hold up the map's frame: on a first view they are
+    # sent once the map reports its counties painted, and then all of them arrive.
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    context.add_init_script(_ORDER)
+    page = context.new_page()
+    try:
+        page.goto(app_url + "/")
+        page.wait_for_function("() => window.__order.table > 0", timeout=60000)
+        order = page.evaluate("() => window.__order")
+        assert order["frame"] and order["drawn"], order
+        assert order["drawn"] <= order["table"], order
+        for text in ("所选县区", "各类型县级单位数", "已载入文件", "各市县城类型统计", "点击地图上的县区查看信息。"):
+            page.get_by_text(text, exact=False).first.wait_for(timeout=10000)
+        assert page.locator(".st-key-xc-after-map").count() == 0  # the waiting note is gone
+    finally:
+        context.close()

@@ -89,6 +89,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "灰色的 {n} 个县：已载入的 {docs} 份文件（{places}的规划）都没有写明其县城类型。",
         "The {n} grey counties: none of the {docs} loaded documents (plans of {places}) states their county-town type.",
     ),
+    "overview.after_map": ("地图显示后载入统计与文件列表…", "Counts and documents load once the map is shown…"),
     "overview.total": ("合计", "Total"),
     "count": ("数量", "Count"),
     # --- indicators

@@ -17,7 +17,7 @@ import folium
 from branca.element import Element, MacroElement, Template
 
 from . import geo, palette
-from .offline import use_local_leaflet
+from .offline import AFTER_MAP_KEY, MAP_DRAWN_FIELD, use_local_leaflet
 
 use_local_leaflet()
 # folium embeds GeoJSON with jinja's `tojson` ("[112.4, 37.6], " per vertex); compact
@@ -345,10 +345,23 @@ _VIEW_JS = Template(
     card.innerHTML = html;
   };
   map.xcFit(true);
+  // A page may draw its map first and the rest of itself once the map is on screen (it then
+  // shows a container keyed AFTER_MAP_KEY, see ui.mapview.rest_waits_for_map): once the
+  // counties are painted, the map tells it through the component's value, as a click does.
+  function mapShown() {
+    var waiting = null;
+    try { waiting = window.parent.document.querySelector('.st-key-{{ this.after_map_key }}'); } catch (e) { return; }
+    var data = window.__GLOBAL_DATA__;
+    if (!waiting || !data || !window.Streamlit) { return; }
+    window.Streamlit.setComponentValue({last_active_drawing: null, {{ this.drawn_field }}: true});
+  }
+  function afterPaint() { requestAnimationFrame(function () { setTimeout(mapShown, 0); }); }
+  if (map.xcCountiesDrawn) { afterPaint(); } else { map.once('xc:counties', afterPaint); }
 })();
 {% endmacro %}
 """
 )
+
 
 
 class _View(MacroElement):
@@ -362,6 +375,8 @@ class _View(MacroElement):
         self.province_json = json.dumps(PROVINCE_BOUNDS)
         self.home_label = home_label
         self.home_label_json = json.dumps(html.escape(home_label), ensure_ascii=False)
+        self.after_map_key = AFTER_MAP_KEY
+        self.drawn_field = MAP_DRAWN_FIELD
 
 
 _MAP_CSS = """<style>

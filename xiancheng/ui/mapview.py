@@ -195,3 +195,29 @@ def component_key(script: str, key: str) -> str:
     standardized = re.sub(r"(_[a-z0-9]+)", "", script) + str(key)
     standardized = re.sub(r"(maps\/[-a-z0-9]+\/)", "", standardized) + str(key) + str(False)
     return hashlib.sha256(standardized.encode()).hexdigest()
+
+
+_MAP_SHOWN = "_xc_map_shown"  # session state: this session's browser has painted a map page's map
+
+
+def rest_waits_for_map(value, note: str) -> bool:
+    """Whether the page should stop after its map for now, the rest following once the browser
+    has painted the map. Call right after map_view, with its value, where the rest begins.
+
+    Rendering the page's other elements (sidebar widgets, tables, lists, ~20) took the
+    browser's main thread while the map's frame waited to be created: the map came last.
+    On a session's first view the page draws its map, shows note in a container the map's
+    script looks for (offline.AFTER_MAP_KEY), and stops; once the counties are painted the map
+    sets its value (offline.MAP_DRAWN_FIELD) and the rerun draws everything. Later views of the
+    session draw everything at once (the browser has the code of every element by then).
+    A session with no browser behind it (no request headers: AppTest) never waits."""
+    from ..offline import AFTER_MAP_KEY, MAP_DRAWN_FIELD  # not maps: no folium on a first page
+
+    if st.session_state.get(_MAP_SHOWN):
+        return False
+    if (value or {}).get(MAP_DRAWN_FIELD) or not st.context.headers:
+        st.session_state[_MAP_SHOWN] = True
+        return False
+    with st.container(key=AFTER_MAP_KEY):
+        st.caption(note)
+    return True

@@ -213,7 +213,7 @@ class BackendAtRoot:
                     return
                 page = body
                 if STREAMLIT_INDEX in body:  # not a component's page inside an iframe
-                    page = body.replace(b"<head>", b"<head>" + _backend_script() + _map_prefetch(), 1)
+                    page = body.replace(b"<head>", b"<head>" + _backend_script() + _map_prefetch() + _page_css(), 1)
                     # after Streamlit's own preloads, which come first
                     page = page.replace(b"</head>", _element_preloads() + b"</head>", 1)
                 headers = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"]
@@ -260,6 +260,13 @@ def _backend_script() -> bytes:
     base = "/".join(p for p in (config.get_option("server.baseUrlPath") or "").split("/") if p)
     path = json.dumps(f"/{base}/" if base else "/")
     return f"<script>window.__streamlit = {{BACKEND_BASE_URL: window.location.origin + {path}}};</script>".encode()
+
+
+def _page_css() -> bytes:
+    """The project's own style rules, in the page from the start (widgets.COMPACT_CSS)."""
+    from .widgets import COMPACT_CSS
+
+    return f"<style>{COMPACT_CSS}</style>".encode()
 
 
 def _map_prefetch() -> bytes:

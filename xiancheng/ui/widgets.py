@@ -265,23 +265,26 @@ def county_downloads(adcode: str, name: str, tasks, projects, sources: list[str]
 
 
 # --- a compact page head: on a projector (1366×768) the map must start on the first screen,
-# not below a tall title block.
+# not below a tall title block. Its rules (COMPACT_CSS) are in the served page's <head>
+# (ui.serve), there before the first element: sent with the header as raw HTML, they made
+# every first view load and run Streamlit's raw-HTML markdown parser (a 190 KB chunk) and
+# restyle the whole page once they arrived.
 COMPACT_CSS = """
-<style>
-.block-container, [data-testid="stMainBlockContainer"] {padding-top: 4.2rem !important;}
-.xc-head {display: flex; align-items: baseline; gap: 0.8rem; margin: 0 0 0.2rem; flex-wrap: wrap;}
-.xc-head h1 {font-size: 1.55rem !important; padding: 0 !important; margin: 0 !important;}
-.xc-head .xc-sub {color: rgba(49, 51, 63, 0.65); font-size: 0.95rem;}
-</style>
+[data-testid="stMainBlockContainer"]:has(.st-key-xc-head) {padding-top: 4.2rem !important;}
+.st-key-xc-head {margin-bottom: -1rem;}
+.st-key-xc-head [data-testid="stHeaderActionElements"] {display: none;}
+.st-key-xc-head [data-testid="stMarkdownContainer"] {display: flex; align-items: baseline; gap: 0.8rem; margin: 0 0 0.2rem; flex-wrap: wrap;}
+.st-key-xc-head h1 {font-size: 1.55rem !important; padding: 0 !important; margin: 0 !important;}
+.st-key-xc-head p {color: rgba(49, 51, 63, 0.65); font-size: 0.95rem; margin: 0 !important;}
 """
 
 
 def compact_header(title: str, caption: str = "") -> None:
-    """Page title and caption on one short line."""
-    from . import escape
+    """Page title and caption on one short line (styled by COMPACT_CSS through the container's key)."""
+    from . import md_quote
 
-    caption_html = f'<span class="xc-sub">{escape(caption)}</span>' if caption else ""
-    st.markdown(COMPACT_CSS + f'<div class="xc-head"><h1>{escape(title)}</h1>{caption_html}</div>', unsafe_allow_html=True)
+    with st.container(key="xc-head"):
+        st.markdown(f"# {md_quote(title)}" + (f"\n\n{md_quote(caption)}" if caption else ""))
 
 
 # --- presentation mode: ?mode=present hides the chrome and enlarges the type.
