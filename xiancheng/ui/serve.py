@@ -286,11 +286,13 @@ def _map_component_registered() -> bool:
 
 
 # Elements every first view shows (sidebar toggle, buttons, city picker, basemap radio, the
-# map, downloads, the header's HTML), whose code Streamlit's frontend fetches only once
-# their element has arrived: a chain of ~40 requests, with the map's frame created only
-# after it. Preloaded with the page, they load while the websocket opens. (The sign-in
-# fields are drawn only once their expander is opened: their TextInput is not preloaded.)
-PRELOADED_ELEMENTS = ("Checkbox", "Button", "Selectbox", "Radio", "ComponentInstance", "DownloadButton", "rehype-raw")
+# map), whose code Streamlit's frontend fetches only once their element has arrived: a
+# chain of ~40 requests, with the map's frame created only after it. Preloaded with the
+# page, they load while the websocket opens. Not preloaded: what no first view draws, as it
+# would only compete with the page's own files before the websocket opens: the sign-in
+# fields and the download buttons (drawn once their expander is opened) and the raw-HTML
+# markdown parser (the compact head is plain markdown; pages with HTML load it themselves).
+PRELOADED_ELEMENTS = ("Checkbox", "Button", "Selectbox", "Radio", "ComponentInstance")
 
 
 @functools.lru_cache(maxsize=1)
