@@ -32,7 +32,7 @@ def _is_map(msg: ForwardMsg) -> bool:
 
 def _waits_for_map(msg: ForwardMsg) -> bool:
     """The page stopped after its map until the browser reports it painted (ui.mapview)."""
-    from xiancheng.maps import AFTER_MAP_KEY
+    from xiancheng.offline import AFTER_MAP_KEY
 
     return (msg.WhichOneof("type") == "delta" and msg.delta.WhichOneof("type") == "add_block"
             and msg.delta.add_block.id.endswith(AFTER_MAP_KEY))
@@ -42,7 +42,7 @@ def _drawn_state(map_id: str) -> WidgetState:
     """The map's value once its counties are painted (maps.py's mapShown)."""
     import json
 
-    from xiancheng.maps import MAP_DRAWN_FIELD
+    from xiancheng.offline import MAP_DRAWN_FIELD
 
     state = WidgetState(id=map_id)
     state.json_value = json.dumps({"last_active_drawing": None, MAP_DRAWN_FIELD: True})

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from xiancheng import geo, maps, queries, settings, ui
+from xiancheng import geo, queries, settings, ui
 from xiancheng.dataset import COUNTY_TYPES, NATIONAL_ONLY_TYPES
 from xiancheng.ui import widgets
 from xiancheng.ui.mapview import map_view, rest_waits_for_map
@@ -32,14 +32,23 @@ grey = [a for a in shown if all_types[a].status == queries.NOT_STATED]
 if grey and data.documents:  # why they are grey: what is loaded, and that none of it says
     places = "、".join(dict.fromkeys(geo.place_name(d.scope_adcode) for d in data.documents))
     st.caption(t("overview.grey_why", n=len(grey), docs=len(data.documents), places=places))
+tianditu_key = settings.get("tianditu_key") if basemap == "tianditu" else ""
+
+
+def type_map():
+    from xiancheng import maps  # folium: imported only when the map is not rendered yet
+
+    return maps.type_map(all_types, lang, city or None, basemap, tianditu_key, height=MAP_HEIGHT)
+
+
 map_col, info_col = st.columns([3, 1.25])
 with map_col:
-    # Built once per process for each city, basemap, language and set of types (the same
-    # for everyone; the types change with an imported classification list).
+    # Built once for each city, basemap, language and set of types (the same for everyone;
+    # the types change with an imported classification list), and kept on disk for the
+    # next server start (persist): its first page then needs no folium.
     clicked = map_view(
-        lambda: maps.type_map(all_types, lang, city or None, basemap, settings.get("tianditu_key"), height=MAP_HEIGHT),
-        ("type", city, basemap, lang, MAP_HEIGHT, queries.type_keys(all_types)), key=f"overview-map-{city}-{basemap}-{lang}", height=MAP_HEIGHT,
-        returned_objects=["last_active_drawing"],
+        type_map, ("type", city, basemap, lang, MAP_HEIGHT, tianditu_key, queries.type_keys(all_types)),
+        key=f"overview-map-{city}-{basemap}-{lang}", height=MAP_HEIGHT, returned_objects=["last_active_drawing"], persist=True,
     )
 with info_col:
     if rest_waits_for_map(clicked, t("overview.after_map")):

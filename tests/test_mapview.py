@@ -9,7 +9,13 @@ from xiancheng.ui import mapview
 
 def _recorded(monkeypatch):
     calls = []
-    monkeypatch.setattr(sf, "_component_func", lambda **kwargs: calls.append(kwargs) or kwargs.get("default"))
+
+    def record(**kwargs):
+        calls.append(kwargs)
+        return kwargs.get("default")
+
+    monkeypatch.setattr(sf, "_component_func", record)
+    monkeypatch.setattr(mapview, "map_component", lambda: record)
     monkeypatch.setattr("xiancheng.ui.dataset", lambda: DATA)
     return calls
 
@@ -43,3 +49,15 @@ def test_map_view_sends_what_st_folium_sends_and_builds_once(monkeypatch):
         assert call["key"] == reference["key"]  # same component identity: the iframe is kept
     assert "xc-legend" in ours[0]["feature_group"] and len(ours[0]["script"]) > 1000
     assert types  # the type map is built from the same dataset
+
+
+def test_the_map_component_is_st_folium_s_own_declaration():
+    """map_view declares st_folium's component itself (no streamlit_folium import): same
+    name, folder, URL and module as st_folium's declaration, so the same frontend is served
+    and the same element identity computed; the instance key is st_folium's own."""
+    ours, theirs = mapview.map_component(), sf._component_func
+    assert (ours.name, ours.abspath, ours.url, ours.module_name) == (theirs.name, theirs.abspath, theirs.url, theirs.module_name)
+    assert ours == theirs
+    script = mapview._render_map(lambda: maps.type_map(queries.county_types(DATA), "zh", "140800", height=500)).script
+    for key in ("overview-map--none-zh", "k"):
+        assert mapview.component_key(script, key) == sf.generate_js_hash(script, key, False)

@@ -194,10 +194,10 @@ def test_map_exports_draw_an_imported_category_list_with_its_categories(workspac
 def test_type_maps_are_built_again_when_an_imported_list_changes_the_types(workspace, monkeypatch, page, params):
     """Type maps are built once per process and reused; an imported list of county-town types
     changes the colours, so the next run draws the new map, not the one built before it."""
-    import streamlit_folium as sf
+    from xiancheng.ui import mapview
 
     sent = []
-    monkeypatch.setattr(sf, "_component_func", lambda **kwargs: sent.append(kwargs["script"]) or kwargs.get("default"))
+    monkeypatch.setattr(mapview, "map_component", lambda: lambda **kwargs: sent.append(kwargs["script"]) or kwargs.get("default"))
     import json
     import re
 

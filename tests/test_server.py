@@ -134,3 +134,28 @@ def test_the_map_component_is_served_before_any_page_has_run():
         assert status(url + bundle) == 200
         with urllib.request.urlopen(url + "/", timeout=10) as response:
             assert f'<link rel="prefetch" href="{bundle}">'.encode() in response.read()
+
+
+def test_plain_component_arguments_are_not_taken_for_data_frames_without_pandas():
+    """The server answers Streamlit's "is this a data frame?" for arguments made only of
+    dicts, lists, strings, numbers and None as Streamlit does (no), without importing pandas;
+    a real data frame, or anything else, still goes to Streamlit's own check."""
+    import subprocess
+    import sys
+
+    check = """
+import sys
+from streamlit.components.v1 import custom_component
+from streamlit import dataframe_util
+from xiancheng.ui import serve
+serve._plain_component_args()
+plain = [None, "a", 1, 2.5, True, ["x", 1], {"a": [1, {"b": None}]}, {"_southWest": {"lat": 1.0}}, [], {}]
+assert not any(custom_component.is_dataframe_like(v) for v in plain)
+assert "pandas" not in sys.modules and "numpy" not in sys.modules
+assert [dataframe_util.is_dataframe_like(v) for v in plain] == [False] * len(plain)  # Streamlit's own answer
+import pandas as pd
+assert custom_component.is_dataframe_like(pd.DataFrame({"a": [1]}))
+assert custom_component.is_dataframe_like({"a": pd.Series([1])}) == dataframe_util.is_dataframe_like({"a": pd.Series([1])})
+"""
+    result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]

@@ -17,7 +17,7 @@ import folium
 from branca.element import Element, MacroElement, Template
 
 from . import geo, palette
-from .offline import use_local_leaflet
+from .offline import AFTER_MAP_KEY, MAP_DRAWN_FIELD, use_local_leaflet
 
 use_local_leaflet()
 # folium embeds GeoJSON with jinja's `tojson` ("[112.4, 37.6], " per vertex); compact
@@ -362,9 +362,6 @@ _VIEW_JS = Template(
 """
 )
 
-# The component value's field and the container key of a page whose rest waits for its map.
-MAP_DRAWN_FIELD = "xc_drawn"
-AFTER_MAP_KEY = "xc-after-map"
 
 
 class _View(MacroElement):

@@ -127,6 +127,11 @@ def mark_immutable_static() -> None:
 
 
 MAP_COMPONENT = "streamlit_folium.st_folium"  # the name st_folium declares its component under
+# The component value's field and the container key of a page whose rest waits for its map
+# (ui.mapview.rest_waits_for_map; the map's script in maps.py): here, not in maps, so that
+# a page whose map is stored (mapcache) imports no folium.
+MAP_DRAWN_FIELD = "xc_drawn"
+AFTER_MAP_KEY = "xc-after-map"
 
 
 def map_component_dir() -> str | None:

@@ -154,3 +154,12 @@ def own_and_city_wide(records, adcode: str) -> tuple[tuple, tuple]:
     own = tuple(r for r in records if r.scope_adcode == adcode)
     shared = tuple(r for r in records if r.scope_adcode != adcode)
     return own, shared
+
+
+def problem_rows(dataset: Dataset) -> list[dict]:
+    """The build's errors (documents and manifest entries that could not be loaded) as
+    rows of file, line and message, in file and line order, for the app's banner."""
+    return [
+        {"document": p.document, "line": p.line, "message": p.message}
+        for p in sorted(dataset.problems, key=lambda p: (p.document, p.line or 0, p.code))
+    ]

@@ -631,12 +631,3 @@ def records_in_range(dataset: Dataset, document: str, start: int, end: int) -> d
         if n:
             found[kind] = n
     return found
-
-
-def problem_rows(dataset: Dataset) -> list[dict]:
-    """The build's errors (documents and manifest entries that could not be loaded) as
-    rows of file, line and message, in file and line order, for the app's banner."""
-    return [
-        {"document": p.document, "line": p.line, "message": p.message}
-        for p in sorted(dataset.problems, key=lambda p: (p.document, p.line or 0, p.code))
-    ]

@@ -31,6 +31,9 @@ PAGE_ERRORS = logging.getLogger("xiancheng.ui.page_errors")
 # rather than doing the same work twice.
 WARMING = threading.Event()
 WARMED = threading.Event()
+# Set when a page has run for the first time in this process: ui.serve then warms up what
+# the other pages need, without competing with that first visitor.
+PAGE_SHOWN = threading.Event()
 
 
 def _await_warmup() -> None:
@@ -168,6 +171,7 @@ def run_page(page) -> None:
     reference, and the log gets the details under that reference."""
     try:
         page.run()
+        PAGE_SHOWN.set()
     except Exception:  # st.stop / st.rerun / switch_page are not Exceptions: they pass through
         reference = uuid.uuid4().hex[:8]
         name = page.url_path or next(p.url_path for p in PAGES if p.default)  # the default page has ""

@@ -5,13 +5,20 @@ which is fixed for the life of the server), never on the session. st_folium rend
 folium map on every rerun of every session (~0.15 s of CPU for the overview); map_view
 renders it the first time a cache key is seen and then sends the same bytes to everyone.
 The arguments sent to the component are st_folium's own (same frontend, same behaviour).
+
+A map built with persist=True is also kept on disk (xiancheng.mapcache): after a restart
+the server sends the bytes it rendered before, and its first page imports neither folium
+nor streamlit_folium (the component is declared here as st_folium declares it).
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Callable, Hashable
 
 import streamlit as st
@@ -29,6 +36,10 @@ class _Rendered:
     zoom: float | None
     css_links: tuple[str, ...]
     js_links: tuple[str, ...]
+
+    @classmethod
+    def from_stored(cls, stored: dict) -> "_Rendered":
+        return cls(**{**stored, "css_links": tuple(stored["css_links"]), "js_links": tuple(stored["js_links"])})
 
 
 _cache: OrderedDict[tuple, object] = OrderedDict()
@@ -73,6 +84,23 @@ def _render_map(build_map: Callable) -> _Rendered:
     )
 
 
+def _stored_or_rendered(build_map: Callable, cache_key: Hashable, data) -> _Rendered:
+    """The map as rendered before for the same key, dataset and code (xiancheng.mapcache),
+    else rendered now and stored."""
+    from .. import mapcache
+
+    key = ("map", tuple(sorted(data.inputs.items())), cache_key)
+    stored = mapcache.read(key)
+    if stored is not None:
+        try:
+            return _Rendered.from_stored(stored)
+        except (TypeError, KeyError):
+            pass  # written by another version of this class: rendered again
+    rendered = _render_map(build_map)
+    mapcache.write(key, asdict(rendered))
+    return rendered
+
+
 def _render_layer(build_layer: Callable) -> str:
     import folium
     import streamlit_folium as sf
@@ -90,21 +118,24 @@ def map_view(
     returned_objects: list[str],
     build_layer: Callable | None = None,
     layer_key: Hashable = None,
+    persist: bool = False,
 ):
     """Show a folium map (and optionally a feature group swapped in place, as st_folium's
     feature_group_to_add); returns what st_folium returns.
 
     cache_key must name everything build_map depends on (layer_key: build_layer's), apart
-    from the dataset, which does not change while the server runs.
+    from the dataset, which does not change while the server runs. persist: keep the
+    rendered map on disk for the next server start; then cache_key must also name what is
+    fixed while a server runs (settings such as a tile key), and build_map must depend on
+    the dataset only through its input documents or cache_key.
     """
-    import streamlit_folium as sf
-
     from . import dataset
 
     # Keyed by the dataset too (tests load other datasets in one process); the entry keeps
     # the dataset alive, so its id is not reused while the entry exists.
     data = dataset()
-    rendered: _Rendered = _cached(("map", id(data), cache_key), lambda: (data, _render_map(build_map)))[1]
+    render = (lambda: _stored_or_rendered(build_map, cache_key, data)) if persist else (lambda: _render_map(build_map))
+    rendered: _Rendered = _cached(("map", id(data), cache_key), lambda: (data, render()))[1]
     layer = _cached(("layer", id(data), layer_key), lambda: (data, _render_layer(build_layer)))[1] if build_layer else None
     south_west, north_east = rendered.bounds
     defaults = {
@@ -113,18 +144,57 @@ def map_view(
         "zoom": rendered.zoom,
     }
     defaults = {k: v for k, v in defaults.items() if k in returned_objects}
-    hash_key = _cached(("hash", cache_key, key), lambda: sf.generate_js_hash(rendered.script, key, False))
+    hash_key = _cached(("hash", cache_key, key), lambda: component_key(rendered.script, key))
 
     def on_change():
         st.session_state[key] = st.session_state.get(hash_key, {})
 
-    return sf._component_func(
+    register_map_component()
+    return map_component()(
         script=rendered.script, header=rendered.header, html=rendered.html, id=rendered.map_id,
         key=hash_key, height=height, width=None, returned_objects=returned_objects, default=defaults,
         zoom=None, center=None, feature_group=layer, return_on_hover=False, layer_control=None,
         pixelated=False, css_links=list(rendered.css_links), js_links=list(rendered.js_links),
         on_change=on_change, wrap_longitude=False,
     )
+
+
+@lru_cache(maxsize=1)
+def map_component():
+    """st_folium's component, declared as streamlit_folium declares it (same name, folder and
+    module: the same frontend and element identity) without importing streamlit_folium."""
+    from streamlit import config
+    from streamlit.components.v1.custom_component import CustomComponent
+
+    from ..offline import MAP_COMPONENT, map_component_dir
+
+    # declare_component's own rule for the (hidden) component base URL setting
+    base = config.get_option("server.customComponentBaseUrlPath")
+    return CustomComponent(name=MAP_COMPONENT, path=map_component_dir(), url=f"{base}/{MAP_COMPONENT}/" if base else None,
+                           module_name=MAP_COMPONENT.rsplit(".", 1)[0])
+
+
+def register_map_component() -> None:
+    """Register the map component with the runtime (a no-op without one, or once done): its
+    files are served only once registered, which a script run importing streamlit_folium
+    would do and map_view's own declaration does not."""
+    from streamlit.runtime import Runtime
+
+    from ..offline import MAP_COMPONENT
+
+    if not Runtime.exists():
+        return
+    registry = Runtime.instance().component_registry
+    if registry.get_component_path(MAP_COMPONENT) is None:
+        registry.register_component(map_component())
+
+
+def component_key(script: str, key: str) -> str:
+    """The component instance's key, as st_folium's generate_js_hash(script, key, False)
+    makes it (element ids stripped: a re-rendered map keeps its iframe)."""
+    standardized = re.sub(r"(_[a-z0-9]+)", "", script) + str(key)
+    standardized = re.sub(r"(maps\/[-a-z0-9]+\/)", "", standardized) + str(key) + str(False)
+    return hashlib.sha256(standardized.encode()).hexdigest()
 
 
 _MAP_SHOWN = "_xc_map_shown"  # session state: this session's browser has painted a map page's map
@@ -137,11 +207,11 @@ def rest_waits_for_map(value, note: str) -> bool:
     Rendering the page's other elements (sidebar widgets, tables, lists, ~20) took the
     browser's main thread while the map's frame waited to be created: the map came last.
     On a session's first view the page draws its map, shows note in a container the map's
-    script looks for (maps.AFTER_MAP_KEY), and stops; once the counties are painted the map
-    sets its value (maps.MAP_DRAWN_FIELD) and the rerun draws everything. Later views of the
+    script looks for (offline.AFTER_MAP_KEY), and stops; once the counties are painted the map
+    sets its value (offline.MAP_DRAWN_FIELD) and the rerun draws everything. Later views of the
     session draw everything at once (the browser has the code of every element by then).
     A session with no browser behind it (no request headers: AppTest) never waits."""
-    from ..maps import AFTER_MAP_KEY, MAP_DRAWN_FIELD
+    from ..offline import AFTER_MAP_KEY, MAP_DRAWN_FIELD  # not maps: no folium on a first page
 
     if st.session_state.get(_MAP_SHOWN):
         return False

@@ -15,7 +15,7 @@ import threading
 import time
 
 from ..settings import ROOT
-from . import WARMED, WARMING
+from . import PAGE_SHOWN, WARMED, WARMING
 
 
 def _server_started(limit_seconds: float = 60) -> None:
@@ -29,30 +29,9 @@ def _server_started(limit_seconds: float = 60) -> None:
         time.sleep(0.01)
 
 
-def _register_map_component() -> None:
-    """Register st_folium's component with the runtime as st_folium's own import inside a
-    script run would (same name and folder), before anything is imported.
-
-    Streamlit registers a component only when it is declared during a script run, so until
-    the first page's run had imported streamlit_folium its files were a 404: the first
-    page could not prefetch its bundle, and the warm-up could not import it. Registered
-    here, the first page prefetches the bundle with Streamlit's own, and the warm-up
-    imports streamlit_folium (folium, its plugins, ~0.4 s of CPU) instead of that run."""
-    from streamlit.components.v1.custom_component import CustomComponent
-    from streamlit.runtime import Runtime
-
-    from ..offline import MAP_COMPONENT, map_component_dir
-
-    folder = map_component_dir()
-    if folder is None or not Runtime.exists():
-        return
-    module = MAP_COMPONENT.rsplit(".", 1)[0]
-    Runtime.instance().component_registry.register_component(
-        CustomComponent(name=MAP_COMPONENT, path=folder, url=None, module_name=module)
-    )
-
-
 def warm() -> None:
+    """What the first page needs, while the browser loads Streamlit's frontend (WARMED when
+    done); then, once a first page was shown, what the other pages need (_warm_other_pages)."""
     # While this thread imports (pure CPU), the server's event loop thread answers the
     # browser (health, host config, static files, the websocket): each time it wants the GIL
     # it waits until this thread gives it up, by default after 5 ms, and it needs the GIL
@@ -62,17 +41,23 @@ def warm() -> None:
     sys.setswitchinterval(WARM_SWITCH_INTERVAL)
     try:
         _server_started()
-        _register_map_component()
-        from .. import geo, maps, offline
+        # st_folium's component, registered before any script run declares it: the first
+        # page prefetches its bundle with Streamlit's own files.
+        from . import mapview
+
+        mapview.register_map_component()
+        from .. import geo, mapcache, offline
         from ..settings import DATASET_PATH
 
         offline.install_static_assets()
         _open_store()
         geo.counties()
         geo.cities()
-        maps.label_points()
-        maps.warm()
         _import_first_view_modules()
+        # The overview's map comes from the disk (mapcache) when this code rendered it
+        # before; if it never did, the first page renders it: folium now, not in that run.
+        if not mapcache.has_maps_of_this_version():
+            _warm_rendering()
         try:
             from ..ingest.pipeline import load_or_build
         except ImportError:
@@ -82,39 +67,75 @@ def warm() -> None:
         sys.setswitchinterval(switch_interval)
         _freeze_heap()
         WARMED.set()
+    _warm_other_pages()
 
 
 WARM_SWITCH_INTERVAL = 0.0005  # seconds
+# After the first page was shown, its map still loads in the browser: the rest of the
+# warm-up waits this long more so as not to take the processor from it.
+OTHER_PAGES_DELAY = 2.0  # seconds
+OTHER_PAGES_LATEST = 30.0  # seconds after the first warm-up, with or without a visitor
+
+
+def _warm_rendering() -> None:
+    """folium and st_folium (with pandas and numpy, ~0.8 s of CPU), the boundaries' label
+    points and folium's compiled templates: what rendering a map needs."""
+    from .. import maps
+
+    maps.label_points()
+    maps.warm()
+    _import_quietly("streamlit_folium")
+
+
+def _warm_other_pages() -> None:
+    """Once the first page was shown (or after OTHER_PAGES_LATEST seconds): what the other
+    pages and the overview's other maps import, so their first visitor does not wait for it."""
+    PAGE_SHOWN.wait(OTHER_PAGES_LATEST)
+    time.sleep(OTHER_PAGES_DELAY)
+    switch_interval = sys.getswitchinterval()
+    sys.setswitchinterval(WARM_SWITCH_INTERVAL)
+    try:
+        _warm_rendering()
+        _import_quietly("xiancheng.tables")
+    finally:
+        sys.setswitchinterval(switch_interval)
+        gc.freeze()  # as _freeze_heap: modules live for good
 
 
 def _import_first_view_modules() -> None:
-    """What the first page's run imports besides: the sign-in, sidebar and map helpers, the
-    tables behind the sidebar's problem count, and st_folium (its component is registered
-    already, _register_map_component)."""
+    """What the first page's run imports besides: the sign-in, sidebar and map helpers and the
+    imported tables (the map itself needs no folium when it is stored: mapcache)."""
+    # streamlit.emojis: the first alert without an icon whose text is not ASCII (the
+    # overview's hint) loads Streamlit's emoji catalogue and compiles its regex (~0.1 s);
+    # material_icon_names: the first icon; pyarrow and component_arrow: the first component
+    # (the map); PIL's image plugins: the page icon, the run's first element.
+    try:
+        from PIL import Image
+
+        Image.preinit()
+    except ImportError:
+        pass
+    for name in ("xiancheng.ui.auth", "xiancheng.store.sessions", "xiancheng.ui.widgets", "xiancheng.queries",
+                 "xiancheng.imported", "streamlit.material_icon_names", "streamlit.emojis", "pyarrow",
+                 "streamlit.components.v1.component_arrow", "xiancheng.ui.mapview", "xiancheng.ui.downloads"):
+        _import_quietly(name)
+
+
+def _import_quietly(name: str) -> None:
+    import importlib
     import logging
 
-    # Declaring a component outside a script run logs a "missing ScriptRunContext" warning
-    # meant for bare scripts; here the component is registered already.
+    # Declaring a component outside a script run (streamlit_folium's import) logs a "missing
+    # ScriptRunContext" warning meant for bare scripts; here the component is registered already.
     context_log = logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context")
     level = context_log.level
     context_log.setLevel(logging.ERROR)
     try:
-        _import_modules()
+        importlib.import_module(name)
+    except ImportError:
+        pass
     finally:
         context_log.setLevel(level)
-
-
-def _import_modules() -> None:
-    import importlib
-
-    # streamlit.emojis: the first alert without an icon whose text is not ASCII (the
-    # overview's hint) loads Streamlit's emoji catalogue and compiles its regex (~0.1 s).
-    for name in ("streamlit_folium", "PIL.Image", "streamlit.emojis", "xiancheng.tables", "xiancheng.imported",
-                 "xiancheng.ui.auth", "xiancheng.ui.widgets", "xiancheng.ui.mapview", "xiancheng.ui.downloads"):
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            pass
 
 
 def _freeze_heap() -> None:
@@ -251,7 +272,7 @@ def _page_css() -> bytes:
 def _map_prefetch() -> bytes:
     from ..offline import map_prefetch_tags
 
-    # Until the warm-up has registered st_folium's component (_register_map_component: the
+    # Until the warm-up has registered st_folium's component (mapview.register_map_component: the
     # runtime's first moments) its bundle is a 404, so it is not prefetched.
     return map_prefetch_tags(with_component=_map_component_registered()).encode()
 
@@ -358,6 +379,41 @@ def _quick_component_scan() -> None:
     manifest_scanner._is_likely_streamlit_component_package = likely
 
 
+def _plain_component_args() -> None:
+    """Streamlit asks of every argument a component is called with that is not a str or a
+    number whether it is a data frame, and that question imports pandas (~0.5 s of CPU)
+    in the middle of the first page that shows a map. An argument built only of dicts,
+    lists, strings, numbers, booleans and None (every argument map_view sends) is none of
+    the data frame kinds Streamlit knows (its answer for them is always no), so it is
+    answered here without the import; anything else still goes to Streamlit's check."""
+    try:
+        from streamlit.components.v1 import custom_component
+    except ImportError:
+        return
+    original = getattr(custom_component, "is_dataframe_like", None)
+    if original is None or getattr(original, "_xc_plain", False):
+        return
+
+    def is_dataframe_like(obj) -> bool:
+        return False if _plain_json(obj) else original(obj)
+
+    is_dataframe_like._xc_plain = True
+    custom_component.is_dataframe_like = is_dataframe_like
+
+
+def _plain_json(obj, depth: int = 0) -> bool:
+    kind = type(obj)
+    if obj is None or kind in (str, int, float, bool):
+        return True
+    if depth > 8:
+        return False
+    if kind is list:
+        return all(_plain_json(v, depth + 1) for v in obj)
+    if kind is dict:
+        return all(type(k) is str and _plain_json(v, depth + 1) for k, v in obj.items())
+    return False
+
+
 def main(argv: list[str] | None = None) -> int:
     from streamlit.web import cli
 
@@ -369,6 +425,7 @@ def main(argv: list[str] | None = None) -> int:
     _without_metrics()
     _no_repl_check()
     _quick_component_scan()
+    _plain_component_args()
     WARMING.set()
     threading.Thread(target=warm, name="xiancheng-warm", daemon=True).start()
     sys.argv = ["streamlit", "run", str(ROOT / "app.py"), *(sys.argv[1:] if argv is None else argv)]

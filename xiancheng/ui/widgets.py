@@ -372,9 +372,9 @@ def clear_export_caches() -> None:
 
 def problems_sidebar() -> None:
     """A count of loading problems in the sidebar, linking to the documents page."""
-    from .. import tables
+    from .. import queries  # not tables: every page shows this, and tables imports pandas
 
-    rows = tables.problem_rows(dataset())
+    rows = queries.problem_rows(dataset())
     if rows:
         params = {"lang": lang()} if lang() != "zh" else None
         st.sidebar.page_link("pages/documents.py", label=t("problems.sidebar", n=len(rows)), icon=":material/report:", query_params=params)
@@ -382,11 +382,11 @@ def problems_sidebar() -> None:
 
 def problems_banner() -> None:
     """A calm banner with every loading problem: file, line, what is wrong and the fix."""
-    from .. import tables
+    from .. import queries
     from . import md_quote
 
     data = dataset()
-    rows = tables.problem_rows(data)
+    rows = queries.problem_rows(data)
     if not rows:
         return
     rejected = data.rejected_build
