@@ -6,6 +6,7 @@ import streamlit as st
 
 from xiancheng import store, ui
 from xiancheng.ui import auth
+from xiancheng.ui.refusal import show_refusal
 
 st.title(ui.t("admin.title"))
 admin = auth.require_role("admin")
@@ -42,7 +43,7 @@ with accounts_tab:
                 added = workspace.add_user(admin, username, password, role, display_name=display_name,
                                            units=split(units), areas=split(areas), client=auth.client_address())
             except store.StoreError as error:
-                st.error(str(error))  # the form keeps what was typed
+                show_refusal(error)  # the form keeps what was typed
             else:
                 st.success(ui.t("admin.added", name=added.username))
 

@@ -8,6 +8,7 @@ import streamlit as st
 from xiancheng import imports, store, ui
 from xiancheng.store import imports as stored
 from xiancheng.ui import auth
+from xiancheng.ui.refusal import show_refusal
 
 t = ui.t
 st.title(t("imports.title"))
@@ -134,8 +135,8 @@ if upload is not None:
         try:
             batch = stored.save(workspace, user, preview, data, name=name, based_on=stored.latest_version(workspace, name),
                                 unit=unit, accept_rejected=accept, client=auth.client_address())
-        except (store.ScopeError, store.StaleEdit, store.StoreError) as error:
-            st.error(str(error))
+        except store.StoreError as error:
+            show_refusal(error)
         else:
             st.success(t("imports.saved", name=name, version=batch.version, n=batch.record_count))
 
@@ -156,8 +157,8 @@ for batch in stored.batches(workspace):
             if version.version != batch.version and b.button(t("imports.restore"), key=f"restore-{batch.key}-{version.version}"):
                 try:
                     stored.restore(workspace, user, batch.key, version.version, based_on=batch.version, client=auth.client_address())
-                except (store.ScopeError, store.StaleEdit, store.StoreError) as error:
-                    st.error(str(error))
+                except store.StoreError as error:
+                    show_refusal(error)
                 else:
                     st.rerun()
             if version.rejected:

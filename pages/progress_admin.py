@@ -4,10 +4,11 @@ import streamlit as st
 
 from xiancheng import progress as pg
 from xiancheng import ui
-from xiancheng.store import ScopeError, StaleEdit, StoreError
+from xiancheng.store import StoreError
 from xiancheng.store import progress as sp
 from xiancheng.ui import auth
 from xiancheng.ui import progress as progress_ui
+from xiancheng.ui.refusal import show_refusal
 
 t = ui.t
 st.title(t("progress.orphans_title"))
@@ -41,8 +42,8 @@ for index, orphan in enumerate(orphans[first:first + PER_PAGE], start=first):
         if st.button(t("progress.reattach"), key=f"reattach_{index}"):
             try:
                 sp.reattach(auth.workspace(), user, orphan.key, snap.items[target].scope, client=auth.client_address())
-            except (ScopeError, StaleEdit, StoreError) as problem:
-                st.error(str(problem))
+            except StoreError as problem:
+                show_refusal(problem)
             else:
                 st.session_state["progress_admin_flash"] = t("progress.reattached", title=snap.items[target].title)
                 st.rerun()

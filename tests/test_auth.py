@@ -187,7 +187,9 @@ def test_admin_page_lists_and_adds_accounts_and_filters_the_audit(app_store):
     app.text_input(key="admin_username").input("new_editor")
     next(b for b in app.button if b.label == "新增").click()
     app.run()
-    assert "already exists" in app.error[0].value and app.text_input(key="admin_areas").value == "140800，140900"
+    refusal = app.error[0].value.replace("\\", "")  # shown in Chinese: who added the account, when, its version
+    assert refusal.startswith("未添加：用户“new_editor”已存在（第 1 版，auth_admin 于 ") and "（UTC）" in refusal
+    assert app.text_input(key="admin_areas").value == "140800，140900"
     # audit: only the admin's account.add rows
     app.selectbox(key="audit_action").set_value("account.add")
     app.text_input(key="audit_actor").input("auth_admin")

@@ -712,8 +712,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "auth.username": ("用户名", "User name"),
     "auth.password": ("密码", "Password"),
     "auth.signed_in_as": ("已登录：{name}（{role}）", "Signed in: {name} ({role})"),
-    "auth.refused": ("用户名或密码错误。", "Wrong user name or password."),
-    "auth.too_many": ("登录失败次数过多，请 {minutes} 分钟后再试。", "Too many failed sign-ins; try again in {minutes} min."),
     "auth.sign_in_to_continue": ("此页需要登录（侧栏“登录”）。", "This page needs sign-in (Sign in, in the sidebar)."),
     "auth.sign_in_to_view": ("本系统需登录后查看（侧栏“登录”）。", "Sign in to view this dashboard (Sign in, in the sidebar)."),
     "auth.role_needed": ("此页需要以下角色：{roles}。", "This page needs the role: {roles}."),
@@ -815,9 +813,6 @@ PROGRESS_STRINGS: dict[str, tuple[str, str]] = {
     "progress.saved": ("已保存：{title} → {status}（{period}）", "Saved: {title} → {status} ({period})"),
     "progress.saved_many": ("已保存 {n} 项报告。", "Saved {n} reports."),
     "progress.correct": ("更正上一次报告（而不是新增一次报告）", "Correct the last report (instead of adding a new one)"),
-    "progress.stale": ("未保存：{error}。请刷新后重新填报；您填写的内容仍在表单中。", "Not saved: {error}. Reload and report again; what you entered is still in the form."),
-    "progress.refused": ("未保存：超出您的填报范围（{error}）。", "Not saved: outside your scope ({error})."),
-    "progress.invalid": ("未保存：{error}", "Not saved: {error}"),
     "progress.sign_in_to_report": ("登录为编辑后可填报本页事项的进展。", "Sign in as an editor to report progress on these items."),
     "progress.viewer_cannot": ("您的账号为“查看”角色，不能填报进展。", "Your account is a viewer: it cannot report progress."),
     "progress.none_in_scope": ("本页没有您可以填报的事项（您的范围：{scope}）。", "No item here is within your scope ({scope})."),
@@ -844,7 +839,6 @@ PROGRESS_STRINGS: dict[str, tuple[str, str]] = {
     "progress.excel_col.problem": ("问题", "Problem"),
     "progress.sheet": ("进展台账", "Progress ledger"),
     "progress.sheet_lists": ("选项", "Lists"),
-    "progress.excel_bad_file": ("无法读取该文件：{error}", "This file cannot be read: {error}"),
     # briefing, reminders, orphans, presentation
     "progress.briefing": ("调度会材料", "Coordination-meeting briefing"),
     "progress.briefing_place": ("范围", "Scope"),
@@ -904,3 +898,79 @@ PROGRESS_STRINGS: dict[str, tuple[str, str]] = {
     ),
 }
 STRINGS.update(PROGRESS_STRINGS)
+
+
+# --- refusals: what the store (and the uploads it guards) refuse, for a person (xiancheng.refusals).
+# Keys are "refusal." + the error's message_key; the facts (who, when, version, record) are parameters.
+REFUSAL_STRINGS: dict[str, tuple[str, str]] = {
+    "refusal.other": ("未保存：{message}", "Not saved: {message}"),
+    "progress.item_refused": ("「{item}」：{text}", "“{item}”: {text}"),
+    "refusal.at": ("{at:%Y-%m-%d %H:%M:%S}（UTC）", "{at:%Y-%m-%d %H:%M:%S} UTC"),
+    "refusal.list_sep": ("、", ", "),
+    "refusal.record.progress_report": ("事项「{name}」的进展报告", "the progress report on “{name}”"),
+    "refusal.record.account": ("账号“{name}”", "account “{name}”"),
+    "refusal.record.import_batch": ("导入批次“{name}”", "import “{name}”"),
+    "refusal.record.other": ("记录“{name}”", "record “{name}”"),
+    "refusal.record.none": ("此记录", "this record"),
+    "refusal.no_unit": ("未注明部门", "no department"),
+    "refusal.no_area": ("未注明地区", "no area"),
+    "refusal.stale": (
+        "未保存：{record}已被 {who} 于 {at} 修改（现为第 {version} 版，您的修改基于{based}）。"
+        "请刷新页面查看对方的修改，再重新填写；您填写的内容仍保留在表单中。",
+        "Not saved: {record} was changed by {who} at {at} (now version {version}; your edit was based on {based}). "
+        "Reload to see their change, then enter yours again; what you entered is still in the form.",
+    ),
+    "refusal.stale.based_on": ("第 {n} 版", "version {n}"),
+    "refusal.stale.based_new": ("尚无记录时的页面", "the page before any record existed"),
+    "refusal.missing": ("未保存：{record}不存在或已不是当前记录，请刷新页面。", "Not saved: {record} does not exist (any more); reload the page."),
+    "refusal.scope.sign_in": ("未保存：填报需要先登录（侧栏“登录”）。", "Not saved: writing needs sign-in (Sign in, in the sidebar)."),
+    "refusal.scope.role": (
+        "未保存：{user}（{role}）无权填报{record}。如需填报，请联系管理员开通。",
+        "Not saved: {user} ({role}) may not write {record}. Ask an admin for write access.",
+    ),
+    "refusal.scope.admin_only": ("未保存：只有管理员可以修改{record}，{user} 是{role}。", "Not saved: only admins may change {record}; {user} is {role}."),
+    "refusal.scope.no_scope": (
+        "未保存：填报员 {user} 尚未分配部门或地区，请管理员为其设定填报范围。",
+        "Not saved: editor {user} has no departments or areas yet; an admin must give them a scope.",
+    ),
+    "refusal.scope.unit": ("未保存：{user} 只能为 {units} 填报，{record}属于{unit}。", "Not saved: {user} may write for {units} only; {record} belongs to {unit}."),
+    "refusal.scope.area": ("未保存：{user} 只能填报 {areas} 的事项，{record}属于{area}。", "Not saved: {user} may write for {areas} only; {record} is in {area}."),
+    "refusal.busy": (
+        "未保存：数据库正忙（其他人同时在保存，等待超过 {seconds} 秒）。请稍后再试；如经常出现，请管理员改用 PostgreSQL。",
+        "Not saved: the database was busy with other saves for more than {seconds} s. Try again in a moment; "
+        "if it keeps happening, ask an admin to move to PostgreSQL.",
+    ),
+    "refusal.database_setting": (
+        "数据库无法使用，未保存。请管理员检查数据库设置 XIANCHENG_DATABASE_URL。技术信息：{detail}",
+        "The database cannot be used; nothing was saved. Ask an admin to check the setting XIANCHENG_DATABASE_URL. Details: {detail}",
+    ),
+    "refusal.sign_in.wrong": ("用户名或密码错误。", "Wrong user name or password."),
+    "refusal.sign_in.too_many": ("登录失败次数过多，请 {minutes} 分钟后再试。", "Too many failed sign-ins; try again in {minutes} min."),
+    "refusal.account.bad_name": ("未添加：用户名“{name}”无效（不能为空、不超过 100 个字符、不以 system: 开头）。",
+                                 "Not added: the user name “{name}” is invalid (not empty, at most 100 characters, not starting with system:)."),
+    "refusal.account.exists": ("未添加：用户“{name}”已存在（第 {version} 版，{who} 于 {at} 保存）。",
+                               "Not added: user “{name}” already exists (version {version}, saved by {who} at {at})."),
+    "refusal.account.missing": ("没有用户“{name}”。", "There is no user “{name}”."),
+    "refusal.account.bad_role": ("未保存：未知角色“{role}”，可选：{roles}。", "Not saved: unknown role “{role}”; one of {roles}."),
+    "refusal.account.no_scope": ("未添加：填报员至少需要一个部门或一个地区（行政区划代码）。",
+                                 "Not added: an editor needs at least one department or area (adcode)."),
+    "refusal.account.bad_area": ("未添加：地区“{area}”不是 6 位行政区划代码（如市 140800、县 140821）。",
+                                 "Not added: area “{area}” is not a 6-digit adcode (e.g. 140800 for a city, 140821 for a county)."),
+    "refusal.account.short_password": ("未保存：密码太短，至少 {n} 个字符。", "Not saved: the password is too short; at least {n} characters."),
+    "refusal.import.nothing": ("未保存：{file} 中没有可保存的数值（没有一行对应到县区并带有数值）。",
+                               "Not saved: {file} has nothing to save (no row resolved to a unit with a value)."),
+    "refusal.import.no_name": ("未保存：请为本次导入填写名称。", "Not saved: an import needs a name."),
+    "refusal.import.no_version": ("未恢复：导入“{name}”没有第 {version} 版。", "Not restored: import “{name}” has no version {version}."),
+    "refusal.import.rejected": ("未保存：{file} 有 {rejected} 行无法保存；如只保存 {good} 个有效数值，请勾选确认。",
+                                "Not saved: {rejected} row(s) of {file} cannot be saved; tick the box to save the {good} good value(s) only."),
+    "refusal.progress.bad_period": ("未保存：填报期“{value}”不是年月（如 2026-11）。", "Not saved: the period “{value}” is not a month like 2026-11."),
+    "refusal.progress.bad_status": ("未保存：状态“{value}”无效，可选：{choices}。", "Not saved: the status “{value}” is not one of {choices}."),
+    "refusal.progress.long_note": ("未保存：备注有 {n} 字，请控制在 {top} 字以内。", "Not saved: the note has {n} characters; keep it under {top}."),
+    "refusal.progress.not_number": ("未保存：{field}应为数字，填写的是“{value}”。", "Not saved: {field} must be a number, not “{value}”."),
+    "refusal.progress.out_of_range": ("未保存：{field} {value} 超出范围（0–{top}）。", "Not saved: {field} {value} is out of range (0–{top})."),
+    "refusal.progress.too_large": ("未保存：{field} {value} 过大。", "Not saved: {field} {value} is too large."),
+    "refusal.ledger.not_xlsx": ("无法读取 {file}：不是 .xlsx 工作簿（{reason}）。", "Cannot read {file}: not an .xlsx workbook ({reason})."),
+    "refusal.ledger.no_sheet": ("无法读取 {file}：没有含“{status}”和“{identity}”列的工作表。请上传从本页下载的台账。",
+                                "Cannot read {file}: no sheet has the columns “{status}” and “{identity}”. Upload the ledger downloaded from this page."),
+}
+STRINGS.update(REFUSAL_STRINGS)

@@ -118,7 +118,13 @@ class Preview:
 
 
 class UnreadableLedger(ValueError):
-    pass
+    """The upload is not a 台账 this page can read. str() is English for logs; message_key and
+    params give the same for a person (i18n "refusal.<message_key>", see xiancheng.refusals)."""
+
+    def __init__(self, message: str, message_key: str, **params):
+        super().__init__(message)
+        self.message_key = message_key
+        self.params = params
 
 
 def _status_codes() -> dict[str, str]:
@@ -161,7 +167,8 @@ def read_upload(data: bytes, file_name: str, items: dict[str, pg.Item], status_o
     try:
         workbook = load_workbook(io.BytesIO(data), data_only=True, read_only=True)
     except Exception as error:  # zipfile.BadZipFile, KeyError, InvalidFileException, …
-        raise UnreadableLedger(f"{file_name}: not an .xlsx workbook ({type(error).__name__}: {error})") from error
+        raise UnreadableLedger(f"{file_name}: not an .xlsx workbook ({type(error).__name__}: {error})",
+                               "ledger.not_xlsx", file=file_name, reason=f"{type(error).__name__}: {error}") from error
     header_fields = _header_fields()
     sheet, header_row, columns = None, None, {}
     for candidate in workbook.worksheets:
@@ -174,7 +181,8 @@ def read_upload(data: bytes, file_name: str, items: dict[str, pg.Item], status_o
             break
     if sheet is None:
         raise UnreadableLedger(f"{file_name}: no sheet with the columns {t('progress.col.status', lang)} and "
-                               f"{IDENTITY_HEADER[0]}: upload the 台账 downloaded from this page")
+                               f"{IDENTITY_HEADER[0]}: upload the 台账 downloaded from this page",
+                               "ledger.no_sheet", file=file_name, identity=IDENTITY_HEADER[0])
     headers = {name: t(key, lang) for key, name in _FIELD_OF_KEY.items()}
     codes = _status_codes()
     preview = Preview(file_name)

@@ -22,7 +22,8 @@ FAILURE_WINDOW_SECONDS = 15 * 60
 
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise StoreError(f"password too short: at least {MIN_PASSWORD_LENGTH} characters")
+        raise StoreError(f"password too short: at least {MIN_PASSWORD_LENGTH} characters",
+                         message_key="account.short_password", n=MIN_PASSWORD_LENGTH)
     return _HASHER.hash(password)
 
 

@@ -82,15 +82,18 @@ def save(store, user, preview, content: bytes, *, name: str, based_on: int | Non
     With rejected rows the user must say so (accept_rejected); they are kept in the batch.
     """
     if not preview.records:
-        raise StoreError(f"{preview.grid.file_name}: nothing to save (no row resolved to a unit with a value)")
+        raise StoreError(f"{preview.grid.file_name}: nothing to save (no row resolved to a unit with a value)",
+                         message_key="import.nothing", file=preview.grid.file_name)
     if preview.rejected and not accept_rejected:
         raise RejectedRowsNotAccepted(
             f"{preview.grid.file_name}: {len(preview.rejected)} row(s) cannot be saved; save the "
-            f"{len(preview.records)} good value(s) only if you accept that (accept_rejected)"
+            f"{len(preview.records)} good value(s) only if you accept that (accept_rejected)",
+            message_key="import.rejected", file=preview.grid.file_name, rejected=len(preview.rejected),
+            good=len(preview.records),
         )
     name = name.strip()[:200]
     if not name:
-        raise StoreError("an import needs a name")
+        raise StoreError("an import needs a name", message_key="import.no_name")
     area = covering_area(r.adcode for r in preview.records)
     with store.write(user, "import.indicators", client=client,
                      detail=f"{preview.grid.file_name} [{preview.grid.sheet}] {len(preview.records)} values, "
@@ -125,7 +128,8 @@ def restore(store, user, name: str, version: int, based_on: int, client: str = "
     with store.write(user, "import.restore", client=client, detail=f"{name} v{version}") as tx:
         old = tx.session.scalars(select(ImportBatch).where(ImportBatch.key == name, ImportBatch.version == version)).first()
         if old is None:
-            raise StoreError(f"import {name!r} has no version {version}")
+            raise StoreError(f"import {name!r} has no version {version}", message_key="import.no_version",
+                             name=name, version=version)
         columns = {c.key: getattr(old, c.key) for c in ImportBatch.__mapper__.column_attrs
                    if c.key not in ("id", "key", "version", "retired", "created_at", "created_by", "restored_from")}
         batch = tx.append(ImportBatch, name, based_on, restored_from=version, **columns)

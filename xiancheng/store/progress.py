@@ -88,8 +88,8 @@ class ProgressValues:
 class InvalidProgress(StoreError):
     """A value of a report is not acceptable; the message names the field and the fix."""
 
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
+    def __init__(self, field: str, message: str, message_key: str, **params):
+        super().__init__(message, message_key=message_key, field=field, **params)
         self.field = field
 
 
@@ -98,16 +98,19 @@ def check_values(period: str, status: str, percent=None, invest_period_yi=None, 
     """The values as stored, or InvalidProgress naming the first bad field."""
     period = str(period or "").strip()
     if not PERIOD_PATTERN.match(period):
-        raise InvalidProgress("period", f"period {period!r} is not a month like 2026-11")
+        raise InvalidProgress("period", f"period {period!r} is not a month like 2026-11", "progress.bad_period",
+                              value=period)
     if status not in STATUSES:
-        raise InvalidProgress("status", f"status {status!r} is not one of {', '.join(STATUSES)}")
+        raise InvalidProgress("status", f"status {status!r} is not one of {', '.join(STATUSES)}", "progress.bad_status",
+                              value=status)
     numbers = {}
     for field, value, top in (("percent", percent, Decimal(100)), ("invest_period_yi", invest_period_yi, None),
                               ("invest_cumulative_yi", invest_cumulative_yi, None)):
         numbers[field] = _decimal(field, value, top)
     note = str(note or "").strip()
     if len(note) > 2000:
-        raise InvalidProgress("note", f"note is {len(note)} characters; keep it under 2000")
+        raise InvalidProgress("note", f"note is {len(note)} characters; keep it under 2000", "progress.long_note",
+                              n=len(note), top=2000)
     return ProgressValues(period, status, note=note, **numbers)
 
 
@@ -115,16 +118,17 @@ def _decimal(field: str, value, top: Decimal | None) -> Decimal | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-        raise InvalidProgress(field, f"{field} must be a number, got {value!r}")
+        raise InvalidProgress(field, f"{field} must be a number, got {value!r}", "progress.not_number", value=value)
     if isinstance(value, float) and value != value:  # NaN: an empty cell
         return None
     number = Decimal(str(value))
     if number < 0 or (top is not None and number > top):
-        raise InvalidProgress(field, f"{field} {value} is out of range (0–{top if top is not None else '∞'})")
+        raise InvalidProgress(field, f"{field} {value} is out of range (0–{top if top is not None else '∞'})",
+                              "progress.out_of_range", value=value, top="∞" if top is None else top)
     try:
         return number.quantize(Decimal("0.1") if field == "percent" else Decimal("0.0001"))
     except InvalidOperation:
-        raise InvalidProgress(field, f"{field} {value} is too large") from None
+        raise InvalidProgress(field, f"{field} {value} is too large", "progress.too_large", value=value) from None
 
 
 def reporting_unit(user: User | None, item: ItemScope) -> str:
@@ -185,10 +189,13 @@ def reattach(store, user: User, orphan_key: str, item: ItemScope, *, client: str
     (its history stays under the old key)."""
     with store.write(user, "progress.reattach", client=client, detail=f"{orphan_key} -> {item.key}") as tx:
         if not user.is_admin:
-            raise ScopeError(f"only admins re-attach progress; {user.username} is {user.role}")
+            raise ScopeError(f"only admins re-attach progress; {user.username} is {user.role}",
+                             message_key="scope.admin_only", user=user.username, role=user.role,
+                             table="progress_report", record=orphan_key, title="")
         old = latest_row(tx.session, ProgressReport, orphan_key)
         if old is None or old.retired:
-            raise StoreError(f"no current progress under {orphan_key!r}")
+            raise StoreError(f"no current progress under {orphan_key!r}", message_key="missing",
+                             table="progress_report", record=orphan_key, title="")
         values = ProgressValues(old.period, old.status, old.percent, old.invest_period_yi, old.invest_cumulative_yi,
                                 (old.note + " " if old.note else "") + f"[re-attached from {orphan_key}]")
         latest = latest_row(tx.session, ProgressReport, item.key)

@@ -92,7 +92,8 @@ class Writer:
     def authorize(self, model, unit: str | None = None, adcode: str | None = None, what: str = "") -> None:
         """Scope check for rows a feature adds itself (session.add) rather than through append()."""
         admin_only = getattr(model, "__scope__", None) is None
-        authorize(self.user, unit, adcode, admin_only=admin_only, what=what or model.__tablename__)
+        authorize(self.user, unit, adcode, admin_only=admin_only, what=what or model.__tablename__,
+                  table=model.__tablename__)
 
     def append(self, model, key: str, based_on: int | None, **values):
         """Save a new version of record `key` of a History table.
@@ -123,7 +124,8 @@ class Writer:
         row = model(**_with_defaults(model, {**values, "key": key, "retired": bool(values.get("retired", False)),
                                              "created_at": utcnow(), "created_by": self.user.username}))
         unit, adcode = row.scope_of()
-        authorize(self.user, unit, adcode, admin_only=model.__scope__ is None, what=f"{model.__tablename__} {key!r}")
+        authorize(self.user, unit, adcode, admin_only=model.__scope__ is None, what=f"{model.__tablename__} {key!r}",
+                  table=model.__tablename__, record=key, title=_title(row))
         slot = (model, key)
         if slot in self._appended and self._session is None:
             self.session  # a second version of one record: the Session path knows the first one's
@@ -149,8 +151,9 @@ class Writer:
         if current != based_on:
             what = f"{row.__tablename__} {row.key!r}"
             if current is None:
-                raise StoreError(f"{what} does not exist (the edit was based on version {based_on})")
-            raise StaleEdit(row.__tablename__, row.key, based_on, current, by, at)
+                raise StoreError(f"{what} does not exist (the edit was based on version {based_on})",
+                                 message_key="missing", table=row.__tablename__, record=row.key, title=_title(row))
+            raise StaleEdit(row.__tablename__, row.key, based_on, current, by, at, title=_title(row))
         row.version = (based_on or 0) + 1
         if self._session is not None:
             self._pending.append(row)
@@ -231,14 +234,16 @@ class Writer:
         for (model, key), based_on in self._based_on.items():
             current, by, at = _latest_version(self.session, model, key)
             if current is not None and current != based_on:
-                raise StaleEdit(model.__tablename__, key, based_on, current, by, at) from None
+                raise StaleEdit(model.__tablename__, key, based_on, current, by, at,
+                                title=_title(self._appended.get((model, key)))) from None
         raise
 
     def retire(self, model, key: str, based_on: int | None):
         """Append a version marking the record retired (it leaves the current state, its history stays)."""
         latest = latest_row(self.session, model, key)
         if latest is None:
-            raise StoreError(f"{model.__tablename__} {key!r} does not exist")
+            raise StoreError(f"{model.__tablename__} {key!r} does not exist", message_key="missing",
+                             table=model.__tablename__, record=key, title="")
         values = {c.key: getattr(latest, c.key) for c in model.__mapper__.column_attrs
                   if c.key not in ("id", "key", "version", "retired", "created_at", "created_by")}
         return self.append(model, key, based_on, retired=True, **values)
@@ -475,7 +480,7 @@ class Store:
         actor = user.username if user else ""
         try:
             if user is None:
-                raise ScopeError("writing needs sign-in")
+                raise ScopeError("writing needs sign-in", message_key="scope.sign_in")
             yield writer
             writer.commit({"at": utcnow(), "actor": actor, "action": action, "outcome": "ok",
                            "target": " ".join(writer.targets), "client": client, "detail": detail})
@@ -547,12 +552,14 @@ class Store:
         """Create an account (admins only; the check is inside write/append)."""
         username = username.strip()
         if not username or len(username) > 100 or username.startswith("system:"):
-            raise StoreError(f"invalid user name {username!r}")
+            raise StoreError(f"invalid user name {username!r}", message_key="account.bad_name", name=username)
         _check_role_scope(role, units, areas)
         with self.write(by, "account.add", client=client, detail=f"role={role}") as tx:
             existing = latest_row(tx.session, Account, username)
             if existing is not None:
-                raise StoreError(f"user {username!r} already exists (version {existing.version}, by {existing.created_by})")
+                raise StoreError(f"user {username!r} already exists (version {existing.version}, by {existing.created_by})",
+                                 message_key="account.exists", name=username, version=existing.version,
+                                 who=existing.created_by, at=existing.created_at)
             row = tx.append(Account, username, None, display_name=display_name or username,
                             password_hash=accounts.hash_password(password), role=role,
                             units=list(units), areas=list(areas))
@@ -565,7 +572,7 @@ class Store:
         with self.write(by, "account.update", client=client) as tx:
             latest = latest_row(tx.session, Account, username)
             if latest is None:
-                raise StoreError(f"no user {username!r}")
+                raise StoreError(f"no user {username!r}", message_key="account.missing", name=username)
             values = dict(
                 display_name=latest.display_name if display_name is None else display_name,
                 password_hash=latest.password_hash if password is None else accounts.hash_password(password),
@@ -611,12 +618,19 @@ class Store:
 
 def _check_role_scope(role: str, units, areas) -> None:
     if role not in ROLES:
-        raise StoreError(f"unknown role {role!r}: one of {', '.join(ROLES)}")
+        raise StoreError(f"unknown role {role!r}: one of {', '.join(ROLES)}", message_key="account.bad_role", role=role)
     if role == "editor" and not units and not areas:
-        raise StoreError("an editor needs a scope: at least one --unit (department) or --area (adcode)")
+        raise StoreError("an editor needs a scope: at least one --unit (department) or --area (adcode)",
+                         message_key="account.no_scope")
     for area in areas:
         if not (len(area) == 6 and area.isdigit()):
-            raise StoreError(f"area {area!r} is not a 6-digit adcode (e.g. 140800 for a city, 140821 for a county)")
+            raise StoreError(f"area {area!r} is not a 6-digit adcode (e.g. 140800 for a city, 140821 for a county)",
+                             message_key="account.bad_area", area=area)
+
+
+def _title(row) -> str:
+    """What a person calls the record, when its table keeps that (a progress report's item title)."""
+    return getattr(row, "item_title", "") or ""
 
 
 def _user_of(row: Account) -> User:
@@ -727,7 +741,8 @@ def _operational(url: str, error: Exception) -> StoreError:
             return StoreBusy(
                 f"the SQLite file {path} was busy with other saves for more than {SQLITE_BUSY_TIMEOUT_MS // 1000} s "
                 f"({reason}); nothing was saved. Try again in a moment; if it keeps happening, many people save "
-                f"at once: use PostgreSQL ({SETTING}=postgresql://…)."
+                f"at once: use PostgreSQL ({SETTING}=postgresql://…).",
+                seconds=SQLITE_BUSY_TIMEOUT_MS // 1000,
             )
         if "readonly" in reason or "read-only" in reason:
             return DatabaseSettingError(

@@ -190,11 +190,17 @@ def _submit_sign_in() -> None:
     try:
         user = store.sign_in(username, password, client=client_address())
     except SignInRefused as refused:
-        key = "auth.too_many" if refused.retry_after_seconds else "auth.refused"
-        st.session_state[_REFUSAL_KEY] = _t(key, minutes=refused.retry_after_seconds // 60 + 1)
+        from .refusal import refusal_text
+
+        st.session_state[_REFUSAL_KEY] = refusal_text(refused)
         return
-    except StoreError as error:  # e.g. the database became read-only or unreachable
+    except DatabaseSettingError as error:  # e.g. the database became read-only or unreachable
         st.session_state[_REFUSAL_KEY] = _t("auth.store_unavailable", error=error)
+        return
+    except StoreError as error:  # e.g. SQLite busy with other saves
+        from .refusal import refusal_text
+
+        st.session_state[_REFUSAL_KEY] = refusal_text(error)
         return
     token, nonce = sessions.issue(store, user)
     _signed_in(user, nonce)

@@ -10,9 +10,11 @@ import pandas as pd
 import streamlit as st
 
 from .. import progress as pg
-from ..store import ScopeError, StaleEdit
+from ..refusals import describe
+from ..store import StoreError
 from ..store import progress as sp
-from . import auth, t
+from . import auth, lang, md_quote, t
+from .refusal import show_refusal
 
 _FLASH = "progress_flash"
 
@@ -169,14 +171,8 @@ def _one_item_form(snap: pg.Snapshot, user, mine: list[pg.Item], period: str, ke
             sp.correct(workspace, user, item.scope, st.session_state[seen_key], values, client=auth.client_address())
         else:
             sp.report(workspace, user, item.scope, values, client=auth.client_address(), detail="form")
-    except StaleEdit as stale:
-        st.error(t("progress.stale", error=str(stale)))
-        return
-    except ScopeError as refused:
-        st.error(t("progress.refused", error=str(refused)))
-        return
-    except sp.InvalidProgress as invalid:
-        st.error(t("progress.invalid", error=str(invalid)))
+    except StoreError as refused:  # stale, out of scope, invalid value, busy: the form keeps what was entered
+        show_refusal(refused, record=item.title)
         return
     st.session_state.pop(seen_key, None)
     st.session_state[f"{_FLASH}_{key}"] = ("ok", t("progress.saved", title=item.title,
@@ -224,10 +220,11 @@ def _table_editor(snap: pg.Snapshot, user, mine: list[pg.Item], period: str, key
             entries.append((item.scope, values))
         sp.report_many(auth.workspace(), user, entries, client=auth.client_address(), detail="table")
     except sp.InvalidProgress as invalid:
-        st.error(t("progress.invalid", error=f"{by_key[edited.iloc[i]['key']].title}: {invalid}"))
+        st.error(md_quote(t("progress.item_refused", item=by_key[edited.iloc[i]['key']].title,
+                            text=describe(invalid, lang()))), icon=":material/block:")
         return
-    except ScopeError as refused:
-        st.error(t("progress.refused", error=str(refused)))
+    except StoreError as refused:  # the edited table stays as the user left it
+        show_refusal(refused)
         return
     st.session_state[f"{_FLASH}_{key}"] = ("ok", t("progress.saved_many", n=len(entries)))
     st.session_state.pop(f"{key}_editor_{period}", None)

@@ -8,8 +8,9 @@ import streamlit as st
 
 from .. import progress as pg
 from ..export import progress_ledger
-from ..store import ScopeError, StaleEdit
+from ..store import StoreError
 from . import auth, lang, markdown_table, t
+from .refusal import show_refusal
 from .downloads import download_button
 
 
@@ -33,15 +34,15 @@ def panel(snap: pg.Snapshot, user, mine: list[pg.Item], period: str, key: str) -
         preview = progress_ledger.read_upload(upload.getvalue(), upload.name, snap.items, snap.status_of, user,
                                               expected=[i.key for i in mine], period=period, lang=lang())
     except progress_ledger.UnreadableLedger as error:
-        st.error(t("progress.excel_bad_file", error=str(error)))
+        show_refusal(error)
         return
     show_preview(preview)
     if st.button(t("progress.excel_confirm", n=len(preview.changes)), key=f"{key}_xl_confirm", type="primary",
                  disabled=not preview.changes):
         try:
             saved = progress_ledger.save(auth.workspace(), user, preview, client=auth.client_address())
-        except (ScopeError, StaleEdit) as refused:
-            st.error(t("progress.refused", error=str(refused)))
+        except StoreError as refused:
+            show_refusal(refused)
             return
         st.session_state[f"progress_flash_{key}"] = ("ok", t("progress.excel_saved", n=saved, who=user.display_name))
         st.session_state.pop(f"{key}_xl_upload", None)

@@ -1,0 +1,295 @@
+"""Refusals reach people in their language (zh and en) with the same facts as the English log
+message: who, which record in words (a task's title, not a table and key), when, the version,
+what to do. Each from a real store operation; plus a guard that no page shows str(error)."""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+from plan_builder import county_plan as county_entry
+from plan_builder import write_plans
+from plan_factory import county_plan
+
+from xiancheng import i18n
+from xiancheng import progress
+from xiancheng import store as store_module
+from xiancheng.export import progress_ledger
+from xiancheng.ingest.pipeline import build_dataset
+from xiancheng.refusals import describe
+from xiancheng.store import progress as sp
+
+ROOT = Path(__file__).resolve().parent.parent
+QINSHUI = "140521"  # 晋城市沁水县
+WANG = store_module.User("wang", "王", "editor", units=("县住建局",))
+LI = store_module.User("li", "李", "editor", units=("县住建局",), areas=(QINSHUI,))
+ZHAO = store_module.User("zhao", "赵", "editor", areas=("140522",))  # 晋城市阳城县
+VIEWER = store_module.User("kan", "看", "viewer")
+
+
+@pytest.fixture(scope="module")
+def items(tmp_path_factory):
+    entry = {**county_entry(QINSHUI), "title_lines": [1, 1]}
+    folder = write_plans(tmp_path_factory.mktemp("plans"), {"900_qinshui.txt": (entry, county_plan("沁水县", tasks=3, extra=3))})
+    dataset, report = build_dataset(folder)
+    assert report.documents[0].status == "ok", report.documents[0].issues
+    return progress.build_items(dataset)
+
+
+def housing_item(items):
+    return next(i for i in items.values() if "县住建局" in i.units)
+
+
+def both(error, **kwargs) -> tuple[str, str]:
+    return describe(error, "zh", **kwargs), describe(error, "en", **kwargs)
+
+
+def no_raw_names(text: str) -> None:
+    assert "progress_report" not in text and "|" not in text, text  # no table name, no raw item key
+
+
+def test_a_stale_correction_names_who_the_task_when_and_the_versions(store, items):
+    item = housing_item(items)
+    seen = sp.report(store, WANG, item.scope, sp.check_values("2026-11", "in-progress", percent=40)).version
+    theirs = sp.correct(store, LI, item.scope, seen, sp.check_values("2026-11", "in-progress", percent=60))
+    with pytest.raises(store_module.StaleEdit) as refused:
+        sp.correct(store, WANG, item.scope, seen, sp.check_values("2026-11", "in-progress", percent=45))
+    error = refused.value
+    at = theirs.created_at.strftime("%Y-%m-%d %H:%M:%S")
+    zh, en = both(error)
+    assert zh == (f"未保存：事项「{item.title}」的进展报告已被 li 于 {at}（UTC） 修改（现为第 2 版，您的修改基于第 1 版）。"
+                  "请刷新页面查看对方的修改，再重新填写；您填写的内容仍保留在表单中。")
+    assert en.startswith(f"Not saved: the progress report on “{item.title}” was changed by li at {at} UTC "
+                         "(now version 2; your edit was based on version 1). Reload")
+    no_raw_names(zh), no_raw_names(en)
+    # the log keeps its English sentence and the structured facts
+    assert str(error).startswith(f"progress_report {item.key!r} was changed by li at {at} UTC (now version 2)")
+    assert (error.table, error.key, error.based_on, error.current_version, error.changed_by, error.title) == (
+        "progress_report", item.key, 1, 2, "li", item.title)
+
+
+def test_two_sessions_racing_on_one_record_the_loser_reads_who_won_in_chinese(store, items):
+    item = housing_item(items)
+    base = sp.report(store, WANG, item.scope, sp.check_values("2026-11", "in-progress")).version
+    start, outcomes = threading.Barrier(2), {}
+
+    def save(user, percent):
+        start.wait()
+        try:
+            outcomes[user.username] = sp.correct(store, user, item.scope, base,
+                                                 sp.check_values("2026-11", "in-progress", percent=percent))
+        except store_module.StaleEdit as stale:
+            outcomes[user.username] = stale
+
+    threads = [threading.Thread(target=save, args=(u, p)) for u, p in ((WANG, 50), (LI, 70))]
+    [t.start() for t in threads], [t.join() for t in threads]
+    [loser] = [name for name, outcome in outcomes.items() if isinstance(outcome, store_module.StaleEdit)]
+    winner = "li" if loser == "wang" else "wang"
+    saved = outcomes[winner]
+    zh, en = both(outcomes[loser])
+    assert f"事项「{item.title}」的进展报告已被 {winner} 于 {saved.created_at:%Y-%m-%d %H:%M:%S}（UTC） 修改（现为第 2 版" in zh
+    assert f"was changed by {winner} at {saved.created_at:%Y-%m-%d %H:%M:%S} UTC (now version 2" in en
+    no_raw_names(zh)
+
+
+def test_scope_refusals_name_the_user_their_scope_and_the_record(sqlite_url, items):
+    store = store_module.open(sqlite_url)
+    housing = housing_item(items)
+    industry = next(i for i in items.values() if i.units == ("县工信局", "县商务局"))
+    cases = {}
+    for user, item in ((WANG, industry), (ZHAO, housing), (VIEWER, housing), (None, housing)):
+        with pytest.raises(store_module.ScopeError) as refused:
+            sp.report(store, user, item.scope, sp.check_values("2026-11", "done"))
+        cases[user.username if user else None] = both(refused.value)
+    zh, en = cases["wang"]
+    assert zh == f"未保存：wang 只能为 县住建局 填报，事项「{industry.title}」的进展报告属于县工信局。"
+    assert en == f"Not saved: wang may write for 县住建局 only; the progress report on “{industry.title}” belongs to 县工信局."
+    zh, en = cases["zhao"]
+    assert zh == f"未保存：zhao 只能填报 晋城市阳城县（140522） 的事项，事项「{housing.title}」的进展报告属于晋城市沁水县（140521）。"
+    assert en.endswith(f"is in 晋城市沁水县 (140521).") and "may write for 晋城市阳城县 (140522) only" in en
+    zh, en = cases["kan"]
+    assert zh.startswith(f"未保存：kan（查看者）无权填报事项「{housing.title}」的进展报告。")
+    assert en.startswith(f"Not saved: kan (viewer) may not write the progress report on “{housing.title}”.")
+    assert cases[None] == ("未保存：填报需要先登录（侧栏“登录”）。", "Not saved: writing needs sign-in (Sign in, in the sidebar).")
+    # an admin-only step refused to an editor
+    with pytest.raises(store_module.ScopeError) as refused:
+        sp.reattach(store, LI, "task|gone|-|旧标题", housing.scope)
+    assert describe(refused.value, "zh") == "未保存：只有管理员可以修改事项「旧标题」的进展报告，li 是填报员。"
+
+
+def test_sign_in_refusals_wrong_password_and_too_many(sqlite_url):
+    store = store_module.open(sqlite_url)
+    admin = store_module.system_user("test")
+    store.add_user(admin, "keeper", "a long password", "admin")
+    with pytest.raises(store_module.SignInRefused) as refused:
+        store.sign_in("keeper", "wrong password", client="10.0.0.1")
+    assert both(refused.value) == ("用户名或密码错误。", "Wrong user name or password.")
+    for _ in range(10):
+        try:
+            store.sign_in("keeper", "wrong password", client="10.0.0.1")
+        except store_module.SignInRefused as error:
+            last = error
+    assert last.retry_after_seconds > 0
+    minutes = last.retry_after_seconds // 60 + 1
+    assert both(last) == (f"登录失败次数过多，请 {minutes} 分钟后再试。", f"Too many failed sign-ins; try again in {minutes} min.")
+
+
+def test_account_refusals_name_the_account_who_saved_it_and_when(sqlite_url):
+    store = store_module.open(sqlite_url)
+    admin = store_module.system_user("test")
+    first = store.add_user(admin, "zhang", "a long password", "editor", units=["市住建局"])
+    saved = store.history(store_module.Account, "zhang")[-1]
+    with pytest.raises(store_module.StoreError) as refused:
+        store.add_user(admin, "zhang", "another password", "viewer")
+    zh, en = both(refused.value)
+    assert zh == f"未添加：用户“zhang”已存在（第 {first.version} 版，system:test 于 {saved.created_at:%Y-%m-%d %H:%M:%S}（UTC） 保存）。"
+    assert en == f"Not added: user “zhang” already exists (version 1, saved by system:test at {saved.created_at:%Y-%m-%d %H:%M:%S} UTC)."
+    with pytest.raises(store_module.StoreError) as refused:
+        store.add_user(admin, "li", "short", "viewer")
+    assert both(refused.value)[0].startswith("未保存：密码太短，至少 ")
+    with pytest.raises(store_module.StoreError) as refused:
+        store.add_user(admin, "li", "a long password", "editor", areas=["1408"])
+    assert both(refused.value) == ("未添加：地区“1408”不是 6 位行政区划代码（如市 140800、县 140821）。",
+                                   "Not added: area “1408” is not a 6-digit adcode (e.g. 140800 for a city, 140821 for a county).")
+    with pytest.raises(store_module.StoreError) as refused:
+        store.add_user(admin, "li", "a long password", "boss")
+    assert both(refused.value)[0] == "未保存：未知角色“boss”，可选：管理员、填报员、查看者。"
+
+
+@pytest.mark.parametrize(("args", "zh", "en"), [
+    (("2026-13", "done"), "未保存：填报期“2026-13”不是年月（如 2026-11）。", "Not saved: the period “2026-13” is not a month like 2026-11."),
+    (("2026-11", "finished"), "未保存：状态“finished”无效，可选：未启动、推进中、已完成、滞后、暂缓。", "Not saved: the status “finished” is not one of "),
+    (("2026-11", "done", 150), "未保存：完成进度（%） 150 超出范围（0–100）。", "Not saved: Percent done 150 is out of range (0–100)."),
+    (("2026-11", "done", "多"), "未保存：完成进度（%）应为数字，填写的是“多”。", "Not saved: Percent done must be a number, not “多”."),
+])
+def test_invalid_progress_values_name_the_field_by_its_label(args, zh, en):
+    with pytest.raises(sp.InvalidProgress) as refused:
+        sp.check_values(*args)
+    shown_zh, shown_en = both(refused.value)
+    assert shown_zh == zh and shown_en.startswith(en)
+
+
+def test_a_busy_sqlite_file_says_to_try_again_in_both_languages(tmp_path, items, monkeypatch):
+    from xiancheng.store import db
+
+    monkeypatch.setattr(db, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    path = tmp_path / "busy.sqlite"
+    busy = store_module.open(f"sqlite:///{path}")
+    admin = store_module.system_user("test")
+    item = housing_item(items)
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")  # another writer holds the file
+    try:
+        with pytest.raises(store_module.StoreBusy) as refused:
+            with busy.write(admin, "progress.report") as tx:
+                tx.append_after_latest(sp.ProgressReport, item.key, **sp._row_values(admin, item.scope, sp.check_values("2026-11", "done")))
+    finally:
+        holder.close()
+        store_module.forget(f"sqlite:///{path}")
+    zh, en = both(refused.value)
+    from xiancheng.store.workspace import SQLITE_BUSY_TIMEOUT_MS
+
+    seconds = SQLITE_BUSY_TIMEOUT_MS // 1000  # what the message states (the test shortened the real wait)
+    assert zh.startswith(f"未保存：数据库正忙（其他人同时在保存，等待超过 {seconds} 秒）。请稍后再试") and str(path) not in zh
+    assert en.startswith(f"Not saved: the database was busy with other saves for more than {seconds} s. Try again")
+
+
+def test_an_unreadable_ledger_names_the_file_in_both_languages(items):
+    with pytest.raises(progress_ledger.UnreadableLedger) as refused:
+        progress_ledger.read_upload(b"plain text", "进展.xlsx", items, {}, LI)
+    zh, en = both(refused.value)
+    assert zh.startswith("无法读取 进展.xlsx：不是 .xlsx 工作簿（") and en.startswith("Cannot read 进展.xlsx: not an .xlsx workbook (")
+    from openpyxl import Workbook
+
+    other = Workbook()
+    other.active.append(["名称", "数值"])
+    buffer = io.BytesIO()
+    other.save(buffer)
+    with pytest.raises(progress_ledger.UnreadableLedger) as refused:
+        progress_ledger.read_upload(buffer.getvalue(), "other.xlsx", items, {}, LI)
+    assert both(refused.value) == (
+        "无法读取 other.xlsx：没有含“状态”和“标识（请勿修改）”列的工作表。请上传从本页下载的台账。",
+        "Cannot read other.xlsx: no sheet has the columns “Status” and “Identity (do not edit)”. Upload the ledger downloaded from this page.",
+    )
+
+
+def test_every_refusal_the_store_can_name_has_both_languages_and_the_same_placeholders():
+    for key, (zh, en) in i18n.STRINGS.items():
+        assert zh.strip() and en.strip(), key
+        fields = lambda text: sorted(set(re.findall(r"\{(\w+)", text)))  # noqa: E731
+        assert fields(zh) == fields(en), key
+    raised = set()
+    for path in (ROOT / "xiancheng").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Assign) and [getattr(t, "id", "") for t in node.targets] == ["message_key"]:
+                raised.add(node.value.value)
+            if not isinstance(node, ast.Call):
+                continue
+            raised |= {k.value.value for k in node.keywords if k.arg == "message_key" and isinstance(k.value, ast.Constant)}
+            position = {"InvalidProgress": 2, "UnreadableLedger": 1}.get(getattr(node.func, "id", ""))
+            if position is not None and len(node.args) > position:
+                raised.add(node.args[position].value)
+    raised.discard(None)
+    assert len(raised) > 25
+    missing = sorted(k for k in raised if f"refusal.{k}" not in i18n.STRINGS)
+    assert not missing
+
+
+# Exceptions whose str() is an English log line: a page shows them through ui.refusal.
+_REFUSALS = {"StoreError", "StaleEdit", "ScopeError", "SignInRefused", "StoreBusy", "InvalidProgress",
+             "UnreadableLedger", "RejectedRowsNotAccepted", "refused", "invalid"}
+
+
+def _caught_names(handler: ast.ExceptHandler) -> set[str]:
+    types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type] if handler.type else []
+    return {t.attr if isinstance(t, ast.Attribute) else getattr(t, "id", "") for t in types}
+
+
+def test_no_page_shows_the_english_str_of_a_refusal():
+    offenders = []
+    for path in [*(ROOT / "pages").glob("*.py"), *(ROOT / "xiancheng" / "ui").glob("*.py"), ROOT / "app.py"]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for handler in (n for n in ast.walk(tree) if isinstance(n, ast.ExceptHandler)):
+            if not handler.name or not (_caught_names(handler) & _REFUSALS):
+                continue
+            for node in ast.walk(ast.Module(body=handler.body, type_ignores=[])):
+                shows_str = (isinstance(node, ast.Call) and getattr(node.func, "id", "") == "str"
+                             and any(isinstance(a, ast.Name) and a.id == handler.name for a in node.args))
+                in_fstring = isinstance(node, ast.FormattedValue) and isinstance(node.value, ast.Name) and node.value.id == handler.name
+                passed_raw = isinstance(node, ast.keyword) and isinstance(node.value, ast.Name) and node.value.id == handler.name
+                if shows_str or in_fstring or passed_raw:
+                    offenders.append(f"{path.relative_to(ROOT)}:{node.lineno if hasattr(node, 'lineno') else handler.lineno}")
+    assert not offenders, "show these through xiancheng.ui.refusal (show_refusal / refusal_text): " + ", ".join(offenders)
+
+
+def test_the_county_page_shows_a_stale_correction_in_chinese_and_keeps_what_was_entered():
+    from test_page_progress import LINYI, run
+
+    from xiancheng.ui import dataset
+
+    workspace = store_module.open()
+    editor = store_module.User(f"zhu-stale-{id(workspace)}", "住建", "editor", units=("市住建局",))
+    rival = store_module.User("rival", "对方", "editor", units=("市住建局",))
+    mine = [i for i in progress.items_of_place(progress.items_of(dataset()), LINYI) if "市住建局" in i.units]
+    item = next(i for i in mine if i.kind == "task" and sp.current(workspace).get(i.key) is None)
+    sp.report(workspace, editor, item.scope, sp.check_values("2026-11", "in-progress", percent=30))
+    app = run("pages/county.py", editor, county=LINYI)
+    app.selectbox(key="county_progress_item").select(item.key).run()  # the form starts from version 1
+    theirs = sp.report(workspace, rival, item.scope, sp.check_values("2026-11", "in-progress", percent=60))
+    app.number_input(key=f"county_progress_percent_{item.key}").set_value(55.0)
+    app.text_area(key=f"county_progress_note_{item.key}").input("复核后更正")
+    app.checkbox(key=f"county_progress_correct_{item.key}").check()
+    app.button[[b.label for b in app.button].index("保存报告")].click().run()
+    assert not app.exception, app.exception
+    [shown] = [re.sub(r"\\(.)", r"\1", e.value) for e in app.error]  # as read: Markdown-escaped
+    assert shown.startswith(f"未保存：事项「{item.title}」的进展报告已被 rival 于 {theirs.created_at:%Y-%m-%d %H:%M:%S}（UTC） "
+                            "修改（现为第 2 版，您的修改基于第 1 版）。")
+    assert "progress_report" not in shown and "changed by" not in shown
+    assert app.number_input(key=f"county_progress_percent_{item.key}").value == 55.0
+    assert app.text_area(key=f"county_progress_note_{item.key}").value == "复核后更正"
+    assert [r.percent for r in workspace.history(sp.ProgressReport, item.key)] == [30, 60]

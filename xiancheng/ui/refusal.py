@@ -1,0 +1,20 @@
+"""The one way a page shows a refusal (StoreError, InvalidProgress, UnreadableLedger, ...):
+in the page's language, with who, what, when and the version (xiancheng.refusals), never the
+English str(error) meant for logs. The page keeps its form, so what the user typed stays."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ..refusals import describe
+from . import lang, md_quote
+
+
+def refusal_text(error: Exception, *, record: str | None = None) -> str:
+    """The refusal as Markdown-safe text in the current language; record names the record
+    in the page's words (e.g. the task title) when the store does not know them."""
+    return md_quote(describe(error, lang(), record=record))
+
+
+def show_refusal(error: Exception, *, record: str | None = None, container=st) -> None:
+    container.error(refusal_text(error, record=record), icon=":material/block:")
