@@ -100,7 +100,10 @@ def _warm_other_pages() -> None:
         _import_quietly("xiancheng.tables")
     finally:
         sys.setswitchinterval(switch_interval)
-        gc.freeze()  # as _freeze_heap: modules live for good
+        # As _freeze_heap: the modules live for good. Collected first: a visitor's page ran
+        # since, and its garbage in cycles would otherwise be frozen (kept) with them.
+        gc.collect()
+        gc.freeze()
 
 
 def _import_first_view_modules() -> None:
