@@ -218,6 +218,31 @@ def test_an_unreadable_ledger_names_the_file_in_both_languages(items):
     )
 
 
+def test_a_ledger_rows_problems_are_shown_in_both_languages(items):
+    from openpyxl import load_workbook
+
+    mine = [i for i in items.values() if "县住建局" in i.units]
+    data = progress_ledger.download(mine, {}, period="2026-11", title="台账")
+    workbook = load_workbook(io.BytesIO(data))
+    sheet = workbook.active
+    header = next(r for r in range(1, 30) if sheet.cell(r, 14).value == "标识（请勿修改）")
+    first, second = header + 1, header + 2
+    sheet.cell(first, 8, "完成了")                 # not a status
+    sheet.cell(second, 8, "推进中")
+    sheet.cell(second, 10, 150)                    # percent out of range
+    sheet.append([sheet.cell(second, c).value for c in range(1, sheet.max_column + 1)])  # the same item twice
+    third = sheet.max_row
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    preview = progress_ledger.read_upload(buffer.getvalue(), "台账.xlsx", items, {}, LI, period="2026-11")
+    shown = {p.row: both(p) for p in preview.problems}
+    assert shown[first] == ("状态“完成了”无效，可选：未启动、推进中、已完成、滞后、暂缓。",
+                            "The status “完成了” is not one of Not started, In progress, Done, Late, Paused.")
+    assert shown[second] == ("未保存：完成进度（%） 150 超出范围（0–100）。", "Not saved: Percent done 150 is out of range (0–100).")
+    assert shown[third] == ("该事项在表中出现了两次，请只保留一行。", "The item appears twice; keep one row.")
+    assert all("row" in p.message and "台账.xlsx" in p.message for p in preview.problems)  # the log line keeps file and row
+
+
 def test_every_refusal_the_store_can_name_has_both_languages_and_the_same_placeholders():
     for key, (zh, en) in i18n.STRINGS.items():
         assert zh.strip() and en.strip(), key
@@ -231,8 +256,8 @@ def test_every_refusal_the_store_can_name_has_both_languages_and_the_same_placeh
             if not isinstance(node, ast.Call):
                 continue
             raised |= {k.value.value for k in node.keywords if k.arg == "message_key" and isinstance(k.value, ast.Constant)}
-            position = {"InvalidProgress": 2, "UnreadableLedger": 1}.get(getattr(node.func, "id", ""))
-            if position is not None and len(node.args) > position:
+            position = {"InvalidProgress": 2, "UnreadableLedger": 1, "Problem": 4}.get(getattr(node.func, "id", ""))
+            if position is not None and len(node.args) > position and isinstance(node.args[position], ast.Constant):
                 raised.add(node.args[position].value)
     raised.discard(None)
     assert len(raised) > 25

@@ -969,6 +969,10 @@ REFUSAL_STRINGS: dict[str, tuple[str, str]] = {
     "refusal.progress.not_number": ("未保存：{field}应为数字，填写的是“{value}”。", "Not saved: {field} must be a number, not “{value}”."),
     "refusal.progress.out_of_range": ("未保存：{field} {value} 超出范围（0–{top}）。", "Not saved: {field} {value} is out of range (0–{top})."),
     "refusal.progress.too_large": ("未保存：{field} {value} 过大。", "Not saved: {field} {value} is too large."),
+    # a 台账 row's problem, shown beside its row number and column
+    "refusal.ledger.twice": ("该事项在表中出现了两次，请只保留一行。", "The item appears twice; keep one row."),
+    "refusal.ledger.bad_status": ("状态“{value}”无效，可选：{choices}。", "The status “{value}” is not one of {choices}."),
+    "refusal.ledger.text_number": ("“{value}”是文字，请填写数字（或留空）。", "“{value}” is text; type a number (or leave it empty)."),
     "refusal.ledger.not_xlsx": ("无法读取 {file}：不是 .xlsx 工作簿（{reason}）。", "Cannot read {file}: not an .xlsx workbook ({reason})."),
     "refusal.ledger.no_sheet": ("无法读取 {file}：没有含“{status}”和“{identity}”列的工作表。请上传从本页下载的台账。",
                                 "Cannot read {file}: no sheet has the columns “{status}” and “{identity}”. Upload the ledger downloaded from this page."),

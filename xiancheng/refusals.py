@@ -19,8 +19,9 @@ _PROGRESS_FIELDS = {"period": "progress.period", "status": "progress.col.status"
                     "invest_cumulative_yi": "progress.col.invest_cumulative", "note": "progress.col.note"}
 
 
-def describe(error: Exception, lang: str = "zh", *, record: str | None = None) -> str:
-    """The refusal in lang; record (e.g. the task title the page shows) names the record when given."""
+def describe(error, lang: str = "zh", *, record: str | None = None) -> str:
+    """The refusal in lang; record (e.g. the task title the page shows) names the record when given.
+    error: an exception, or anything with message_key and params (a 台账 row's Problem)."""
     key = getattr(error, "message_key", None)
     params = dict(getattr(error, "params", None) or {})
     if not key or f"refusal.{key}" not in STRINGS:
@@ -42,7 +43,7 @@ def describe(error: Exception, lang: str = "zh", *, record: str | None = None) -
         values["area"] = _place(params["adcode"], lang) if params.get("adcode") else t("refusal.no_area", lang)
     if "field" in params:
         values["field"] = t(_PROGRESS_FIELDS[params["field"]], lang) if params["field"] in _PROGRESS_FIELDS else params["field"]
-    if key == "progress.bad_status":
+    if key in ("progress.bad_status", "ledger.bad_status"):
         from .store.progress import STATUSES
 
         values["choices"] = sep.join(t(f"progress.status.{s}", lang) for s in STATUSES)

@@ -88,7 +88,9 @@ class Problem:
     row: int  # row number in the sheet
     column: str  # header of the column
     value: object
-    message: str
+    message: str  # English, with the file and row, for logs
+    message_key: str = ""  # the same for a person: i18n "refusal.<message_key>" (xiancheng.refusals)
+    params: dict = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -198,7 +200,8 @@ def read_upload(data: bytes, file_name: str, items: dict[str, pg.Item], status_o
             preview.unknown.append((row_number, text))
             continue
         if key in seen:
-            preview.problems.append(Problem(row_number, IDENTITY_HEADER[0], key, f"{file_name} row {row_number}: the item appears twice; keep one row"))
+            preview.problems.append(Problem(row_number, IDENTITY_HEADER[0], key, f"{file_name} row {row_number}: the item appears twice; keep one row",
+                                            "ledger.twice"))
             continue
         seen.add(key)
         filled = {name: cells.get(name) for name in ("status", "percent", "invest_period", "invest_cumulative", "note")}
@@ -214,14 +217,16 @@ def read_upload(data: bytes, file_name: str, items: dict[str, pg.Item], status_o
         if status is None:
             row_problems.append(Problem(row_number, headers["status"], status_cell,
                                         f"{file_name} row {row_number}: status {status_cell!r} is not one of "
-                                        + "/".join(t(f"progress.status.{s}", lang) for s in sp.STATUSES)))
+                                        + "/".join(t(f"progress.status.{s}", lang) for s in sp.STATUSES),
+                                        "ledger.bad_status", {"value": status_cell}))
         numbers = {}
         for name in NUMBER_FIELDS:
             value = cells.get(name)
             if isinstance(value, str):
                 if value.strip():
                     row_problems.append(Problem(row_number, headers[name], value,
-                                                f"{file_name} row {row_number}, {headers[name]}: {value!r} is text; type a number (or leave it empty)"))
+                                                f"{file_name} row {row_number}, {headers[name]}: {value!r} is text; type a number (or leave it empty)",
+                                                "ledger.text_number", {"value": value}))
                 value = None
             numbers[name] = value
         row_period = _period_text(cells.get("period")) or (period or "")
@@ -233,7 +238,8 @@ def read_upload(data: bytes, file_name: str, items: dict[str, pg.Item], status_o
                                      numbers["invest_cumulative"], cells.get("note") or "")
         except sp.InvalidProgress as invalid:
             column = headers.get({"invest_period_yi": "invest_period", "invest_cumulative_yi": "invest_cumulative"}.get(invalid.field, invalid.field), invalid.field)
-            preview.problems.append(Problem(row_number, column, cells.get(invalid.field), f"{file_name} row {row_number}, {column}: {invalid}"))
+            preview.problems.append(Problem(row_number, column, cells.get(invalid.field), f"{file_name} row {row_number}, {column}: {invalid}",
+                                            invalid.message_key, invalid.params))
             continue
         change = Change(row_number, item, values, tuple(_differences(status_of.get(item.key), values)))
         (preview.changes if change.changes else preview.unchanged).append(change)

@@ -8,6 +8,7 @@ import streamlit as st
 
 from .. import progress as pg
 from ..export import progress_ledger
+from ..refusals import describe
 from ..store import StoreError
 from . import auth, lang, markdown_table, t
 from .refusal import show_refusal
@@ -60,7 +61,7 @@ def show_preview(preview: progress_ledger.Preview) -> None:
         st.error(t("progress.excel_errors"))
         st.markdown(markdown_table(
             [t("progress.excel_col.row"), t("progress.excel_col.column"), t("progress.excel_col.problem")],
-            [[p.row, p.column, p.message] for p in preview.problems]))
+            [[p.row, p.column, describe(p, lang())] for p in preview.problems]))
     if preview.refused:
         st.warning(t("progress.excel_refused"))
         st.markdown(markdown_table([t("progress.excel_col.row"), t("progress.col.item"), t("progress.col.unit")],
