@@ -51,7 +51,7 @@ with map_col:
         key=f"overview-map-{city}-{basemap}-{lang}", height=MAP_HEIGHT, returned_objects=["last_active_drawing"], persist=True,
     )
 with info_col:
-    if rest_waits_for_map(clicked, t("overview.after_map")):
+    if rest_waits_for_map(clicked, t("overview.after_map"), t("overview.show_rest")):
         st.stop()  # the rest follows once the browser has painted the map
 with sidebar_inputs:
     st.selectbox(t("city_filter"), city_options, index=city_options.index(city),

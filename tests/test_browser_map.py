@@ -4,6 +4,7 @@ attribution has no flag and the scale is metric, the map opens where the data is
 click shows the county's card inside the map at once."""
 
 import io
+import re
 
 import pytest
 from PIL import Image
@@ -226,5 +227,23 @@ def test_overview_draws_the_map_first_and_the_rest_once_it_is_painted(browser, a
         for text in ("所选县区", "各类型县级单位数", "已载入文件", "各市县城类型统计", "点击地图上的县区查看信息。"):
             page.get_by_text(text, exact=False).first.wait_for(timeout=10000)
         assert page.locator(".st-key-xc-after-map").count() == 0  # the waiting note is gone
+    finally:
+        context.close()
+
+
+def test_overview_rest_is_one_click_away_when_the_map_cannot_paint(browser, app_url):
+    # A map that never paints (here: Leaflet's script refused) must not hide the counts and
+    # lists for good: the waiting note offers to show them now.
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    context.route(re.compile(r".*leaflet[^/]*\.js(\?.*)?$"), lambda route: route.abort())
+    page = context.new_page()
+    try:
+        page.goto(app_url + "/")
+        page.get_by_text("地图显示后载入统计与文件列表", exact=False).wait_for(timeout=60000)
+        assert page.locator("[data-testid=stMain] table").count() == 0
+        page.get_by_role("button", name="现在显示").click()
+        page.get_by_text("各市县城类型统计", exact=False).first.wait_for(timeout=30000)
+        page.wait_for_function("() => document.querySelectorAll('[data-testid=stMain] table').length >= 2", timeout=30000)
+        page.locator(".st-key-xc-after-map").wait_for(state="detached", timeout=30000)  # when the run ends
     finally:
         context.close()

@@ -38,6 +38,9 @@ def enter_from_sidebar(page):
     button = page.get_by_role("button", name="演示模式")
     button.wait_for(timeout=45000)
     page.wait_for_load_state("networkidle")
+    # On the overview's first view the rest of the page follows the painted map in a second
+    # run: click once that run has ended, as a person reaching for the button would.
+    page.locator(".st-key-xc-after-map").wait_for(state="detached", timeout=45000)
     button.click()
     page.get_by_role("button", name="退出演示").wait_for(timeout=45000)
     page.wait_for_load_state("networkidle")

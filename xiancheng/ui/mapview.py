@@ -198,9 +198,10 @@ def component_key(script: str, key: str) -> str:
 
 
 _MAP_SHOWN = "_xc_map_shown"  # session state: this session's browser has painted a map page's map
+_SHOW_REST = "xc_show_rest"  # the waiting note's button: show the rest now
 
 
-def rest_waits_for_map(value, note: str) -> bool:
+def rest_waits_for_map(value, note: str, show_now: str) -> bool:
     """Whether the page should stop after its map for now, the rest following once the browser
     has painted the map. Call right after map_view, with its value, where the rest begins.
 
@@ -215,9 +216,12 @@ def rest_waits_for_map(value, note: str) -> bool:
 
     if st.session_state.get(_MAP_SHOWN):
         return False
-    if (value or {}).get(MAP_DRAWN_FIELD) or not st.context.headers:
+    # If the map never paints (a script error in its frame), the rest is one click away;
+    # the click is read before the note is drawn, so the note goes in the same run.
+    if (value or {}).get(MAP_DRAWN_FIELD) or not st.context.headers or st.session_state.get(_SHOW_REST):
         st.session_state[_MAP_SHOWN] = True
         return False
     with st.container(key=AFTER_MAP_KEY):
         st.caption(note)
+        st.button(show_now, key=_SHOW_REST, type="tertiary")
     return True
