@@ -113,7 +113,16 @@ def bounds_of(adcodes: list[str]) -> list[list[float]]:
     return [[south, west], [north, east]] if east > west else PROVINCE_BOUNDS
 
 
-_PATTERN_JS = Template(
+def _script_template(source: str) -> Template:
+    """A map script's template without its whole-line // comments, indentation and blank
+    lines: they explain the code here, and every visitor's map would carry them (~4 KB of
+    the map's message, escaped as JSON). Code lines are kept as written (a // inside a
+    line may be part of a string, e.g. a URL)."""
+    lines = (line.strip() for line in source.splitlines())
+    return Template("\n".join(line for line in lines if line and not line.startswith("//")))
+
+
+_PATTERN_JS = _script_template(
     """
 {% macro script(this, kwargs) %}
 (function () {
@@ -167,7 +176,7 @@ class _Patterns(MacroElement):
         self.patterns_json = json.dumps(specs)
 
 
-_LABELS_JS = Template(
+_LABELS_JS = _script_template(
     """
 {% macro script(this, kwargs) %}
 (function () {
@@ -238,7 +247,7 @@ class _Labels(MacroElement):
         )
 
 
-_LEGEND_JS = Template(
+_LEGEND_JS = _script_template(
     """
 {% macro script(this, kwargs) %}
 (function () {
@@ -280,7 +289,7 @@ class Legend(MacroElement):
         self.html_json = json.dumps(self.html, ensure_ascii=False)
 
 
-_VIEW_JS = Template(
+_VIEW_JS = _script_template(
     """
 {% macro script(this, kwargs) %}
 (function () {
@@ -436,7 +445,7 @@ def base_map(bounds: list[list[float]] | None = None, basemap: str = "none", tia
     return fmap
 
 
-_STATIC_SHAPES_JS = Template(
+_STATIC_SHAPES_JS = _script_template(
     """
 {% macro script(this, kwargs) %}
 (function () {
@@ -541,7 +550,7 @@ def _county_style(fill: Fill, fill_opacity: float = 0.85) -> dict:
 _UNPAINTED = _county_style(Fill(palette.NO_DATA), 0.6)  # a shape no CountyStyle lists
 
 
-_COUNTY_STYLE_JS = Template(
+_COUNTY_STYLE_JS = _script_template(
     """
 {% macro script(this, kwargs) %}
 (function () {
@@ -919,7 +928,7 @@ def few_counties_extent(valued_counties: list[str]) -> list[list[float]] | None:
     return bounds_of(valued_counties) if data_extent(valued_counties) else None
 
 
-_FIT_TO_DATA_JS = Template(
+_FIT_TO_DATA_JS = _script_template(
     """
 {% macro script(this, kwargs) %}
 (function () {
@@ -973,7 +982,7 @@ _SLIDE_CSS = """<style>
 .xc-label span{font-size:13px}
 </style>"""
 
-_SLIDE_KEYS_JS = Template(
+_SLIDE_KEYS_JS = _script_template(
     """
 {% macro script(this, kwargs) %}
 (function () {
@@ -1013,7 +1022,7 @@ def slide_map(all_types: dict, lang: str, slides: list[str], height: int = 600) 
     return fmap
 
 
-_SLIDE_FIT_JS = Template(
+_SLIDE_FIT_JS = _script_template(
     """
 {% macro script(this, kwargs) %}
 (function () {
