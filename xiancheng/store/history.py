@@ -96,22 +96,25 @@ def projection(model) -> Table:
 
 def is_projection(table) -> bool:
     return "projection_of" in table.info
-_UPSERTS: dict = {}  # dialect name → the upsert statement, built once
+_UPSERTS: dict = {}  # (table, dialect name) → its upsert statement, built once
 
 
-def _upsert(dialect_name: str):
-    statement = _UPSERTS.get(dialect_name)
+def _upsert_newer(table: Table, dialect_name: str):
+    """INSERT into current_row or a projection, or on its primary key's conflict UPDATE every
+    other column, but never back to an older version, whatever order concurrent
+    transactions flush in."""
+    statement = _UPSERTS.get((table, dialect_name))
     if statement is None:
         if dialect_name == "postgresql":
             from sqlalchemy.dialects.postgresql import insert as dialect_insert
         else:
             from sqlalchemy.dialects.sqlite import insert as dialect_insert
-        statement = dialect_insert(_POINTER)
-        statement = _UPSERTS[dialect_name] = statement.on_conflict_do_update(
-            index_elements=[_POINTER.c.table_name, _POINTER.c.key],
-            set_={"version": statement.excluded.version, "row_id": statement.excluded.row_id},
-            # Never back to an older version, whatever order concurrent transactions flush in.
-            where=statement.excluded.version > _POINTER.c.version,
+        statement = dialect_insert(table)
+        index = [c for c in table.primary_key.columns]
+        statement = _UPSERTS[(table, dialect_name)] = statement.on_conflict_do_update(
+            index_elements=index,
+            set_={c.name: statement.excluded[c.name] for c in table.c if c not in index},
+            where=statement.excluded.version > table.c.version,
         )
     return statement
 
@@ -128,36 +131,20 @@ def newest(rows) -> list:
 
 
 def pointers(rows) -> list[dict]:
-    """current_row values for just-inserted History rows: the newest per record, in (table, key) order."""
+    """current_row values for just-inserted History rows already reduced by newest()."""
     return [{"table_name": row.__tablename__, "key": row.key, "version": row.version, "row_id": row.id}
-            for row in newest(rows)]
+            for row in rows]
 
 
 def point_current(connection, rows) -> None:
     """Make current_row and the projections follow these just-inserted History rows."""
     rows = newest(rows)
     if rows:
-        connection.execute(_upsert(connection.dialect.name), pointers(rows))
+        connection.execute(_upsert_newer(_POINTER, connection.dialect.name), pointers(rows))
         project(connection, rows)
 
 
-_PROJECT_UPSERTS: dict = {}   # (projection, dialect name) → upsert statement
-_ATTRIBUTES: dict = {}        # model → [(attribute, column name)] of every column
-
-
-def _project_upsert(table: Table, dialect_name: str):
-    statement = _PROJECT_UPSERTS.get((table, dialect_name))
-    if statement is None:
-        if dialect_name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert
-        statement = dialect_insert(table)
-        statement = _PROJECT_UPSERTS[(table, dialect_name)] = statement.on_conflict_do_update(
-            index_elements=[table.c.key],
-            set_={c.name: statement.excluded[c.name] for c in table.c if c.name != "key"},
-            where=statement.excluded.version > table.c.version)  # never back to an older version
-    return statement
+_ATTRIBUTES: dict = {}  # model → [(attribute, column name)] of every column
 
 
 def project(connection, rows) -> None:
@@ -171,7 +158,7 @@ def project(connection, rows) -> None:
         if attributes is None:
             attributes = _ATTRIBUTES[model] = [(model.__mapper__.get_property_by_column(c).key, c.name)
                                                for c in model.__table__.c]
-        connection.execute(_project_upsert(projection(model), connection.dialect.name),
+        connection.execute(_upsert_newer(projection(model), connection.dialect.name),
                            [{name: getattr(row, attribute) for attribute, name in attributes} for row in group])
 
 
