@@ -7,6 +7,7 @@ that work while the server starts and the browser loads Streamlit's own frontend
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import re
@@ -32,46 +33,56 @@ def _server_started(limit_seconds: float = 60) -> None:
 def warm() -> None:
     """What the first page needs, while the browser loads Streamlit's frontend (WARMED when
     done); then, once a first page was shown, what the other pages need (_warm_other_pages)."""
-    # While this thread imports (pure CPU), the server's event loop thread answers the
-    # browser (health, host config, static files, the websocket): each time it wants the GIL
-    # it waits until this thread gives it up, by default after 5 ms, and it needs the GIL
-    # many times per request. At 0.5 ms, requests answered during the warm-up took 5 ms
-    # instead of 7 on average, at most 30-65 ms instead of 50-85 (load ~5).
-    switch_interval = sys.getswitchinterval()
-    sys.setswitchinterval(WARM_SWITCH_INTERVAL)
     try:
-        _server_started()
-        # st_folium's component, registered before any script run declares it: the first
-        # page prefetches its bundle with Streamlit's own files.
-        from . import mapview
+        with _giving_way():
+            _server_started()
+            # st_folium's component, registered before any script run declares it: the first
+            # page prefetches its bundle with Streamlit's own files.
+            from . import mapview
 
-        mapview.register_map_component()
-        _page_head()  # the first thing the browser asks for
-        from .. import geo, mapcache, offline
-        from ..settings import DATASET_PATH
+            mapview.register_map_component()
+            _page_head()  # the first thing the browser asks for
+            from .. import geo, mapcache, offline
+            from ..settings import DATASET_PATH
 
-        offline.install_static_assets()
-        _open_store()
-        geo.counties()
-        geo.cities()
-        _import_first_view_modules()
-        # The overview's map comes from the disk (mapcache) when this code rendered it
-        # before; if it never did, the first page renders it: folium now, not in that run.
-        if not mapcache.has_maps_of_this_version():
-            _warm_rendering()
-        try:
-            from ..ingest.pipeline import load_or_build
-        except ImportError:
-            return
-        load_or_build(DATASET_PATH)
+            offline.install_static_assets()
+            _open_store()
+            geo.counties()
+            geo.cities()
+            _import_first_view_modules()
+            # The overview's map comes from the disk (mapcache) when this code rendered it
+            # before; if it never did, the first page renders it: folium now, not in that run.
+            if not mapcache.has_maps_of_this_version():
+                _warm_rendering()
+            try:
+                from ..ingest.pipeline import load_or_build
+            except ImportError:
+                return
+            load_or_build(DATASET_PATH)
     finally:
-        sys.setswitchinterval(switch_interval)
         _freeze_heap()
         WARMED.set()
     _warm_other_pages()
 
 
 WARM_SWITCH_INTERVAL = 0.0005  # seconds
+
+
+@contextlib.contextmanager
+def _giving_way():
+    """While the warm-up imports (pure CPU), the server's event loop thread answers the
+    browser (health, host config, static files, the websocket): each time it wants the GIL
+    it waits until this thread gives it up, by default after 5 ms, and it needs the GIL
+    many times per request. At 0.5 ms, requests answered during the warm-up took 5 ms
+    instead of 7 on average, at most 30-65 ms instead of 50-85 (load ~5)."""
+    switch_interval = sys.getswitchinterval()
+    sys.setswitchinterval(WARM_SWITCH_INTERVAL)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(switch_interval)
+
+
 # After the first page was shown, its map still loads in the browser: the rest of the
 # warm-up waits this long more so as not to take the processor from it.
 OTHER_PAGES_DELAY = 2.0  # seconds
@@ -93,13 +104,11 @@ def _warm_other_pages() -> None:
     pages and the overview's other maps import, so their first visitor does not wait for it."""
     PAGE_SHOWN.wait(OTHER_PAGES_LATEST)
     time.sleep(OTHER_PAGES_DELAY)
-    switch_interval = sys.getswitchinterval()
-    sys.setswitchinterval(WARM_SWITCH_INTERVAL)
     try:
-        _warm_rendering()
-        _import_quietly("xiancheng.tables")
+        with _giving_way():
+            _warm_rendering()
+            _import_quietly("xiancheng.tables")
     finally:
-        sys.setswitchinterval(switch_interval)
         # As _freeze_heap: the modules live for good. Collected first: a visitor's page ran
         # since, and its garbage in cycles would otherwise be frozen (kept) with them.
         gc.collect()
@@ -289,18 +298,11 @@ def _page_css() -> bytes:
 
 def _map_prefetch() -> bytes:
     from ..offline import map_prefetch_tags
+    from .mapview import map_component_registered
 
     # Until the warm-up has registered st_folium's component (mapview.register_map_component: the
     # runtime's first moments) its bundle is a 404, so it is not prefetched.
-    return map_prefetch_tags(with_component=_map_component_registered()).encode()
-
-
-def _map_component_registered() -> bool:
-    from streamlit.runtime import Runtime
-
-    from ..offline import MAP_COMPONENT
-
-    return Runtime.exists() and Runtime.instance().component_registry.get_component_path(MAP_COMPONENT) is not None
+    return map_prefetch_tags(with_component=map_component_registered()).encode()
 
 
 # Elements every first view shows (sidebar toggle, buttons, city picker, basemap radio, the
@@ -378,10 +380,10 @@ def _quick_component_scan() -> None:
         from streamlit.components.v2 import manifest_scanner
     except ImportError:
         return
-    original = getattr(manifest_scanner, "_is_likely_streamlit_component_package", None)
-    if original is None or getattr(original, "_xc_quick", False):
-        return
+    _wrap_once(manifest_scanner, "_is_likely_streamlit_component_package", _quick_filter)
 
+
+def _quick_filter(original):
     def likely(dist) -> bool:
         try:
             text = dist.read_text("METADATA") or dist.read_text("PKG-INFO")
@@ -393,8 +395,7 @@ def _quick_component_scan() -> None:
                 return False
         return original(dist)
 
-    likely._xc_quick = True
-    manifest_scanner._is_likely_streamlit_component_package = likely
+    return likely
 
 
 def _plain_component_args() -> None:
@@ -408,15 +409,25 @@ def _plain_component_args() -> None:
         from streamlit.components.v1 import custom_component
     except ImportError:
         return
-    original = getattr(custom_component, "is_dataframe_like", None)
-    if original is None or getattr(original, "_xc_plain", False):
-        return
+    _wrap_once(custom_component, "is_dataframe_like", _plain_first)
 
+
+def _plain_first(original):
     def is_dataframe_like(obj) -> bool:
         return False if _plain_json(obj) else original(obj)
 
-    is_dataframe_like._xc_plain = True
-    custom_component.is_dataframe_like = is_dataframe_like
+    return is_dataframe_like
+
+
+def _wrap_once(module, name: str, wrap) -> None:
+    """Replace module.name by wrap(original), once per process (main may run again in tests),
+    and not at all if this Streamlit has no such function."""
+    original = getattr(module, name, None)
+    if original is None or getattr(original, "_xc_wrapped", False):
+        return
+    wrapped = wrap(original)
+    wrapped._xc_wrapped = True
+    setattr(module, name, wrapped)
 
 
 def _plain_json(obj, depth: int = 0) -> bool:
