@@ -34,7 +34,7 @@ from sqlalchemy.types import TypeDecorator
 
 from .db import sqlite_timestamp
 from .errors import StaleEdit
-from .history import newest, pointers, projection
+from .history import newest, pointers, projection, record_title
 
 _PLANS: dict = {}  # (table, dialect name) → _Plan
 
@@ -197,7 +197,7 @@ def _save_postgresql(connection, dialect, row, based_on, after_latest, check, au
         current, by, at = latest[0], latest[1], table_plan.read_created_at(latest[2])
         # (after the latest: the colliding save took the version after the one ours followed)
         raise StaleEdit(row.__tablename__, row.key, current - 1 if after_latest else based_on, current, by, at,
-                        title=getattr(row, "item_title", "") or "") from None
+                        title=record_title(row)) from None
     finally:
         if connection.info.transaction_status == dialect.loaded_dbapi.pq.TransactionStatus.IDLE:
             connection.autocommit = False  # as the pool lent it (a broken connection is invalidated)

@@ -23,7 +23,7 @@ from typing import ClassVar
 
 from sqlalchemy import (Boolean, Column, Integer, String, Table, UniqueConstraint, and_, any_, delete, func, insert,
                         literal, select)
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import Mapped, aliased, declared_attr, mapped_column
 from sqlalchemy.sql import visitors
 
 from .db import Base, UTCDateTime
@@ -96,27 +96,39 @@ def projection(model) -> Table:
 
 def is_projection(table) -> bool:
     return "projection_of" in table.info
+
+
+def record_title(row) -> str:
+    """What a person calls the record, when its table keeps that (a progress report's item title)."""
+    return getattr(row, "item_title", "") or ""
+
+
 _UPSERTS: dict = {}  # (table, dialect name) → its upsert statement, built once
 
 
 def _upsert_newer(table: Table, dialect_name: str):
-    """INSERT into current_row or a projection, or on its primary key's conflict UPDATE every
-    other column, but never back to an older version, whatever order concurrent
-    transactions flush in."""
+    """newer_only's upsert of values into table: never back to an older version, whatever
+    order concurrent transactions flush in."""
     statement = _UPSERTS.get((table, dialect_name))
     if statement is None:
         if dialect_name == "postgresql":
             from sqlalchemy.dialects.postgresql import insert as dialect_insert
         else:
             from sqlalchemy.dialects.sqlite import insert as dialect_insert
-        statement = dialect_insert(table)
-        index = [c for c in table.primary_key.columns]
-        statement = _UPSERTS[(table, dialect_name)] = statement.on_conflict_do_update(
-            index_elements=index,
-            set_={c.name: statement.excluded[c.name] for c in table.c if c not in index},
-            where=statement.excluded.version > table.c.version,
-        )
+        statement = _UPSERTS[(table, dialect_name)] = newer_only(dialect_insert(table), table)
     return statement
+
+
+def newer_only(statement, table: Table):
+    """An INSERT into table (current_row or a projection; a dialect's insert, of values or
+    from a select) that on its primary key's conflict UPDATEs every other column, only to
+    a newer version."""
+    index = list(table.primary_key.columns)
+    return statement.on_conflict_do_update(
+        index_elements=index,
+        set_={c.name: statement.excluded[c.name] for c in table.c if c not in index},
+        where=statement.excluded.version > table.c.version,
+    )
 
 
 def newest(rows) -> list:
@@ -220,13 +232,17 @@ def current_select(model, include_retired: bool = False, dialect: str | None = N
     return query.order_by(order)
 
 
-def current_from_projection(model, where=(), include_retired: bool = False):
+def current_from_projection(model, where=(), include_retired: bool = False, orm: bool = False):
     """SELECT of the current row of every record from the table's projection, ordered by key,
     with the history table's column names and types (where-clauses written against the
-    history table's columns are applied to the projection's)."""
+    history table's columns are applied to the projection's). orm=True: as objects of the
+    model (Store.current) instead of plain rows."""
     table = model if hasattr(model, "c") else model.__table__
     current = projection(table)
-    query = select(*(current.c[c.name] for c in table.c))
+    if orm:
+        query = select(aliased(model, current, adapt_on_names=True))
+    else:
+        query = select(*(current.c[c.name] for c in table.c))
     if where:
         query = query.where(*(on_projection(clause, table, current) for clause in where))
     if not include_retired:

@@ -10,14 +10,15 @@ from pathlib import Path
 
 from sqlalchemy import bindparam, event, exc, insert, select, text, update
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.orm import Session, aliased, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from .. import collector
 from . import accounts, direct, migrate
 from .db import SQLITE_BUSY_TIMEOUT_MS, Base, engine_for, utcnow
 from .errors import DatabaseSettingError, ScopeError, SignInRefused, StaleEdit, StoreBusy, StoreError
-from .history import (CurrentRow, History, current_from_projection, history_tables, latest_row, newest, on_projection,
-                      point_current, pointers, project, projection, rebuild_current)
+from .history import (CurrentRow, History, current_from_projection, history_tables, latest_row, newer_only,
+                      newest, point_current, pointers, project, projection, rebuild_current,
+                      record_title)
 from .models import Account, AuditEntry, DataVersion
 from .scope import ROLES, User, authorize
 
@@ -125,7 +126,7 @@ class Writer:
                                              "created_at": utcnow(), "created_by": self.user.username}))
         unit, adcode = row.scope_of()
         authorize(self.user, unit, adcode, admin_only=model.__scope__ is None, what=f"{model.__tablename__} {key!r}",
-                  table=model.__tablename__, record=key, title=_title(row))
+                  table=model.__tablename__, record=key, title=record_title(row))
         slot = (model, key)
         if slot in self._appended and self._session is None:
             self.session  # a second version of one record: the Session path knows the first one's
@@ -152,8 +153,8 @@ class Writer:
             what = f"{row.__tablename__} {row.key!r}"
             if current is None:
                 raise StoreError(f"{what} does not exist (the edit was based on version {based_on})",
-                                 message_key="missing", table=row.__tablename__, record=row.key, title=_title(row))
-            raise StaleEdit(row.__tablename__, row.key, based_on, current, by, at, title=_title(row))
+                                 message_key="missing", table=row.__tablename__, record=row.key, title=record_title(row))
+            raise StaleEdit(row.__tablename__, row.key, based_on, current, by, at, title=record_title(row))
         row.version = (based_on or 0) + 1
         if self._session is not None:
             self._pending.append(row)
@@ -235,7 +236,7 @@ class Writer:
             current, by, at = _latest_version(self.session, model, key)
             if current is not None and current != based_on:
                 raise StaleEdit(model.__tablename__, key, based_on, current, by, at,
-                                title=_title(self._appended.get((model, key)))) from None
+                                title=record_title(self._appended.get((model, key)))) from None
         raise
 
     def retire(self, model, key: str, based_on: int | None):
@@ -333,16 +334,10 @@ def _fused(shape):
         upsert = pg_insert(pointer).from_select(["table_name", "key", "version", "row_id"],
                                                 select(literal(table.name, String), latest.c.key, latest.c.version,
                                                        latest.c.id))
-        ctes.append(upsert.on_conflict_do_update(
-            index_elements=[pointer.c.table_name, pointer.c.key],
-            set_={"version": upsert.excluded.version, "row_id": upsert.excluded.row_id},
-            where=upsert.excluded.version > pointer.c.version).returning(pointer.c.key).cte(f"pointed_{part}"))
+        ctes.append(newer_only(upsert, pointer).returning(pointer.c.key).cte(f"pointed_{part}"))
         current = projection(table)
         copy = pg_insert(current).from_select([c.name for c in table.c], select(*(latest.c[c.name] for c in table.c)))
-        ctes.append(copy.on_conflict_do_update(
-            index_elements=[current.c.key],
-            set_={c.name: copy.excluded[c.name] for c in current.c if c.name != "key"},
-            where=copy.excluded.version > current.c.version).returning(current.c.key).cte(f"projected_{part}"))
+        ctes.append(newer_only(copy, current).returning(current.c.key).cte(f"projected_{part}"))
         parts.append(select(literal(part, Integer).label("part"), rows.c.key, rows.c.version, rows.c.id))
     dv, audit = DataVersion.__table__, AuditEntry.__table__
     ctes.append(update(dv).where(dv.c.id == 1).values(version=dv.c.version + 1, changed_at=bindparam("at"))
@@ -439,13 +434,9 @@ class Store:
     def current(self, model, *where, include_retired: bool = False) -> list:
         """The current row of every record of a History table (optionally filtered), as ORM objects
         (read from the table's projection, which holds each record's latest history row)."""
-        current = projection(model)
-        entity = aliased(model, current, adapt_on_names=True)
-        query = select(entity).where(*(on_projection(clause, model.__table__, current) for clause in where))
-        if not include_retired:
-            query = query.where(current.c.retired.is_(False))
+        query = current_from_projection(model, where, include_retired, orm=True)
         with self.read() as session, collector.paused():  # 10,000 rows: ~25 of ~55 ms of CPU was collection
-            return list(session.scalars(query.order_by(current.c.key)))
+            return list(session.scalars(query))
 
     def current_rows(self, model, *where, include_retired: bool = False) -> list:
         """Like current(), as plain read-only rows (attribute access: row.key, row.status, …)
@@ -626,11 +617,6 @@ def _check_role_scope(role: str, units, areas) -> None:
         if not (len(area) == 6 and area.isdigit()):
             raise StoreError(f"area {area!r} is not a 6-digit adcode (e.g. 140800 for a city, 140821 for a county)",
                              message_key="account.bad_area", area=area)
-
-
-def _title(row) -> str:
-    """What a person calls the record, when its table keeps that (a progress report's item title)."""
-    return getattr(row, "item_title", "") or ""
 
 
 def _user_of(row: Account) -> User:
