@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
-from appserver import CHROMIUM, CHROMIUM_ARGS, running_app  # noqa: E402
+from appserver import CHROMIUM, CHROMIUM_ARGS, MAP_FRAME, MAP_FRAME_URL, running_app  # noqa: E402
 
 RERUNS = 7
 
@@ -102,7 +102,7 @@ def browser_numbers() -> dict[str, float]:
         started = time.perf_counter()
         with running_app() as (url, process, healthy_after):
             page.goto(url)
-            frame = page.frame_locator("iframe[title*='streamlit_folium']").first
+            frame = page.frame_locator(MAP_FRAME).first
             frame.locator("path.leaflet-interactive").nth(116).wait_for(timeout=60000)
             results["server healthy after start (s)"] = healthy_after
             results["first map drawn after server start (s)"] = (time.perf_counter() - started, 4)
@@ -124,7 +124,7 @@ def browser_numbers() -> dict[str, float]:
             wire.clear()
             messages.clear()
             page.reload()
-            frame = page.frame_locator("iframe[title*='streamlit_folium']").first
+            frame = page.frame_locator(MAP_FRAME).first
             frame.locator("path.leaflet-interactive").nth(116).wait_for(timeout=60000)
             page.wait_for_timeout(1000)
             results["reload (warm cache): HTTP + websocket bytes on the wire (KB)"] = (sum(wire.values()) + deflated_size(messages)) / 1024
@@ -157,7 +157,7 @@ def first_map_not_stored_numbers() -> dict[str, float]:
         started = time.perf_counter()
         with running_app(env={"XIANCHENG_DATASET_PATH": str(dataset)}) as (url, process, _healthy):
             page.goto(url)
-            frame = page.frame_locator("iframe[title*='streamlit_folium']").first
+            frame = page.frame_locator(MAP_FRAME).first
             frame.locator("path.leaflet-interactive").nth(116).wait_for(timeout=60000)
             results["first map after a start whose map is not stored yet (after an update) (s)"] = time.perf_counter() - started
             results["  server process CPU from its start until that first map (s)"] = process_cpu_seconds(process.pid)
@@ -276,7 +276,7 @@ _ARM_LEGEND = """(name) => { window.__xcLegend = 0; const seen = () => {
     o.observe(document.body, {childList: true, subtree: true, characterData: true}); } }"""
 
 
-FRAME_SELECTOR = "iframe[title*='streamlit_folium']"
+FRAME_SELECTOR = MAP_FRAME
 
 
 def switch_indicators(page, names: list[str], server_pid: int) -> tuple[list[float], list[float], list[float]]:
@@ -288,7 +288,7 @@ def switch_indicators(page, names: list[str], server_pid: int) -> tuple[list[flo
 
     in_page, wall, cpu = [], [], []
     for name in names:
-        map_frame = next(f for f in page.frames if "streamlit_folium" in f.url)
+        map_frame = next(f for f in page.frames if MAP_FRAME_URL in f.url)
         page.get_by_role("combobox", name="指标", exact=True).click()
         page.keyboard.type(name)
         option = page.get_by_role("option", name=name).first
@@ -364,7 +364,7 @@ def slide_step_numbers(steps: int = 6) -> dict[str, float]:
         page.frame_locator(FRAME_SELECTOR).first.locator('path[stroke-width="4.5"]').wait_for(state="attached", timeout=60000)
         page.wait_for_load_state("networkidle")
         for step in range(1, steps + 1):
-            map_frame = next(f for f in page.frames if "streamlit_folium" in f.url)
+            map_frame = next(f for f in page.frames if MAP_FRAME_URL in f.url)
             page.evaluate(_ARM_KEY)
             page.evaluate(_ARM_HEADING, names[step % len(names)])
             map_frame.evaluate(_ARM_OUTLINE)

@@ -47,7 +47,8 @@ ROUNDS = 9
 APPS = ("bare", "plain", "project")
 LOAD_SIZES = (1, 5, 20, 50)
 CLICK_COUNTY = ("140826", "绛县")  # clicked at its label point (inside the county)
-MAP_FRAME = "iframe[title*='streamlit_folium']"
+# The map's frame: the plain page's is st_folium's, the project's its own (xiancheng.mapframe).
+MAP_FRAME = "iframe[title*='streamlit_folium'], iframe[title='xiancheng.map']"
 
 # In the page (not the map iframe: an init script there runs in its initial about:blank
 # document, which the component page replaces), checked in every animation frame: when the
@@ -72,7 +73,7 @@ _WATCH = """(() => {
     requestAnimationFrame(check);
     const now = Date.now();
     if (!document.body) return;
-    const iframe = document.querySelector("iframe[title*='streamlit_folium']");
+    const iframe = document.querySelector("iframe[title*='streamlit_folium'], iframe[title='xiancheng.map']");
     if (iframe && !window.__xcFrame) window.__xcFrame = now;
     const doc = iframe && iframe.contentDocument;
     if (doc && doc !== armed && doc.readyState !== 'uninitialized') {
@@ -110,7 +111,7 @@ def _deflated(messages: list[bytes]) -> int:
 
 
 def _map_frame(page):
-    return next(f for f in page.frames if "streamlit_folium" in f.url)
+    return next(f for f in page.frames if "/component/streamlit_folium." in f.url or "/component/xiancheng.map/" in f.url)
 
 
 def browser_round(browser, url: str, kind: str, reload: bool = False) -> dict[str, float]:

@@ -120,10 +120,10 @@ def _is_chromium(pid: int) -> bool:
 def switch_numbers(switches: int = 12) -> dict[str, float]:
     from playwright.sync_api import sync_playwright
 
-    from appserver import CHROMIUM, CHROMIUM_ARGS, running_app
+    from appserver import CHROMIUM, CHROMIUM_ARGS, MAP_FRAME, MAP_FRAME_URL, running_app
     from bench_app import _ARM_CLICK, _ARM_LEGEND
 
-    frame_selector = "iframe[title*='streamlit_folium']"
+    frame_selector = MAP_FRAME
     targets = [("城镇化率", "城镇化率"), ("适用任务数", "适用任务数"), ("常住人口", "常住人口"),
                ("地区生产总值", "地区生产总值"), ("重点镇数量", "重点镇数量"), ("一般公共预算收入", "一般公共预算收入")]
     from streamlit_client import process_cpu_seconds
@@ -140,7 +140,7 @@ def switch_numbers(switches: int = 12) -> dict[str, float]:
         page.goto(url + "/indicators")
         page.frame_locator(frame_selector).first.locator(".xc-legend .xc-title").wait_for(timeout=60000)  # the default indicator
         for typed, legend in (targets * 2)[:switches]:
-            map_frame = next(f for f in page.frames if "streamlit_folium" in f.url)
+            map_frame = next(f for f in page.frames if MAP_FRAME_URL in f.url)
             page.get_by_role("combobox", name="指标", exact=True).click()
             page.keyboard.type(typed)
             option = page.get_by_role("option", name=typed).first

@@ -1,7 +1,7 @@
 """A headless Streamlit session over the websocket, as the browser's frontend speaks it.
 
 Used by the load benchmark: N sessions open a page at once without rendering anything, and
-each reports when the map's data (the st_folium component and its arguments) arrived.
+each reports when the map's data (the map component and its arguments) arrived.
 """
 
 from __future__ import annotations
@@ -26,8 +26,10 @@ class SessionResult:
 def _is_map(msg: ForwardMsg) -> bool:
     if msg.WhichOneof("type") != "delta" or msg.delta.WhichOneof("type") != "new_element":
         return False
+    from xiancheng.offline import MAP_COMPONENT
+
     element = msg.delta.new_element
-    return element.WhichOneof("type") == "component_instance" and "st_folium" in element.component_instance.component_name
+    return element.WhichOneof("type") == "component_instance" and element.component_instance.component_name == MAP_COMPONENT
 
 
 def _waits_for_map(msg: ForwardMsg) -> bool:

@@ -141,7 +141,7 @@ elif used.k < k:
 map_col, info_col = st.columns([3, 1])
 with map_col:
     # The base map depends on the city only; the indicator's fills and legend are a layer
-    # that st_folium swaps inside the same iframe, so a switch does not redraw the whole map.
+    # that the map's frame swaps in place, so a switch does not redraw the whole map.
     # Both are built once per process for their key and reused by every session.
     clicked = map_view(
         lambda: maps.indicator_base(city or None, height=MAP_HEIGHT, lang=lang), ("indicator-base", city, lang, MAP_HEIGHT),
@@ -160,7 +160,7 @@ with map_col:
                 key="indicator-export",
             )
 
-# A click is taken once: st_folium keeps returning the last clicked county, and after the
+# A click is taken once: the map keeps returning the last clicked county, and after the
 # back button the URL's county must win over that stale click.
 drawing = (clicked or {}).get("last_active_drawing") or {}
 clicked_adcode = (drawing.get("properties") or {}).get("adcode")

@@ -72,8 +72,13 @@ def running_app(timeout: float = 60.0, env: dict | None = None, script: str | No
         process.log_path.unlink(missing_ok=True)
 
 
+# The maps' frame (xiancheng.mapframe): the iframe's title is the component's name.
+MAP_FRAME = "iframe[title='xiancheng.map']"
+MAP_FRAME_URL = "/component/xiancheng.map/"
+
+
 def map_frame(page, timeout_ms: int = 30000):
-    """The st_folium iframe once its county layer has drawn (117 paths at province view)."""
-    page.wait_for_selector("iframe[title*='streamlit_folium']", timeout=timeout_ms)
-    frame = page.frame_locator("iframe[title*='streamlit_folium']").first
+    """The map's iframe (frame locator), once it exists."""
+    page.wait_for_selector(MAP_FRAME, timeout=timeout_ms)
+    frame = page.frame_locator(MAP_FRAME).first
     return frame

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from appserver import MAP_FRAME
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -18,7 +19,7 @@ def county_label(frame, name):
 
 
 def wait_for_counties(page, count=117):
-    frame = page.frame_locator("iframe[title*='streamlit_folium']").first
+    frame = page.frame_locator(MAP_FRAME).first
     frame.locator("path.leaflet-interactive").nth(count - 1).wait_for(state="attached", timeout=45000)
     return frame
 

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from appserver import MAP_FRAME
 from xiancheng import indicators
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 PREFAB = indicators.indicator_key("新开工装配式建筑占城镇新建建筑面积比例", "%")
-MAP = "iframe[title*='streamlit_folium']"
+MAP = MAP_FRAME
 
 
 def legend(page, has_text: str, timeout: float = 45000):

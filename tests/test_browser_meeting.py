@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from appserver import MAP_FRAME
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-MAP = "iframe[title*='streamlit_folium']"
+MAP = MAP_FRAME
 
 
 @pytest.fixture

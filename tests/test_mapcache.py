@@ -156,7 +156,7 @@ app = AppTest.from_file(sys.argv[1], default_timeout=60)
 app.run()
 assert not app.exception, app.exception
 frames = [e for e in app.get("component_instance")]
-assert len(frames) == 1 and "streamlit_folium" in frames[0].proto.component_name, frames
+assert len(frames) == 1 and frames[0].proto.component_name == "xiancheng.map", frames
 print(",".join(m for m in ("folium", "streamlit_folium", "pandas", "branca") if m in sys.modules))
 """
 

@@ -51,13 +51,27 @@ def test_map_view_sends_what_st_folium_sends_and_builds_once(monkeypatch):
     assert types  # the type map is built from the same dataset
 
 
-def test_the_map_component_is_st_folium_s_own_declaration():
-    """map_view declares st_folium's component itself (no streamlit_folium import): same
-    name, folder, URL and module as st_folium's declaration, so the same frontend is served
-    and the same element identity computed; the instance key is st_folium's own."""
-    ours, theirs = mapview.map_component(), sf._component_func
-    assert (ours.name, ours.abspath, ours.url, ours.module_name) == (theirs.name, theirs.abspath, theirs.url, theirs.module_name)
-    assert ours == theirs
+def test_the_map_component_is_the_project_s_frame_with_st_folium_s_instance_key(tmp_path):
+    """map_view's component is this project's frame (xiancheng.mapframe), declared without
+    importing streamlit_folium: its folder holds the frame's page, which loads the installed
+    Leaflet in its head and speaks Streamlit's component protocol; the instance key is
+    st_folium's own (a re-rendered map keeps its iframe)."""
+    from pathlib import Path
+
+    from xiancheng import offline
+
+    ours = mapview.map_component()
+    assert (ours.name, ours.module_name) == (offline.MAP_COMPONENT, "xiancheng")
+    page = (Path(ours.abspath) / "index.html").read_text(encoding="utf-8")
+    head = page.split("</head>")[0]
+    assert f'<script src="{offline.LEAFLET_JS}"></script>' in head and f'href="{offline.LEAFLET_CSS}"' in head
+    assert "streamlit:componentReady" in page and "streamlit:setComponentValue" in page and "{{" not in page
+    # written again only when it differs (another Leaflet): same bytes, same file
+    folder = offline.map_frame_dir(tmp_path)
+    written = (folder / "index.html").stat().st_mtime_ns
+    assert offline.map_frame_dir(tmp_path) == folder and (folder / "index.html").stat().st_mtime_ns == written
+    (folder / "index.html").write_text("old", encoding="utf-8")
+    assert (offline.map_frame_dir(tmp_path) / "index.html").read_text(encoding="utf-8") == page
     script = mapview._render_map(lambda: maps.type_map(queries.county_types(DATA), "zh", "140800", height=500)).script
     for key in ("overview-map--none-zh", "k"):
         assert mapview.component_key(script, key) == sf.generate_js_hash(script, key, False)

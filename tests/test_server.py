@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import urllib.error
 import urllib.request
 
@@ -118,22 +119,37 @@ def test_quick_component_scan_keeps_streamlits_choice(tmp_path, monkeypatch):
     assert [quick(d) for d in importlib.metadata.distributions(path=[str(tmp_path)])].count(True) == 3
 
 
-def test_the_map_component_is_served_before_any_page_has_run():
-    """A fresh server registers st_folium's component itself: its bundle answers and the
-    first page prefetches it, with no script run (no browser) having imported st_folium."""
+def test_the_map_frame_is_served_before_any_page_has_run_and_the_page_prefetches_what_it_loads():
+    """A fresh server registers the map component itself: its frame page answers with no
+    script run (no browser) yet. The page prefetches Leaflet and the geometry the frame then
+    loads, preloads the first view's element code (the map's component, the note's button),
+    and leaves the rest's (checkbox, select box, radio) to window.xcPreloadRest, which the
+    map calls once it is painted."""
+    import re
     import time
 
-    from xiancheng.offline import _map_component_script
+    from xiancheng.offline import LEAFLET_CSS, LEAFLET_JS, MAP_COMPONENT
 
-    bundle = _map_component_script()
-    assert bundle and bundle.startswith("/component/streamlit_folium.st_folium/static/js/main.")
+    frame_page = f"/component/{MAP_COMPONENT}/index.html"
     with running_app() as (url, _process, _seconds):
         deadline = time.monotonic() + 10
-        while status(url + bundle) != 200 and time.monotonic() < deadline:
+        while status(url + frame_page) != 200 and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert status(url + bundle) == 200
+        assert status(url + frame_page) == 200
+        with urllib.request.urlopen(url + frame_page, timeout=10) as response:
+            assert f'<script src="{LEAFLET_JS}"></script>'.encode() in response.read()
         with urllib.request.urlopen(url + "/", timeout=10) as response:
-            assert f'<link rel="prefetch" href="{bundle}">'.encode() in response.read()
+            page = response.read().decode()
+        for prefetched in (LEAFLET_JS, LEAFLET_CSS, "/app/static/geo/counties-web."):
+            assert f'<link rel="prefetch" href="{prefetched}' in page
+        preloaded = re.findall(r'<link rel="modulepreload" crossorigin href="./static/js/([\w.-]+)">', page)
+        assert any(n.startswith("ComponentInstance.") for n in preloaded) and any(n.startswith("Button.") for n in preloaded)
+        later = re.search(r"window\.xcPreloadRest=function\(\).*?(\[.*?\])\.forEach", page)
+        assert later, "no xcPreloadRest in the page"
+        rest = json.loads(later.group(1))
+        assert {n.split(".")[0] for n in rest} >= {"Checkbox", "Selectbox", "Radio"}
+        assert not set(rest) & set(preloaded)
+        assert all(status(f"{url}/static/js/{name}") == 200 for name in preloaded + rest)
 
 
 def test_plain_component_arguments_are_not_taken_for_data_frames_without_pandas():

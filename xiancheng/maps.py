@@ -152,7 +152,7 @@ _PATTERN_JS = _script_template(
       defs.appendChild(pat);
     });
   }
-  // A layer, not a bare script: it works inside a feature group that st_folium swaps in
+  // A layer, not a bare script: it works inside a feature group that the map's frame swaps in
   // place, and it stops listening when that group is removed.
   var layer = new L.Layer();
   layer.onAdd = function (m) { map = m; install(); map.on('layeradd', install); return this; };
@@ -362,6 +362,8 @@ _VIEW_JS = _script_template(
     try { waiting = window.parent.document.querySelector('.st-key-{{ this.after_map_key }}'); } catch (e) { return; }
     var data = window.__GLOBAL_DATA__;
     if (!waiting || !data || !window.Streamlit) { return; }
+    // the code of the rest's elements (ui.serve.REST_ELEMENTS) loads while the server runs it
+    if (typeof window.parent.xcPreloadRest === 'function') { window.parent.xcPreloadRest(); }
     window.Streamlit.setComponentValue({last_active_drawing: null, {{ this.drawn_field }}: true});
   }
   function afterPaint() { requestAnimationFrame(function () { setTimeout(mapShown, 0); }); }
@@ -452,10 +454,10 @@ _STATIC_SHAPES_JS = _script_template(
   var map = {{ this._parent.get_name() }};
   var keep = {{ this.keep_json }};  // adcodes to draw, or null for all
   function esc(s) { var d = document.createElement('div'); d.textContent = s; return d.innerHTML; }
-  // st_folium reports a click to Streamlit only after 250 ms without another event (its
-  // debounce, made for panning). A click on a county is reported at once, with exactly the
-  // value st_folium builds (it asks only for last_active_drawing); its own report then
-  // finds nothing new and sends nothing, so the page reruns once, 250 ms sooner.
+  // The map's frame reports a click to Streamlit only after 250 ms without another event
+  // (st_folium's debounce, made for panning). A click on a county is reported at once, with
+  // exactly the value the frame builds (asked only for last_active_drawing); its own report
+  // then finds nothing new and sends nothing, so the page reruns once, 250 ms sooner.
   function reportNow(shape) {
     var data = window.__GLOBAL_DATA__;
     if (!data || !window.Streamlit || JSON.stringify(data.returned_objects) !== '["last_active_drawing"]') { return; }
@@ -561,7 +563,7 @@ _COUNTY_STYLE_JS = _script_template(
     return styles[unit ? unit[0] : 0];  // styles[0]: unpainted
   }
   // Paints the base map's county shapes (found by their role). As a layer it can sit in
-  // a feature group that st_folium swaps in place when the indicator changes.
+  // a feature group that the map's frame swaps in place when the indicator changes.
   var layer = new L.Layer();
   layer.onAdd = function (map) {
     map.eachLayer(function (counties) {
@@ -778,7 +780,7 @@ def indicator_map(
 def indicator_base(city_adcode: str | None = None, basemap: str = "none", tianditu_key: str = "", height: int = 680, lang: str = "zh") -> folium.Map:
     """What the indicator map keeps while the indicator changes: view, city outlines, labels.
 
-    It depends on the city only, so st_folium keeps its iframe and swaps indicator_layer in
+    It depends on the city only, so the map keeps its iframe and swaps indicator_layer in
     place (feature_group_to_add) instead of drawing a whole new map on every switch.
     """
     counties = geo.counties_of_city(city_adcode) if city_adcode else list(geo.counties())

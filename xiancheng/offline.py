@@ -11,6 +11,7 @@ from __future__ import annotations
 import filecmp
 import hashlib
 import json
+import os
 import re
 import shutil
 from functools import lru_cache
@@ -126,7 +127,8 @@ def mark_immutable_static() -> None:
     starlette_app.create_app_static_serving_routes = routes
 
 
-MAP_COMPONENT = "streamlit_folium.st_folium"  # the name st_folium declares its component under
+# The maps' component (xiancheng.mapframe): its name is the frame's title and URL folder.
+MAP_COMPONENT = "xiancheng.map"
 # The component value's field and the container key of a page whose rest waits for its map
 # (ui.mapview.rest_waits_for_map; the map's script in maps.py): here, not in maps, so that
 # a page whose map is stored (mapcache) imports no folium.
@@ -134,37 +136,27 @@ MAP_DRAWN_FIELD = "xc_drawn"
 AFTER_MAP_KEY = "xc-after-map"
 
 
-def map_component_dir() -> str | None:
-    """st_folium's frontend build folder, as st_folium itself names it, found without
-    importing streamlit_folium (that import costs folium, pandas and more)."""
-    import os
-    from importlib.util import find_spec
+def map_frame_dir(build_dir: Path | None = None) -> Path:
+    """The map component's folder: its index.html (xiancheng.mapframe) names this Leaflet,
+    so it is written here (beside the built dataset) whenever it differs."""
+    from . import mapframe
+    from .settings import DATASET_PATH
 
-    spec = find_spec("streamlit_folium")
-    if spec is None or not spec.origin:
-        return None
-    return os.path.join(os.path.dirname(os.path.abspath(spec.origin)), "frontend/build")
-
-
-def _map_component_script() -> str | None:
-    """URL of st_folium's frontend bundle (its build's asset manifest)."""
-    folder = map_component_dir()
-    if folder is None:
-        return None
-    try:
-        main_js = json.loads((Path(folder) / "asset-manifest.json").read_text(encoding="utf-8"))["files"]["main.js"]
-    except (OSError, ValueError, KeyError):
-        return None
-    return f"/component/{MAP_COMPONENT}/" + main_js.removeprefix("./")
+    folder = Path(build_dir or DATASET_PATH.parent) / "mapframe"
+    body = mapframe.page(LEAFLET_JS, LEAFLET_CSS).encode("utf-8")
+    index = folder / "index.html"
+    if not index.exists() or index.read_bytes() != body:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = index.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(body)
+        tmp.replace(index)  # atomic: a frame never reads half a page
+    return folder
 
 
-@lru_cache(maxsize=2)
-def map_prefetch_tags(with_component: bool = True) -> str:
-    """<link rel="prefetch"> for what every map frame loads: st_folium's bundle (unless
-    with_component is False: not served yet), Leaflet and the geometry. Put in the page
-    itself, they arrive while Streamlit is still drawing the page, and the map frame
-    (created seconds later) takes them from the browser's cache instead of fetching them
-    one after the other."""
-    urls = [_map_component_script() if with_component else None, LEAFLET_JS, LEAFLET_CSS,
-            *(geometry_url(n) for n in GEOMETRY_FILES)]
-    return "".join(f'<link rel="prefetch" href="{url}">' for url in urls if url)
+@lru_cache(maxsize=1)
+def map_prefetch_tags() -> str:
+    """<link rel="prefetch"> for what every map frame loads: Leaflet and the geometry. Put in
+    the page itself, they arrive while Streamlit is still drawing the page, and the map
+    frame (created later) takes them from the browser's cache."""
+    urls = [LEAFLET_JS, LEAFLET_CSS, *(geometry_url(n) for n in GEOMETRY_FILES)]
+    return "".join(f'<link rel="prefetch" href="{url}">' for url in urls)

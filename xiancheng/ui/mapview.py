@@ -1,14 +1,16 @@
-"""st_folium with the map's HTML and script built once per process, not once per page view.
+"""Maps in the page: the folium map's HTML and script built once per process, not once per
+page view, and shown in this project's own frame (xiancheng.mapframe).
 
 A map here depends only on what its builder is given (city, language, basemap, the dataset,
 which is fixed for the life of the server), never on the session. st_folium renders the
 folium map on every rerun of every session (~0.15 s of CPU for the overview); map_view
 renders it the first time a cache key is seen and then sends the same bytes to everyone.
-The arguments sent to the component are st_folium's own (same frontend, same behaviour).
+The arguments sent to the component, and the values it returns, are st_folium's own; its
+frame is lighter (xiancheng.mapframe says why).
 
 A map built with persist=True is also kept on disk (xiancheng.mapcache): after a restart
 the server sends the bytes it rendered before, and its first page imports neither folium
-nor streamlit_folium (the component is declared here as st_folium declares it).
+nor streamlit_folium.
 """
 
 from __future__ import annotations
@@ -121,7 +123,7 @@ def map_view(
     persist: bool = False,
 ):
     """Show a folium map (and optionally a feature group swapped in place, as st_folium's
-    feature_group_to_add); returns what st_folium returns.
+    feature_group_to_add does); returns what st_folium would return.
 
     cache_key must name everything build_map depends on (layer_key: build_layer's), apart
     from the dataset, which does not change while the server runs. persist: keep the
@@ -129,6 +131,7 @@ def map_view(
     fixed while a server runs (settings such as a tile key), and build_map must depend on
     the dataset only through its input documents or cache_key.
     """
+    from ..offline import MAP_DRAWN_FIELD
     from . import dataset
 
     # Keyed by the dataset too (tests load other datasets in one process); the entry keeps
@@ -147,7 +150,11 @@ def map_view(
     hash_key = _cached(("hash", cache_key, key), lambda: component_key(rendered.script, key))
 
     def on_change():
-        st.session_state[key] = st.session_state.get(hash_key, {})
+        value = st.session_state.get(hash_key, {})
+        st.session_state[key] = value
+        if (value or {}).get(MAP_DRAWN_FIELD):
+            # before the run it starts: app.py then draws the sidebar's widgets (map_pending)
+            st.session_state[_MAP_SHOWN] = True
 
     register_map_component()
     return map_component()(
@@ -161,23 +168,22 @@ def map_view(
 
 @lru_cache(maxsize=1)
 def map_component():
-    """st_folium's component, declared as streamlit_folium declares it (same name, folder and
-    module: the same frontend and element identity) without importing streamlit_folium."""
+    """The maps' component: st_folium's arguments and values, this project's frame
+    (xiancheng.mapframe), declared without importing streamlit_folium."""
     from streamlit import config
     from streamlit.components.v1.custom_component import CustomComponent
 
-    from ..offline import MAP_COMPONENT, map_component_dir
+    from ..offline import MAP_COMPONENT, map_frame_dir
 
     # declare_component's own rule for the (hidden) component base URL setting
     base = config.get_option("server.customComponentBaseUrlPath")
-    return CustomComponent(name=MAP_COMPONENT, path=map_component_dir(), url=f"{base}/{MAP_COMPONENT}/" if base else None,
+    return CustomComponent(name=MAP_COMPONENT, path=str(map_frame_dir()), url=f"{base}/{MAP_COMPONENT}/" if base else None,
                            module_name=MAP_COMPONENT.rsplit(".", 1)[0])
 
 
 def register_map_component() -> None:
     """Register the map component with the runtime (a no-op without one, or once done): its
-    files are served only once registered, which a script run importing streamlit_folium
-    would do and map_view's own declaration does not."""
+    files are served only once registered, which a script run's declaration does not do."""
     from streamlit.runtime import Runtime
 
     if Runtime.exists() and not map_component_registered():
@@ -205,6 +211,14 @@ _MAP_SHOWN = "_xc_map_shown"  # session state: this session's browser has painte
 _SHOW_REST = "xc_show_rest"  # the waiting note's button: show the rest now
 
 
+def map_pending() -> bool:
+    """Whether this session's browser has not painted a map-first page's map yet: on such a
+    view the page draws its map first and the rest once the map is painted
+    (rest_waits_for_map), and app.py draws the sidebar's own widgets with that rest.
+    A session with no browser behind it (no request headers: AppTest) never waits."""
+    return not st.session_state.get(_MAP_SHOWN) and not st.session_state.get(_SHOW_REST) and bool(st.context.headers)
+
+
 def rest_waits_for_map(value, note: str, show_now: str) -> bool:
     """Whether the page should stop after its map for now, the rest following once the browser
     has painted the map. Call right after map_view, with its value, where the rest begins.
@@ -214,15 +228,12 @@ def rest_waits_for_map(value, note: str, show_now: str) -> bool:
     On a session's first view the page draws its map, shows note in a container the map's
     script looks for (offline.AFTER_MAP_KEY), and stops; once the counties are painted the map
     sets its value (offline.MAP_DRAWN_FIELD) and the rerun draws everything. Later views of the
-    session draw everything at once (the browser has the code of every element by then).
-    A session with no browser behind it (no request headers: AppTest) never waits."""
+    session draw everything at once (the browser has the code of every element by then)."""
     from ..offline import AFTER_MAP_KEY, MAP_DRAWN_FIELD  # not maps: no folium on a first page
 
-    if st.session_state.get(_MAP_SHOWN):
-        return False
     # If the map never paints (a script error in its frame), the rest is one click away;
     # the click is read before the note is drawn, so the note goes in the same run.
-    if (value or {}).get(MAP_DRAWN_FIELD) or not st.context.headers or st.session_state.get(_SHOW_REST):
+    if not map_pending() or (value or {}).get(MAP_DRAWN_FIELD):
         st.session_state[_MAP_SHOWN] = True
         return False
     with st.container(key=AFTER_MAP_KEY):

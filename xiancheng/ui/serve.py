@@ -36,8 +36,8 @@ def warm() -> None:
     try:
         with _giving_way():
             _server_started()
-            # st_folium's component, registered before any script run declares it: the first
-            # page prefetches its bundle with Streamlit's own files.
+            # The map component (its frame page written now, off the first page's path),
+            # registered before any script run declares it.
             from . import mapview
 
             mapview.register_map_component()
@@ -239,30 +239,6 @@ class BackendAtRoot:
         await self.app(scope, receive, injecting_send)
 
 
-class ImmutableComponentAssets:
-    """ASGI middleware: a component's content-hashed bundle (st_folium's main.<hash>.js) is
-    cached for a year. Streamlit sends it as `Cache-Control: public` with no lifetime or
-    validator, so every map frame downloaded its 225 KB again, and the page's prefetch of
-    it (offline.map_prefetch_tags) could not be reused."""
-
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or not COMPONENT_BUNDLE.search(scope["path"]):
-            await self.app(scope, receive, send)
-            return
-
-        async def immutable_send(message):
-            if message["type"] == "http.response.start" and message["status"] == 200:
-                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control"]
-                message = {**message, "headers": [*headers, (b"cache-control", b"public, max-age=31536000, immutable")]}
-            await send(message)
-
-        await self.app(scope, receive, immutable_send)
-
-
-COMPONENT_BUNDLE = re.compile(r"/component/[\w.-]+/static/(js|css)/[\w-]+\.[0-9a-f]{8,}\.(js|css)$")
 STREAMLIT_INDEX = b"window.prerenderReady"  # a line of Streamlit's own index.html
 
 
@@ -298,28 +274,45 @@ def _page_css() -> bytes:
 
 def _map_prefetch() -> bytes:
     from ..offline import map_prefetch_tags
-    from .mapview import map_component_registered
 
-    # Until the warm-up has registered st_folium's component (mapview.register_map_component: the
-    # runtime's first moments) its bundle is a 404, so it is not prefetched.
-    return map_prefetch_tags(with_component=map_component_registered()).encode()
+    return map_prefetch_tags().encode()
 
 
-# Elements every first view shows (sidebar toggle, buttons, city picker, basemap radio, the
-# map), whose code Streamlit's frontend fetches only once their element has arrived: a
-# chain of ~40 requests, with the map's frame created only after it. Preloaded with the
-# page, they load while the websocket opens. Not preloaded: what no first view draws, as it
-# would only compete with the page's own files before the websocket opens: the sign-in
-# fields and the download buttons (drawn once their expander is opened) and the raw-HTML
-# markdown parser (the compact head is plain markdown; pages with HTML load it themselves).
-PRELOADED_ELEMENTS = ("Checkbox", "Button", "Selectbox", "Radio", "ComponentInstance")
+# Elements whose code Streamlit's frontend fetches only once one of them has arrived (a
+# chain of ~20-40 requests each). What a session's first view of the overview draws before
+# its map is painted (the map, the waiting note's button) is preloaded with the page: it
+# loads while the websocket opens, and the map's frame is not kept waiting for it.
+FIRST_VIEW_ELEMENTS = ("Button", "ComponentInstance")
+# What the rest of that view draws once the map is painted (the sidebar's language toggle,
+# the city picker, the basemap choice) is preloaded only then: the map's script calls
+# window.xcPreloadRest as it reports itself painted, so this code loads while the server
+# runs the rest of the page, not while the page's own files and the map are loading.
+# Not preloaded at all: what no first view draws (the sign-in fields and the download
+# buttons, drawn once their expander is opened; the raw-HTML markdown parser).
+REST_ELEMENTS = ("Checkbox", "Selectbox", "Radio")
 
 
 @functools.lru_cache(maxsize=1)
 def _element_preloads() -> bytes:
-    """<link rel="modulepreload"> for those elements' chunks and everything they import,
-    found in the installed Streamlit's build (chunk names carry a content hash); what
-    Streamlit's index.html preloads itself is left out. Unknown names are skipped."""
+    """<link rel="modulepreload"> for the first view's element chunks, and the
+    window.xcPreloadRest function that adds those of the rest."""
+    import json
+
+    first = _element_chunks(FIRST_VIEW_ELEMENTS)
+    rest = [n for n in _element_chunks(REST_ELEMENTS) if n not in first]
+    links = "".join(f'<link rel="modulepreload" crossorigin href="./static/js/{n}">' for n in first)
+    later = (
+        "<script>window.xcPreloadRest=function(){if(window.xcPreloadRest.done){return;}window.xcPreloadRest.done=true;"
+        f"{json.dumps(rest)}.forEach(function(n){{var l=document.createElement('link');l.rel='modulepreload';"
+        "l.crossOrigin='anonymous';l.href='./static/js/'+n;document.head.appendChild(l);});};</script>"
+    )
+    return (links + later).encode()
+
+
+def _element_chunks(elements: tuple[str, ...]) -> list[str]:
+    """The chunks of those elements and everything they import, found in the installed
+    Streamlit's build (chunk names carry a content hash), less what Streamlit's index.html
+    preloads itself. Unknown names are skipped."""
     from pathlib import Path
 
     from streamlit.file_util import get_static_dir
@@ -330,9 +323,9 @@ def _element_preloads() -> bytes:
         index = (static / "index.html").read_text(encoding="utf-8")
         names = {p.name for p in js.glob("*.js")}
     except OSError:
-        return b""
+        return []
     already = set(re.findall(r"static/js/([\w.-]+\.js)", index))
-    stack = [n for n in names if n.split(".")[0] in PRELOADED_ELEMENTS and re.fullmatch(r"[\w-]+\.[\w-]{8}\.js", n)]
+    stack = [n for n in names if n.split(".")[0] in elements and re.fullmatch(r"[\w-]+\.[\w-]{8}\.js", n)]
     seen: set[str] = set()
     while stack:
         name = stack.pop()
@@ -340,7 +333,7 @@ def _element_preloads() -> bytes:
             continue
         seen.add(name)
         stack += re.findall(r'(?:from|import)\s*"\./([\w.-]+\.js)"', (js / name).read_text(encoding="utf-8"))
-    return "".join(f'<link rel="modulepreload" crossorigin href="./static/js/{n}">' for n in sorted(seen - already)).encode()
+    return sorted(seen - already)
 
 
 def _without_metrics() -> None:
@@ -351,7 +344,7 @@ def _without_metrics() -> None:
 
     streamlit_middleware = starlette_app.create_streamlit_middleware
     starlette_app.create_streamlit_middleware = lambda: [
-        Middleware(NoMetrics), Middleware(ImmutableComponentAssets), *streamlit_middleware(), Middleware(BackendAtRoot),
+        Middleware(NoMetrics), *streamlit_middleware(), Middleware(BackendAtRoot),
     ]
 
 
