@@ -1,9 +1,9 @@
-"""Entry point: page config, offline assets, language, presentation mode, navigation."""
+"""Entry point: page config, offline assets, sign-in, language, presentation mode, navigation."""
 
 import streamlit as st
 
 from xiancheng import geo, ui
-from xiancheng.ui import auth, widgets
+from xiancheng.ui import auth, mapview, widgets
 
 st.set_page_config(page_title="县城一张图", page_icon="assets/favicon.png", layout="wide")
 ui.static_assets()
@@ -15,11 +15,7 @@ except geo.GeodataError as error:
     st.stop()
 
 presenting = widgets.presenting()
-present_clicked = False
-if not presenting:
-    ui.language_toggle()
-    present_clicked = st.sidebar.button(ui.t("present.toggle"), icon=":material/slideshow:", key="present_toggle")
-    auth.sign_in_form()
+auth.restore_session()
 # Viewing is open unless the require_sign_in setting says otherwise; writing always needs sign-in.
 locked = auth.viewing_needs_sign_in() and auth.current_user() is None
 
@@ -32,17 +28,28 @@ pages = [
     for p in ui.PAGES
 ]
 page = st.navigation(pages, position="hidden" if presenting or locked else "sidebar")
+spec = next((p for p in ui.PAGES if p.url_path == page.url_path), ui.PAGES[0])  # default page: ""
+# On a session's first view of a map-first page (the overview) the map comes first; the
+# sidebar's own widgets come with the rest of the page once the map is painted. So nothing
+# in the sidebar can be clicked in the moment the map reports itself painted (a click then
+# shared that rerun and could be lost).
+map_first = spec.map_first and not presenting and not locked and mapview.map_pending()
+present_clicked = False
+if not presenting and not map_first:
+    ui.language_toggle()
+    present_clicked = st.sidebar.button(ui.t("present.toggle"), icon=":material/slideshow:", key="present_toggle")
+    auth.sign_in_form()
 if locked:
     if presenting:
         auth.sign_in_form()
     st.info(ui.t("auth.sign_in_to_view"), icon=":material/lock:")
     st.stop()
 if not presenting:
-    widgets.problems_sidebar()
+    if not map_first:
+        widgets.problems_sidebar()
     ui.restore_shared()
-here = next((p.path for p in ui.PAGES if p.url_path == page.url_path), ui.PAGES[0].path)  # default page: ""
 if present_clicked or (presenting and page.url_path != "present"):
     # ?mode=present on any page opens the slideshow with the same county/city/language;
     # leaving it returns to that page.
-    widgets.enter_presentation(here)
+    widgets.enter_presentation(spec.path)
 ui.run_page(page)

@@ -44,6 +44,7 @@ def _sign_in_script():
 
     from xiancheng.ui import auth
 
+    auth.restore_session()
     auth.sign_in_form()
     user = auth.current_user()
     st.write(f"user: {user.username if user else '-'}")

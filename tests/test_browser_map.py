@@ -9,8 +9,9 @@ import re
 import pytest
 from PIL import Image
 
+from appserver import MAP_FRAME, MAP_FRAME_URL
 pytestmark = pytest.mark.browser
-MAP = "iframe[title*='streamlit_folium']"
+MAP = MAP_FRAME
 SCREENS = {"1920x1080": (1920, 1080), "1366x768": (1366, 768)}
 
 # Pairs of visible label boxes that intersect (labels hidden by culling or zoom excluded).
@@ -48,7 +49,7 @@ def open_map(browser, app_url, path, size, lang="zh"):
     frame.locator("path.leaflet-interactive").nth(0).wait_for(state="attached", timeout=45000)
     frame.locator(".xc-legend").wait_for(timeout=45000)
     page.wait_for_timeout(1500)  # fonts, fitting beside the legend, label culling
-    map_frame = next(f for f in page.frames if "streamlit_folium" in f.url)
+    map_frame = next(f for f in page.frames if MAP_FRAME_URL in f.url)
     return context, page, map_frame
 
 
@@ -201,11 +202,13 @@ _ORDER = """(() => {
   window.__order = {};
   const check = () => {
     const o = window.__order, now = Date.now();
-    const frame = document.querySelector("iframe[title*='streamlit_folium']");
+    const frame = document.querySelector("iframe[title='xiancheng.map']");
+    const box = () => { const r = frame.getBoundingClientRect(); return [r.x, r.y, r.width]; };
     if (frame && !o.frame) o.frame = now;
     const doc = frame && frame.contentDocument;
-    if (doc && !o.drawn && doc.querySelectorAll('path.leaflet-interactive').length >= 117) o.drawn = now;
-    if (!o.table && document.querySelectorAll('[data-testid=stMain] table').length >= 2) o.table = now;
+    if (doc && !o.drawn && doc.querySelectorAll('path.leaflet-interactive').length >= 117) { o.drawn = now; o.drawnBox = box(); }
+    if (!o.sidebarWidget && document.querySelector('[data-testid=stSidebar] .stButton, [data-testid=stSidebar] .stCheckbox')) o.sidebarWidget = now;
+    if (!o.table && document.querySelectorAll('[data-testid=stMain] table').length >= 2) { o.table = now; o.tableBox = box(); }
     if (!o.table) requestAnimationFrame(check);
   };
   requestAnimationFrame(check);
@@ -224,6 +227,11 @@ def test_overview_draws_the_map_first_and_the_rest_once_it_is_painted(browser, a
         order = page.evaluate("() => window.__order")
         assert order["frame"] and order["drawn"], order
         assert order["drawn"] <= order["table"], order
+        # the sidebar's own widgets (language, 演示模式, sign-in) come with the rest: nothing
+        # there can be clicked in the moment the map reports itself painted
+        assert order["drawn"] <= order["sidebarWidget"], order
+        # the map does not move as the rest arrives (the sidebar is there from the start)
+        assert order["drawnBox"] == order["tableBox"], order
         for text in ("所选县区", "各类型县级单位数", "已载入文件", "各市县城类型统计", "点击地图上的县区查看信息。"):
             page.get_by_text(text, exact=False).first.wait_for(timeout=10000)
         assert page.locator(".st-key-xc-after-map").count() == 0  # the waiting note is gone

@@ -50,6 +50,8 @@ class PageSpec:
     default: bool = False
     admin_only: bool = False  # listed in the navigation only for a signed-in administrator
     roles: tuple[str, ...] = ()  # listed only for a signed-in user with one of these roles (empty: everyone)
+    # A session's first view draws the map first, the rest once it is painted (mapview.map_pending)
+    map_first: bool = False
 
     def listed_for(self, user) -> bool:
         """Whether the navigation shows this page to user (None: not signed in). A page not
@@ -61,7 +63,7 @@ class PageSpec:
 # The page list lives here once: app.py builds the navigation from it, the smoke test
 # runs every entry.
 PAGES = (
-    PageSpec("pages/overview.py", "page.overview", ":material/map:", "overview", default=True),
+    PageSpec("pages/overview.py", "page.overview", ":material/map:", "overview", default=True, map_first=True),
     PageSpec("pages/indicators.py", "page.indicators", ":material/bar_chart:", "indicators"),
     PageSpec("pages/county.py", "page.county", ":material/location_city:", "county"),
     PageSpec("pages/explorer.py", "page.explorer", ":material/table:", "explorer"),

@@ -147,15 +147,23 @@ def viewing_needs_sign_in() -> bool:
     return settings.get("require_sign_in").strip().lower() in ("1", "true", "yes")
 
 
-def sign_in_form() -> None:
-    """Sidebar: who is signed in and a sign-out button, or the sign-in form (and OIDC button)."""
-    problem = workspace_error()
-    if problem:
-        st.sidebar.error(_t("auth.store_unavailable", error=problem), icon=":material/database:")
+def restore_session() -> None:
+    """At the top of every run, before anything is drawn: the signed-in user from this tab's
+    session or its sign-in cookie (re-read when anything was written), or from OIDC."""
+    if workspace_error():
         return
     _restore_or_refresh()
     if current_user() is None and oidc_configured():
         _adopt_oidc_user()
+
+
+def sign_in_form() -> None:
+    """Sidebar: who is signed in and a sign-out button, or the sign-in form (and OIDC button).
+    restore_session has run first."""
+    problem = workspace_error()
+    if problem:
+        st.sidebar.error(_t("auth.store_unavailable", error=problem), icon=":material/database:")
+        return
     _send_cookie()
     user = current_user()
     if user is not None:
@@ -281,4 +289,4 @@ def require_role(*roles: str) -> User:
 
 
 __all__ = ["COOKIE", "account_for_claims", "client_address", "current_user", "oidc_configured", "require_role",
-           "sign_in_form", "sign_in_seconds", "sign_out", "viewing_needs_sign_in", "workspace", "workspace_error"]
+           "restore_session", "sign_in_form", "sign_in_seconds", "sign_out", "viewing_needs_sign_in", "workspace", "workspace_error"]
