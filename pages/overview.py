@@ -26,12 +26,10 @@ if st.session_state.get("city") in city_options:
 ui.set_query_param("city", city)
 basemap = st.session_state.get("basemap") if st.session_state.get("basemap") in basemaps else basemaps[0]
 
-widgets.compact_header(t("app_title"), t("app_subtitle"))
+# The head (title, why counties are grey) is drawn after the map into this place: the map's
+# element then reaches the browser first, and its frame is created in the first render.
+head = st.container()
 shown = geo.counties_of_city(city) if city else list(ui.counties())
-grey = [a for a in shown if all_types[a].status == queries.NOT_STATED]
-if grey and data.documents:  # why they are grey: what is loaded, and that none of it says
-    places = "、".join(dict.fromkeys(geo.place_name(d.scope_adcode) for d in data.documents))
-    st.caption(t("overview.grey_why", n=len(grey), docs=len(data.documents), places=places))
 tianditu_key = settings.get("tianditu_key") if basemap == "tianditu" else ""
 
 
@@ -50,6 +48,12 @@ with map_col:
         type_map, ("type", city, basemap, lang, MAP_HEIGHT, tianditu_key, queries.type_keys(all_types)),
         key=f"overview-map-{city}-{basemap}-{lang}", height=MAP_HEIGHT, returned_objects=["last_active_drawing"], persist=True,
     )
+with head:
+    widgets.compact_header(t("app_title"), t("app_subtitle"))
+    grey = [a for a in shown if all_types[a].status == queries.NOT_STATED]
+    if grey and data.documents:  # why they are grey: what is loaded, and that none of it says
+        places = "、".join(dict.fromkeys(geo.place_name(d.scope_adcode) for d in data.documents))
+        st.caption(t("overview.grey_why", n=len(grey), docs=len(data.documents), places=places))
 with info_col:
     if rest_waits_for_map(clicked, t("overview.after_map"), t("overview.show_rest")):
         st.stop()  # the rest follows once the browser has painted the map
