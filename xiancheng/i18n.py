@@ -979,3 +979,86 @@ REFUSAL_STRINGS: dict[str, tuple[str, str]] = {
                                 "Cannot read {file}: no sheet has the columns “{status}” and “{identity}”. Upload the ledger downloaded from this page."),
 }
 STRINGS.update(REFUSAL_STRINGS)
+
+# --- adding a plan (xiancheng.ingest.intake): IntakeError and check() findings. The findings are
+# shown after "manage.refused" / "manage.warning", so they carry no "未添加" of their own. Details
+# (a library's English words) stay as they are, on a line of their own beneath the sentence.
+INTAKE_REFUSAL_STRINGS: dict[str, tuple[str, str]] = {
+    "refusal.intake.format": (
+        "无法读取 {name}：本工具不读取 {suffix} 格式的规划文件。请另存为 .docx、.pdf（含文字）或 .txt 后再添加。",
+        "Cannot read {name}: {suffix} is not a plan format this tool reads. Save it as .docx, .pdf (with text) or .txt and add it again.",
+    ),
+    "refusal.intake.no_extension": (
+        "无法读取 {name}：文件没有扩展名，本工具只读取 .docx、.pdf（含文字）和 .txt 格式的规划文件。请另存为其中一种后再添加。",
+        "Cannot read {name}: it has no extension, and this tool reads plans as .docx, .pdf (with text) or .txt. Save it as one of those and add it again.",
+    ),
+    "refusal.intake.empty": ("无法读取 {name}：文件是空的。请检查是否选错了文件。", "Cannot read {name}: the file is empty. Check that it is the right file."),
+    "refusal.intake.encoding": (
+        "无法读取 {name}：第 {line} 行（文件偏移 {byte} 字节处）不是 UTF-8、GBK/GB18030 或 UTF-16 编码（{detail}）。"
+        "请将文件另存为 UTF-8（记事本：另存为 → 编码 UTF-8）后再添加。",
+        "Cannot read {name}: the byte at offset {byte}, on line {line}, fits none of UTF-8, GBK/GB18030 or UTF-16 ({detail}). "
+        "Save the file as UTF-8 (in Notepad: 另存为 → 编码 UTF-8) and add it again.",
+    ),
+    "refusal.intake.not_utf16": (
+        "无法读取 {name}：文件开头标明为 UTF-16，但偏移 {byte} 字节处不是 UTF-16 编码（{detail}）。请将文件另存为 UTF-8 后再添加。",
+        "Cannot read {name}: the file starts like UTF-16 but the byte at offset {byte} is not UTF-16 ({detail}). Save it as UTF-8 and add it again.",
+    ),
+    "refusal.intake.undecodable": ("无法读取 {name}：无法识别文件的编码。请将文件另存为 UTF-8 后再添加。",
+                                   "Cannot read {name}: its encoding cannot be recognised. Save it as UTF-8 and add it again."),
+    "refusal.intake.no_text": ("无法读取 {name}：文件中没有文字。", "Cannot read {name}: it holds no text."),
+    "refusal.intake.too_large": (
+        "未添加：{name} 的文字有 {size} MB，超过规划文件 {limit} MB 的上限（设置项 XIANCHENG_MAX_DOCUMENT_MB）。请拆分文件，或调高该设置。",
+        "Not added: the text of {name} is {size} MB, above the {limit} MB limit for a plan (setting XIANCHENG_MAX_DOCUMENT_MB). "
+        "Split the file, or raise the setting.",
+    ),
+    "refusal.intake.not_docx": ("无法以 Word .docx 文件打开 {name}（{detail}）。请用 Word 打开后重新另存为 .docx 再添加。",
+                                "{name} cannot be opened as a Word .docx file ({detail}). Open it in Word, save it again as .docx and add that."),
+    "refusal.intake.encrypted": ("无法读取 {name}：这是受密码保护的 PDF。请另存一份未加密的副本，再添加该副本。",
+                                 "Cannot read {name}: it is a password-protected PDF. Save an unprotected copy and add that."),
+    "refusal.intake.not_pdf": (
+        "无法以 PDF 读取 {name}，文件可能已损坏。请重新导出 PDF，或添加原始 .docx 或文字版。\n技术信息：{detail}",
+        "{name} cannot be read as a PDF; the file may be damaged. Export the PDF again, or add the original .docx or the text version.\nDetails: {detail}",
+    ),
+    "refusal.intake.scan": (
+        "无法读取 {name}：此 PDF 没有文字层（是扫描件或图片），没有可读取的文字。请添加原始 .docx 或文字版，或先对 PDF 进行文字识别（OCR）。",
+        "Cannot read {name}: this PDF has no text layer (it is a scan or an image), so there is no text to read. "
+        "Add the original .docx or the text version, or run OCR on the PDF first.",
+    ),
+    "refusal.intake.no_title": ("原文中未找到标题，请填写规划的标题。", "no title was found in the text; type the plan's title."),
+    "refusal.intake.no_scope": ("标题和发文机关中未找到地名，请选择规划的范围（省、市或县的行政区划代码）。",
+                                "no place was found in the title or issuer; choose the plan's scope (province, city or county adcode)."),
+    "refusal.intake.bad_date": ("日期“{date}”既不是 YYYY-MM-DD 格式，也不是年份。", "the date “{date}” is not YYYY-MM-DD or a year."),
+    "refusal.intake.title_not_in_text": ("标题“{title}”不在原文中，请改为原文所印的标题。",
+                                         "the title “{title}” is not in the text; correct it to the title as printed."),
+    "refusal.intake.bad_field": ("{entry_field}“{value}”无效。\n技术信息：{detail}", "{entry_field} “{value}” is not valid.\nDetails: {detail}"),
+    "refusal.intake.unknown_adcode": (
+        "范围“{adcode}”不是边界数据中山西省、市或县（市、区）的行政区划代码（县级代码见 geodata/counties.geojson）。",
+        "the scope “{adcode}” is not the adcode of Shanxi, a city or a county in the boundary data (the county adcodes are in geodata/counties.geojson).",
+    ),
+    "refusal.intake.bad_scope": ("范围“{adcode}”与其级别不符。\n技术信息：{detail}", "the scope “{adcode}” does not fit its level.\nDetails: {detail}"),
+    "refusal.intake.scope_mismatch.title": (
+        "所选范围是 {scope}，但原文标题（第 {line} 行）写的是“{printed}”，即 {named}。请把范围改为 {named}。",
+        "the scope chosen is {scope}, but the title (line {line} of the text) names “{printed}”, that is {named}. Choose {named} as the scope.",
+    ),
+    "refusal.intake.scope_mismatch.issuer": (
+        "所选范围是 {scope}，但原文的发文机关（第 {line} 行）是“{printed}”，即 {named}。请把范围改为 {named}。",
+        "the scope chosen is {scope}, but the issuer (line {line} of the text) is “{printed}”, that is {named}. Choose {named} as the scope.",
+    ),
+    "refusal.intake.scope_mismatch.typed": (
+        "所选范围是 {scope}，但填写的标题写的是“{printed}”，即 {named}。请把范围改为 {named}，或更正标题。",
+        "the scope chosen is {scope}, but the title typed names “{printed}”, that is {named}. Choose {named} as the scope, or correct the title.",
+    ),
+    "refusal.intake.duplicate.text": ("与已载入的 {of} 文字相同，不重复载入。", "it has the same text as {of}, which is already loaded; it is not loaded twice."),
+    "refusal.intake.duplicate.number": (
+        "文号“{number}”与已载入的 {of} 相同，不重复载入（如两份文件的文号确实不同，请更正文号）。",
+        "its 文号 “{number}” is that of {of}, which is already loaded; it is not loaded twice (correct the number if they differ).",
+    ),
+    "refusal.intake.duplicate.near": ("看起来是 {of} 的副本：较短一份中 {share} 的行也出现在另一份中（是否为转载？）。",
+                                      "it looks like a copy of {of}: {share} of the shorter one's lines are in the other (a re-published mirror?)."),
+    "refusal.intake.refused": ("未添加：{problems}", "Not added: {problems}"),
+    "refusal.intake.problem_sep": ("；", "; "),
+    "refusal.intake.manifest_entry": ("未添加：{manifest} 无法写入该条目，未作任何更改。\n技术信息：{detail}",
+                                      "Not added: {manifest} could not take the entry; nothing was changed.\nDetails: {detail}"),
+}
+STRINGS.update(INTAKE_REFUSAL_STRINGS)
+
