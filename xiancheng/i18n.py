@@ -1062,3 +1062,58 @@ INTAKE_REFUSAL_STRINGS: dict[str, tuple[str, str]] = {
 }
 STRINGS.update(INTAKE_REFUSAL_STRINGS)
 
+# --- the database setting (xiancheng.store DatabaseSettingError), one per cause, with the fix
+DATABASE_REFUSAL_STRINGS: dict[str, tuple[str, str]] = {
+    "refusal.database_setting.not_url": (
+        "数据库设置 XIANCHENG_DATABASE_URL 不是数据库地址（“{url}”）。请改为 sqlite:///文件路径.sqlite 或 "
+        "postgresql+psycopg://用户:密码@主机:5432/数据库名，或删除该设置以使用默认的 SQLite 文件。",
+        "XIANCHENG_DATABASE_URL is not a database URL (“{url}”). Use sqlite:///path/to/file.sqlite or "
+        "postgresql+psycopg://user:password@host:5432/dbname, or unset it for the default SQLite file.",
+    ),
+    "refusal.database_setting.backend": ("数据库设置 XIANCHENG_DATABASE_URL 指定的是 {backend}，本系统只支持 sqlite:/// 和 postgresql+psycopg://。",
+                                         "XIANCHENG_DATABASE_URL names {backend}; the store supports sqlite:/// and postgresql+psycopg:// only."),
+    "refusal.database_setting.driver": ("数据库设置 XIANCHENG_DATABASE_URL：PostgreSQL 请使用 psycopg 驱动，即 postgresql+psycopg://…",
+                                        "XIANCHENG_DATABASE_URL: use the psycopg driver, postgresql+psycopg://…"),
+    "refusal.database_setting.engine": ("数据库设置 XIANCHENG_DATABASE_URL 无法使用（{url}）。\n技术信息：{detail}",
+                                        "XIANCHENG_DATABASE_URL cannot be used ({url}).\nDetails: {detail}"),
+    "refusal.database_setting.memory": ("数据库设置 XIANCHENG_DATABASE_URL 指向内存中的 SQLite 数据库，保存的内容都会丢失。请指定一个文件。",
+                                        "XIANCHENG_DATABASE_URL names an in-memory SQLite database, which would lose every write; name a file."),
+    "refusal.database_setting.no_folder": (
+        "无法为 SQLite 文件创建文件夹 {folder}（{detail}）。请创建该文件夹，或将 XIANCHENG_DATABASE_URL 指向可写的位置。",
+        "Cannot create the folder {folder} for the SQLite file ({detail}). Create it, or point XIANCHENG_DATABASE_URL at a writable place.",
+    ),
+    "refusal.database_setting.file_read_only": (
+        "SQLite 文件 {path} 是只读的。请使其可写（chmod u+w {path}），或将 XIANCHENG_DATABASE_URL 指向一份副本；文件未被改动。",
+        "The SQLite file {path} is read-only. Make it writable (chmod u+w {path}) or point XIANCHENG_DATABASE_URL at a copy; the file was not changed.",
+    ),
+    "refusal.database_setting.folder_read_only": (
+        "文件夹 {folder} 不可写（SQLite 要在数据库文件旁写日志）。请使其可写，或将 XIANCHENG_DATABASE_URL 指向别处；未作任何更改。",
+        "The folder {folder} is not writable (SQLite keeps its journal beside the file). Make it writable or point "
+        "XIANCHENG_DATABASE_URL elsewhere; nothing was changed.",
+    ),
+    "refusal.database_setting.sqlite_read_only": (
+        "SQLite 文件 {path} 是只读的（{detail}）。请使该文件及其文件夹可写（chmod u+w），或将 XIANCHENG_DATABASE_URL 指向可写的副本；未作任何更改。",
+        "The SQLite file {path} is read-only ({detail}). Make it and its folder writable (chmod u+w), or point "
+        "XIANCHENG_DATABASE_URL at a writable copy; nothing was changed.",
+    ),
+    "refusal.database_setting.sqlite_open": (
+        "无法打开 SQLite 文件 {path}（{detail}）。请检查路径及其权限，或删除设置 XIANCHENG_DATABASE_URL 以使用默认的 data/xiancheng.sqlite；未作任何更改。",
+        "Cannot open the SQLite file {path} ({detail}). Check the path and its permissions, or unset XIANCHENG_DATABASE_URL "
+        "for the default data/xiancheng.sqlite; nothing was changed.",
+    ),
+    "refusal.database_setting.unreachable": (
+        "无法连接数据库 XIANCHENG_DATABASE_URL={url}（{detail}）。请确认数据库服务器正在运行、地址（主机、端口、用户、密码、数据库名）正确，"
+        "或删除该设置以使用本地 SQLite 文件；未作任何更改。",
+        "Cannot reach the database at XIANCHENG_DATABASE_URL={url} ({detail}). Check that the server is running and the URL "
+        "(host, port, user, password, database name) is right, or unset the setting to use the local SQLite file; nothing was changed.",
+    ),
+    "refusal.database_setting.newer": (
+        "{setting} 所指数据库的迁移版本为 {revision}，本版本的应用不认识（已知最新：{head}），它是由更新版本的应用写入的。"
+        "请更新应用（git pull; make run），或将 {setting} 指向其他数据库；未作任何更改。",
+        "The database at {setting} is at migration {revision}, which this version of the app does not know (newest known: {head}); "
+        "it was written by a newer version. Update the app (git pull; make run), or point {setting} at another database; nothing was changed.",
+    ),
+    "refusal.database_setting.commit_sync": ("设置 XIANCHENG_COMMIT_SYNC 的值“{value}”无效：请使用 full（默认）或 normal。",
+                                             "XIANCHENG_COMMIT_SYNC is “{value}”: use full (default) or normal."),
+}
+STRINGS.update(DATABASE_REFUSAL_STRINGS)
