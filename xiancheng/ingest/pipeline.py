@@ -116,6 +116,8 @@ def scope_conflict(lines: list[str], entry: ManifestEntry) -> Optional[tuple[str
     its scope_adcode; None when they agree or name no place."""
     meta = detect(lines)
     for source, label in ((meta.title, "title"), (meta.issuer, "issuer"), (None, "manifest title")):
+        if source is None:  # the text prints no title (or issuer): what was read is the entry's title
+            label = "manifest title"
         text = source.value if source is not None else entry.title
         place = place_of(text)
         if place is None:
