@@ -994,18 +994,18 @@ INTAKE_REFUSAL_STRINGS: dict[str, tuple[str, str]] = {
     ),
     "refusal.intake.empty": ("无法读取 {name}：文件是空的。请检查是否选错了文件。", "Cannot read {name}: the file is empty. Check that it is the right file."),
     "refusal.intake.encoding": (
-        "无法读取 {name}：第 {line} 行（文件偏移 {byte} 字节处）不是 UTF-8、GBK/GB18030 或 UTF-16 编码（{detail}）。"
-        "请将文件另存为 UTF-8（记事本：另存为 → 编码 UTF-8）后再添加。",
-        "Cannot read {name}: the byte at offset {byte}, on line {line}, fits none of UTF-8, GBK/GB18030 or UTF-16 ({detail}). "
-        "Save the file as UTF-8 (in Notepad: 另存为 → 编码 UTF-8) and add it again.",
+        "无法读取 {name}：第 {line} 行（文件偏移 {byte} 字节处）不是 UTF-8、GBK/GB18030 或 UTF-16 编码。"
+        "请将文件另存为 UTF-8（记事本：另存为 → 编码 UTF-8）后再添加。\n技术信息：{detail}",
+        "Cannot read {name}: the byte at offset {byte}, on line {line}, fits none of UTF-8, GBK/GB18030 or UTF-16. "
+        "Save the file as UTF-8 (in Notepad: 另存为 → 编码 UTF-8) and add it again.\nDetails: {detail}",
     ),
     "refusal.intake.not_utf16": (
-        "无法读取 {name}：文件开头标明为 UTF-16，但偏移 {byte} 字节处不是 UTF-16 编码（{detail}）。请将文件另存为 UTF-8 后再添加。",
-        "Cannot read {name}: the file starts like UTF-16 but the byte at offset {byte} is not UTF-16 ({detail}). Save it as UTF-8 and add it again.",
+        "无法读取 {name}：文件开头标明为 UTF-16，但偏移 {byte} 字节处不是 UTF-16 编码。请将文件另存为 UTF-8 后再添加。\n技术信息：{detail}",
+        "Cannot read {name}: the file starts like UTF-16 but the byte at offset {byte} is not UTF-16. Save it as UTF-8 and add it again.\nDetails: {detail}",
     ),
     "refusal.intake.undecodable": ("无法读取 {name}：无法识别文件的编码。请将文件另存为 UTF-8 后再添加。",
                                    "Cannot read {name}: its encoding cannot be recognised. Save it as UTF-8 and add it again."),
-    "refusal.intake.no_text": ("无法读取 {name}：文件中没有文字。", "Cannot read {name}: it holds no text."),
+    "refusal.intake.no_text": ("无法读取 {name}：文件中没有文字。请检查是否选错了文件。", "Cannot read {name}: it holds no text. Check that it is the right file."),
     "refusal.intake.too_large": (
         "未添加：{name} 的文字有 {size} MB，超过规划文件 {limit} MB 的上限（设置项 XIANCHENG_MAX_DOCUMENT_MB）。请拆分文件，或调高该设置。",
         "Not added: the text of {name} is {size} MB, above the {limit} MB limit for a plan (setting XIANCHENG_MAX_DOCUMENT_MB). "
@@ -1048,13 +1048,13 @@ INTAKE_REFUSAL_STRINGS: dict[str, tuple[str, str]] = {
         "所选范围是 {scope}，但填写的标题写的是“{printed}”，即 {named}。请把范围改为 {named}，或更正标题。",
         "the scope chosen is {scope}, but the title typed names “{printed}”, that is {named}. Choose {named} as the scope, or correct the title.",
     ),
-    "refusal.intake.duplicate.text": ("与已载入的 {of} 文字相同，不重复载入。", "it has the same text as {of}, which is already loaded; it is not loaded twice."),
+    "refusal.intake.duplicate.text": ("相同文字的文件 {of} 已载入，同一份文件不重复载入。", "the same text is already loaded as {of}; a plan is not loaded twice."),
     "refusal.intake.duplicate.number": (
-        "文号“{number}”与已载入的 {of} 相同，不重复载入（如两份文件的文号确实不同，请更正文号）。",
-        "its 文号 “{number}” is that of {of}, which is already loaded; it is not loaded twice (correct the number if they differ).",
+        "文号“{number}”与已载入的 {of} 相同，同一份文件不重复载入（如两份文件的文号确实不同，请更正文号）。",
+        "the 文号 “{number}” is that of {of}, which is already loaded; a plan is not loaded twice (correct the number if they differ).",
     ),
-    "refusal.intake.duplicate.near": ("看起来是 {of} 的副本：较短一份中 {share} 的行也出现在另一份中（是否为转载？）。",
-                                      "it looks like a copy of {of}: {share} of the shorter one's lines are in the other (a re-published mirror?)."),
+    "refusal.intake.duplicate.near": ("该文件看起来是 {of} 的副本：较短一份中 {share} 的行也出现在另一份中（是否为转载？）。",
+                                      "this file looks like a copy of {of}: {share} of the shorter one's lines are in the other (a re-published mirror?)."),
     "refusal.intake.refused": ("未添加：{problems}", "Not added: {problems}"),
     "refusal.intake.problem_sep": ("；", "; "),
     "refusal.intake.manifest_entry": ("未添加：{manifest} 无法写入该条目，未作任何更改。\n技术信息：{detail}",
@@ -1079,8 +1079,8 @@ DATABASE_REFUSAL_STRINGS: dict[str, tuple[str, str]] = {
     "refusal.database_setting.memory": ("数据库设置 XIANCHENG_DATABASE_URL 指向内存中的 SQLite 数据库，保存的内容都会丢失。请指定一个文件。",
                                         "XIANCHENG_DATABASE_URL names an in-memory SQLite database, which would lose every write; name a file."),
     "refusal.database_setting.no_folder": (
-        "无法为 SQLite 文件创建文件夹 {folder}（{detail}）。请创建该文件夹，或将 XIANCHENG_DATABASE_URL 指向可写的位置。",
-        "Cannot create the folder {folder} for the SQLite file ({detail}). Create it, or point XIANCHENG_DATABASE_URL at a writable place.",
+        "无法为 SQLite 文件创建文件夹 {folder}。请创建该文件夹，或将 XIANCHENG_DATABASE_URL 指向可写的位置。\n技术信息：{detail}",
+        "Cannot create the folder {folder} for the SQLite file. Create it, or point XIANCHENG_DATABASE_URL at a writable place.\nDetails: {detail}",
     ),
     "refusal.database_setting.file_read_only": (
         "SQLite 文件 {path} 是只读的。请使其可写（chmod u+w {path}），或将 XIANCHENG_DATABASE_URL 指向一份副本；文件未被改动。",
@@ -1092,20 +1092,20 @@ DATABASE_REFUSAL_STRINGS: dict[str, tuple[str, str]] = {
         "XIANCHENG_DATABASE_URL elsewhere; nothing was changed.",
     ),
     "refusal.database_setting.sqlite_read_only": (
-        "SQLite 文件 {path} 是只读的（{detail}）。请使该文件及其文件夹可写（chmod u+w），或将 XIANCHENG_DATABASE_URL 指向可写的副本；未作任何更改。",
-        "The SQLite file {path} is read-only ({detail}). Make it and its folder writable (chmod u+w), or point "
-        "XIANCHENG_DATABASE_URL at a writable copy; nothing was changed.",
+        "SQLite 文件 {path} 是只读的。请使该文件及其文件夹可写（chmod u+w），或将 XIANCHENG_DATABASE_URL 指向可写的副本；未作任何更改。\n技术信息：{detail}",
+        "The SQLite file {path} is read-only. Make it and its folder writable (chmod u+w), or point "
+        "XIANCHENG_DATABASE_URL at a writable copy; nothing was changed.\nDetails: {detail}",
     ),
     "refusal.database_setting.sqlite_open": (
-        "无法打开 SQLite 文件 {path}（{detail}）。请检查路径及其权限，或删除设置 XIANCHENG_DATABASE_URL 以使用默认的 data/xiancheng.sqlite；未作任何更改。",
-        "Cannot open the SQLite file {path} ({detail}). Check the path and its permissions, or unset XIANCHENG_DATABASE_URL "
-        "for the default data/xiancheng.sqlite; nothing was changed.",
+        "无法打开 SQLite 文件 {path}。请检查路径及其权限，或删除设置 XIANCHENG_DATABASE_URL 以使用默认的 data/xiancheng.sqlite；未作任何更改。\n技术信息：{detail}",
+        "Cannot open the SQLite file {path}. Check the path and its permissions, or unset XIANCHENG_DATABASE_URL "
+        "for the default data/xiancheng.sqlite; nothing was changed.\nDetails: {detail}",
     ),
     "refusal.database_setting.unreachable": (
-        "无法连接数据库 XIANCHENG_DATABASE_URL={url}（{detail}）。请确认数据库服务器正在运行、地址（主机、端口、用户、密码、数据库名）正确，"
-        "或删除该设置以使用本地 SQLite 文件；未作任何更改。",
-        "Cannot reach the database at XIANCHENG_DATABASE_URL={url} ({detail}). Check that the server is running and the URL "
-        "(host, port, user, password, database name) is right, or unset the setting to use the local SQLite file; nothing was changed.",
+        "无法连接数据库 XIANCHENG_DATABASE_URL={url}。请确认数据库服务器正在运行、地址（主机、端口、用户、密码、数据库名）正确，"
+        "或删除该设置以使用本地 SQLite 文件；未作任何更改。\n技术信息：{detail}",
+        "Cannot reach the database at XIANCHENG_DATABASE_URL={url}. Check that the server is running and the URL "
+        "(host, port, user, password, database name) is right, or unset the setting to use the local SQLite file; nothing was changed.\nDetails: {detail}",
     ),
     "refusal.database_setting.newer": (
         "{setting} 所指数据库的迁移版本为 {revision}，本版本的应用不认识（已知最新：{head}），它是由更新版本的应用写入的。"

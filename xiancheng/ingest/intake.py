@@ -119,12 +119,13 @@ def read_source(name: str, data: bytes) -> Source:
     text = "\n".join(line.rstrip() for line in split_lines(text.replace("\r\n", "\n").replace("\r", "\n"))) + "\n"
     if not text.strip():
         raise IntakeError(f"{name} holds no text", message_key="intake.no_text", name=name)
-    from ..settings import max_document_bytes
+    from ..settings import get, max_document_bytes
 
     size, limit = len(text.encode("utf-8")), max_document_bytes()
     if size > limit:  # the ingest would refuse it: say so now, before anything is written
-        raise IntakeError(f"{name}: its text is {_megabytes(size)} MB, above the {limit / 2**20:g} MB limit for a plan (setting XIANCHENG_MAX_DOCUMENT_MB)",
-                          message_key="intake.too_large", name=name, size=_megabytes(size), limit=f"{limit / 2**20:g}")
+        setting = f"{float(get('max_document_mb')):g}"  # as set (the limit in bytes is rounded down)
+        raise IntakeError(f"{name}: its text is {_megabytes(size)} MB, above the {setting} MB limit for a plan (setting XIANCHENG_MAX_DOCUMENT_MB)",
+                          message_key="intake.too_large", name=name, size=_megabytes(size), limit=setting)
     return Source(name, data, text, read_as)
 
 
