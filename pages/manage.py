@@ -58,9 +58,10 @@ with st.form(f"manage_form_{digest}"):
     source.caption(ui.md_quote(source_of(meta.scope)))
     field, source = st.columns([3, 2], vertical_alignment="bottom")
     kinds = list(intake.KINDS)
+    kind_labels = {kind: t(f"documents.kind.{kind}") for kind in kinds}  # this run's language, also if called after it (AppTest)
     values["kind"] = field.selectbox(
         t("manage.field.kind"), kinds, index=kinds.index(proposal.fields["kind"]) if proposal.fields["kind"] in kinds else len(kinds) - 1,
-        format_func=lambda kind: t(f"documents.kind.{kind}"), key=f"manage_kind_{digest}",
+        format_func=kind_labels.__getitem__, key=f"manage_kind_{digest}",
     )
     source.caption(ui.md_quote(source_of(meta.kind)))
     confirmed = st.form_submit_button(t("manage.confirm"), type="primary", icon=":material/add:")
