@@ -55,6 +55,11 @@ def _in_words(error: StoreError) -> str:
     return describe(error, lang())
 
 
+def _without_traceback(error: DatabaseSettingError) -> DatabaseSettingError:
+    """The same refusal without its traceback and cause: the cache would keep their frames alive."""
+    return DatabaseSettingError(error.args[0] if error.args else "", message_key=error.message_key, **error.params)
+
+
 def workspace_error() -> str | None:
     """Why the store cannot be used, in the user's language, or None when it can."""
     import time
@@ -66,8 +71,7 @@ def workspace_error() -> str | None:
     try:
         workspace()
     except DatabaseSettingError as error:
-        # a copy without the traceback: the cache would otherwise keep the failed frames alive
-        _FAILURE[url] = (time.monotonic(), DatabaseSettingError(str(error), message_key=error.message_key, **error.params))
+        _FAILURE[url] = (time.monotonic(), _without_traceback(error))
         return _in_words(error)
     _FAILURE.pop(url, None)
     return None
