@@ -172,3 +172,25 @@ def test_a_plan_already_loaded_is_refused_and_a_near_copy_is_added_with_a_note(a
     assert not app.error and len(app.success) == 1
     [note] = [as_read(w.value) for w in app.warning]
     assert re.fullmatch(rf"注意：该文件看起来是 {re.escape(loaded)} 的副本：较短一份中 \d+% 的行也出现在另一份中（是否为转载？）。", note), note
+
+
+def test_a_manifest_that_cannot_take_the_entry_is_named_in_english_and_nothing_is_written(accounts, monkeypatch, tmp_path):
+    from xiancheng import settings, ui
+
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    (plans / "manifest.yaml").write_text("plans:\n", encoding="utf-8")  # no documents: line
+    monkeypatch.setattr(settings, "PLANS_DIR", plans)
+    monkeypatch.setattr(ui, "DATASET_PATH", tmp_path / "build" / "dataset.json")
+    ui.refresh_dataset()
+    try:
+        data = county_plan("古县", number="古政办发〔2024〕77号", date="2024年10月9日").encode("utf-8")
+        app = confirm(upload(run_as_admin(accounts, "en"), "古县方案.txt", data), data)
+        assert [as_read(e.value) for e in app.error] == [
+            "Not added: the entry was not found when manifest.yaml was read back; nothing was changed. "
+            "Check that manifest.yaml has its documents: line with the entries under it."]
+        assert not app.success and (plans / "manifest.yaml").read_text(encoding="utf-8") == "plans:\n"
+        assert not list(plans.glob("*.txt"))
+    finally:
+        monkeypatch.undo()
+        ui.refresh_dataset()

@@ -1057,6 +1057,9 @@ INTAKE_REFUSAL_STRINGS: dict[str, tuple[str, str]] = {
                                       "this file looks like a copy of {of}: {share} of the shorter one's lines are in the other (a re-published mirror?)."),
     "refusal.intake.refused": ("未添加：{problems}", "Not added: {problems}"),
     "refusal.intake.problem_sep": ("；", "; "),
+    "refusal.intake.manifest_lost": ("未添加：写入后重新读取 {manifest} 时找不到该条目，未作任何更改。请检查 {manifest} 中是否有 documents: 一行，各条目都在其下。",
+                                     "Not added: the entry was not found when {manifest} was read back; nothing was changed. "
+                                     "Check that {manifest} has its documents: line with the entries under it."),
     "refusal.intake.manifest_entry": ("未添加：{manifest} 无法写入该条目，未作任何更改。\n技术信息：{detail}",
                                       "Not added: {manifest} could not take the entry; nothing was changed.\nDetails: {detail}"),
 }

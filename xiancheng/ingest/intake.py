@@ -424,12 +424,17 @@ def add(proposal: Proposal, fields: dict, plans_dir: Path, *, remove_source: Opt
                 head += "\n"
             entry = _entry_text(document, _manifest_values(fields), _provenance(proposal.metadata, fields))
             new_text = head + entry
-            reread = parse_manifest(new_text)
+            try:
+                reread = parse_manifest(new_text)
+            except IngestError as exc:  # the manifest as a whole does not read (e.g. `documents: []`)
+                raise IntakeError(f"{MANIFEST_NAME} could not take the entry: {exc.issue.message}", message_key="intake.manifest_entry",
+                                  manifest=MANIFEST_NAME, detail=exc.issue.message) from None
             if document not in reread.documents:
-                why = "; ".join(i.message for i in reread.rejected.get(document, [])) or "the entry did not read back"
+                rejected = "; ".join(i.message for i in reread.rejected.get(document, []))
                 # the manifest parser's own words (English) are the detail under a translated headline
-                raise IntakeError(f"{MANIFEST_NAME} could not take the entry: {why}", message_key="intake.manifest_entry",
-                                  manifest=MANIFEST_NAME, detail=why)
+                raise IntakeError(f"{MANIFEST_NAME} could not take the entry: {rejected or 'the entry did not read back'}",
+                                  message_key="intake.manifest_entry" if rejected else "intake.manifest_lost",
+                                  manifest=MANIFEST_NAME, detail=rejected)
             tmp = manifest_path.with_suffix(".yaml.tmp")
             tmp.write_text(new_text, encoding="utf-8")
             tmp.replace(manifest_path)
