@@ -7,6 +7,7 @@ import streamlit as st
 from xiancheng import geo, settings, ui
 from xiancheng.ingest import intake
 from xiancheng.ui import auth
+from xiancheng.ui.refusal import refusal_text
 
 t = ui.t
 
@@ -22,7 +23,7 @@ digest = hashlib.sha256(data).hexdigest()[:12]  # new file, fresh form values
 try:
     proposal = intake.propose(upload.name, data)
 except intake.IntakeError as error:
-    st.error(ui.md_quote(str(error)), icon=":material/error:")
+    st.error(refusal_text(error), icon=":material/error:")
     st.stop()
 st.caption(ui.md_quote(t("manage.read_as", encoding=proposal.source.read_as, lines=len(proposal.source.lines))))
 
@@ -57,9 +58,10 @@ with st.form(f"manage_form_{digest}"):
     source.caption(ui.md_quote(source_of(meta.scope)))
     field, source = st.columns([3, 2], vertical_alignment="bottom")
     kinds = list(intake.KINDS)
+    kind_labels = {kind: t(f"documents.kind.{kind}") for kind in kinds}  # this run's language, also if called after it (AppTest)
     values["kind"] = field.selectbox(
         t("manage.field.kind"), kinds, index=kinds.index(proposal.fields["kind"]) if proposal.fields["kind"] in kinds else len(kinds) - 1,
-        format_func=lambda kind: t(f"documents.kind.{kind}"), key=f"manage_kind_{digest}",
+        format_func=kind_labels.__getitem__, key=f"manage_kind_{digest}",
     )
     source.caption(ui.md_quote(source_of(meta.kind)))
     confirmed = st.form_submit_button(t("manage.confirm"), type="primary", icon=":material/add:")
@@ -68,23 +70,23 @@ if not confirmed:
     st.stop()
 fields = intake.corrected(proposal, values)
 result = intake.check(proposal, fields, settings.PLANS_DIR)
-for message in result.errors:
-    st.error(ui.md_quote(t("manage.refused", message=message)), icon=":material/block:")
+for problem in result.errors:
+    st.error(refusal_text(problem, within="manage.refused"), icon=":material/block:")
 if not result.ok:
     auth.workspace().audit(user.username, "plan.add", "refused", client=auth.client_address(), detail=f"{upload.name}: {result.errors[0]}"[:500])
     st.stop()
 try:
     added = intake.add(proposal, fields, settings.PLANS_DIR)
-except intake.IntakeError as error:
-    st.error(ui.md_quote(t("manage.refused", message=str(error))), icon=":material/block:")
+except intake.IntakeError as error:  # its text says "not added" itself
+    st.error(refusal_text(error), icon=":material/block:")
     st.stop()
 auth.workspace().audit(user.username, "plan.add", "ok", target=added.document, client=auth.client_address(), detail=upload.name)
 ui.refresh_dataset()  # every page of this server shows the new plan from the next rerun
 data = ui.dataset()
 tasks = sum(1 for task in data.tasks if task.document == added.document)
 st.success(ui.md_quote(t("manage.added", name=added.document, tasks=tasks)), icon=":material/check_circle:")
-for message in added.warnings:
-    st.warning(ui.md_quote(t("manage.warning", message=message)))
+for finding in added.warnings:
+    st.warning(refusal_text(finding, within="manage.warning"))
 scope = fields["scope_adcode"]
 if scope in geo.counties():
     st.page_link("pages/county.py", label=t("manage.open_county", place=geo.full_name(scope)), query_params={"county": scope}, icon=":material/location_city:")

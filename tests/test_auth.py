@@ -143,6 +143,22 @@ def test_an_unusable_database_is_named_in_the_sidebar_and_the_maps_still_show(mo
     assert [m for m in app.markdown if m.value.startswith("| 所属城市")]
 
 
+@pytest.mark.parametrize("lang, expected", [
+    (None, "数据库不可用，登录与填报已停用：数据库设置 XIANCHENG_DATABASE_URL 指定的是 mysql，本系统只支持 sqlite:/// 和 postgresql+psycopg://。"),
+    ("en", "The database is unavailable; sign-in and data entry are off: XIANCHENG_DATABASE_URL names mysql; "
+           "the store supports sqlite:/// and postgresql+psycopg:// only."),
+])
+def test_the_sidebar_names_an_unusable_database_in_the_users_language(monkeypatch, lang, expected):
+    monkeypatch.setenv("XIANCHENG_DATABASE_URL", "mysql://root@localhost/x")
+    app = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    if lang:
+        app.query_params["lang"] = lang
+    app.run()
+    assert not app.exception, app.exception
+    shown = [re.sub(r"\\(.)", r"\1", e.value).replace("\u2060", "") for e in app.sidebar.error]  # as read: Markdown-escaped
+    assert shown == [expected]
+
+
 def test_a_database_error_quoting_markdown_is_shown_as_text(monkeypatch):
     # The setting's value comes back in the error; a link or image in it must stay text.
     monkeypatch.setenv("XIANCHENG_DATABASE_URL", "![x](http://evil.example/a.png) [点此](http://evil.example/)")

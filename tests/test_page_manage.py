@@ -1,8 +1,13 @@
-"""AppTest of the 管理 page: only a signed-in administrator gets the upload form."""
+"""AppTest of the 管理 page: only a signed-in administrator gets the upload form; a plan that
+cannot be added is refused in the user's language with the file, the line and the fix."""
 
 from __future__ import annotations
 
+import hashlib
+import re
+
 import pytest
+from plan_factory import county_plan, docx_of, pdf_of
 from streamlit.testing.v1 import AppTest
 
 from xiancheng import store as st_store
@@ -51,3 +56,141 @@ def test_an_administrator_gets_the_upload_form(accounts):
     app = run(accounts.user("manage_admin"))
     assert len(uploaders(app)) == 1
     assert not app.warning and not app.error
+
+
+# --- what the page says when a plan cannot be added: in the user's language (Chinese by default,
+# English with ?lang=en), never the English str(error) the CLI prints. Each from a file made here,
+# uploaded through the page's uploader (which, like the browser, takes .txt/.docx/.pdf only: a
+# wrong extension is tested on the function, in test_intake).
+
+@pytest.fixture
+def plans_here(monkeypatch, tmp_path):
+    """The page adds into a plans folder of the test's own (the seeds), not the repository's."""
+    from test_manifest_entries import seed_plans
+
+    from xiancheng import settings, ui
+
+    plans = seed_plans(tmp_path)
+    monkeypatch.setattr(settings, "PLANS_DIR", plans)
+    monkeypatch.setattr(ui, "DATASET_PATH", tmp_path / "build" / "dataset.json")
+    ui.refresh_dataset()
+    yield plans
+    monkeypatch.undo()
+    ui.refresh_dataset()
+
+
+def run_as_admin(accounts, lang: str | None = None) -> AppTest:
+    app = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    app.session_state["xiancheng_user"] = accounts.user("manage_admin")
+    if lang:
+        app.query_params["lang"] = lang
+    app.switch_page(PAGE).run()
+    assert not app.exception, app.exception
+    return app
+
+
+def upload(app: AppTest, name: str, data: bytes) -> AppTest:
+    app.file_uploader(key="manage_upload").set_value((name, data, "application/octet-stream")).run()
+    assert not app.exception, app.exception
+    return app
+
+
+def as_read(value: str) -> str:
+    """An st.error/st.warning text as the user reads it (ui.md_quote escapes Markdown and
+    turns line ends into Markdown line breaks)."""
+    return re.sub(r"\\(.)", r"\1", value).replace("  \n", "\n")
+
+
+def confirm(app: AppTest, data: bytes, scope: str | None = None) -> AppTest:
+    digest = hashlib.sha256(data).hexdigest()[:12]
+    if scope:
+        app.selectbox(key=f"manage_scope_{digest}").select(scope)
+    [button] = [b for b in app.button if b.label in ("确认并添加", "Confirm and add")]
+    button.click().run()
+    assert not app.exception, app.exception
+    return app
+
+
+@pytest.mark.parametrize("lang,expected", [
+    (None, "无法读取 加密.pdf：这是受密码保护的 PDF。请另存一份未加密的副本，再添加该副本。"),
+    ("en", "Cannot read 加密.pdf: it is a password-protected PDF. Save an unprotected copy and add that."),
+])
+def test_an_encrypted_pdf_is_refused_in_the_users_language(accounts, plans_here, lang, expected):
+    from test_intake import encrypted_pdf
+
+    app = upload(run_as_admin(accounts, lang), "加密.pdf", encrypted_pdf(county_plan("古县")))
+    assert [as_read(e.value) for e in app.error] == [expected]
+    assert not app.get("text_input")  # no form for a file that was not read
+
+
+def test_an_empty_file_and_a_damaged_pdf_are_named_with_the_fix(accounts, plans_here):
+    app = upload(run_as_admin(accounts), "空白.txt", b"\r\n \r\n")
+    assert [as_read(e.value) for e in app.error] == ["无法读取 空白.txt：文件是空的。请检查是否选错了文件。"]
+    pdf = pdf_of(county_plan("古县"))
+    app = upload(run_as_admin(accounts, "en"), "半截.pdf", pdf[: len(pdf) // 2])
+    # the PDF reader's own words stay, on a line of their own beneath the translated sentence
+    assert [as_read(e.value) for e in app.error] == [
+        "半截.pdf cannot be read as a PDF; the file may be damaged. Export the PDF again, or add the original .docx or the text version.\n"
+        "Details: PdfStreamError: Stream has ended unexpectedly"]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_text_above_the_size_setting_is_refused_naming_its_size_and_the_limit(accounts, plans_here, monkeypatch, lang):
+    monkeypatch.setenv("XIANCHENG_MAX_DOCUMENT_MB", "0.001")
+    data = county_plan("古县", number="古政办发〔2024〕77号", date="2024年10月9日").encode("utf-8")
+    size = f"{len(data) / 2**20:.3g}"
+    app = upload(run_as_admin(accounts, lang if lang == "en" else None), "古县方案.txt", data)
+    expected = {
+        "zh": f"未添加：古县方案.txt 的文字有 {size} MB，超过规划文件 0.001 MB 的上限（设置项 XIANCHENG_MAX_DOCUMENT_MB）。请拆分文件，或调高该设置。",
+        "en": f"Not added: the text of 古县方案.txt is {size} MB, above the 0.001 MB limit for a plan (setting XIANCHENG_MAX_DOCUMENT_MB). "
+              "Split the file, or raise the setting.",
+    }[lang]
+    assert [as_read(e.value) for e in app.error] == [expected]
+
+
+def test_a_docx_filed_under_another_county_is_refused_naming_both_places(accounts, plans_here):
+    data = docx_of(county_plan("古县", number="古政办发〔2024〕77号", date="2024年10月9日"))
+    before = (plans_here / "manifest.yaml").read_bytes()
+    app = confirm(upload(run_as_admin(accounts), "古县方案.docx", data), data, scope="141026")  # 安泽县
+    assert [as_read(e.value) for e in app.error] == [
+        "未添加：所选范围是 临汾市安泽县（141026），但原文标题（第 11 行）写的是“古县”，即 临汾市古县（141025）。请把范围改为 临汾市古县（141025）。"]
+    app = confirm(upload(run_as_admin(accounts, "en"), "古县方案.docx", data), data, scope="141026")
+    assert [as_read(e.value) for e in app.error] == [
+        "Not added: the scope chosen is 临汾市安泽县 (141026), but the title (line 11 of the text) names “古县”, that is 临汾市古县 (141025). "
+        "Choose 临汾市古县 (141025) as the scope."]
+    assert (plans_here / "manifest.yaml").read_bytes() == before
+
+
+def test_a_plan_already_loaded_is_refused_and_a_near_copy_is_added_with_a_note(accounts, plans_here):
+    loaded = "002_4ce72fc9d69db8e3.txt"
+    seed = (plans_here / loaded).read_text(encoding="utf-8")
+    again = seed.replace("\n", "\r\n").encode("gb18030")
+    app = confirm(upload(run_as_admin(accounts), "古县.txt", again), again)
+    assert [as_read(e.value) for e in app.error] == [f"未添加：相同文字的文件 {loaded} 已载入，同一份文件不重复载入。"]
+    near = seed.replace("古政办发〔2024〕42号", "古政办发〔2024〕98号").replace("一、总体要求", "一、总体要求（修订）").encode("utf-8")
+    app = confirm(upload(run_as_admin(accounts), "古县修订.txt", near), near)
+    assert not app.error and len(app.success) == 1
+    [note] = [as_read(w.value) for w in app.warning]
+    assert re.fullmatch(rf"注意：该文件看起来是 {re.escape(loaded)} 的副本：较短一份中 \d+% 的行也出现在另一份中（是否为转载？）。", note), note
+
+
+def test_a_manifest_that_cannot_take_the_entry_is_named_in_english_and_nothing_is_written(accounts, monkeypatch, tmp_path):
+    from xiancheng import settings, ui
+
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    (plans / "manifest.yaml").write_text("plans:\n", encoding="utf-8")  # no documents: line
+    monkeypatch.setattr(settings, "PLANS_DIR", plans)
+    monkeypatch.setattr(ui, "DATASET_PATH", tmp_path / "build" / "dataset.json")
+    ui.refresh_dataset()
+    try:
+        data = county_plan("古县", number="古政办发〔2024〕77号", date="2024年10月9日").encode("utf-8")
+        app = confirm(upload(run_as_admin(accounts, "en"), "古县方案.txt", data), data)
+        assert [as_read(e.value) for e in app.error] == [
+            "Not added: the entry was not found when manifest.yaml was read back; nothing was changed. "
+            "Check that manifest.yaml has its documents: line with the entries under it."]
+        assert not app.success and (plans / "manifest.yaml").read_text(encoding="utf-8") == "plans:\n"
+        assert not list(plans.glob("*.txt"))
+    finally:
+        monkeypatch.undo()
+        ui.refresh_dataset()

@@ -256,7 +256,9 @@ def test_every_refusal_the_store_can_name_has_both_languages_and_the_same_placeh
             if not isinstance(node, ast.Call):
                 continue
             raised |= {k.value.value for k in node.keywords if k.arg == "message_key" and isinstance(k.value, ast.Constant)}
-            position = {"InvalidProgress": 2, "UnreadableLedger": 1, "Problem": 4}.get(getattr(node.func, "id", ""))
+            raised |= {v.value for k in node.keywords if k.arg == "message_key" and isinstance(k.value, ast.IfExp)
+                       for v in (k.value.body, k.value.orelse) if isinstance(v, ast.Constant)}
+            position = {"InvalidProgress": 2, "UnreadableLedger": 1, "Problem": 4, "Finding": 1, "refuse": 1}.get(getattr(node.func, "id", ""))
             if position is not None and len(node.args) > position and isinstance(node.args[position], ast.Constant):
                 raised.add(node.args[position].value)
     raised.discard(None)
@@ -267,7 +269,9 @@ def test_every_refusal_the_store_can_name_has_both_languages_and_the_same_placeh
 
 # Exceptions whose str() is an English log line: a page shows them through ui.refusal.
 _REFUSALS = {"StoreError", "StaleEdit", "ScopeError", "SignInRefused", "StoreBusy", "InvalidProgress",
-             "UnreadableLedger", "RejectedRowsNotAccepted", "refused", "invalid"}
+             "UnreadableLedger", "RejectedRowsNotAccepted", "refused", "invalid", "IntakeError", "DatabaseSettingError"}
+# Lists of findings whose str() is English (ingest.intake's Check.errors / .warnings, a ledger's problems).
+_FINDINGS = {"errors", "warnings", "problems"}
 
 
 def _caught_names(handler: ast.ExceptHandler) -> set[str]:
@@ -275,21 +279,57 @@ def _caught_names(handler: ast.ExceptHandler) -> set[str]:
     return {t.attr if isinstance(t, ast.Attribute) else getattr(t, "id", "") for t in types}
 
 
-def test_no_page_shows_the_english_str_of_a_refusal():
+def _shown_raw(body: list[ast.stmt], name: str) -> list[int]:
+    """Lines in body that show `name` as its English str: str(name), f"{name}", or key=name
+    (into t(), st.error, ...). Passing it positionally (show_refusal(name)) is the way; print()
+    writes to the server's log, where the English line belongs."""
+    lines = []
+    module = ast.Module(body=body, type_ignores=[])
+    logged = {id(n) for call in ast.walk(module) if isinstance(call, ast.Call) and getattr(call.func, "id", "") == "print"
+              for n in ast.walk(call)}
+    for node in ast.walk(module):
+        if id(node) in logged:
+            continue
+        shows_str = (isinstance(node, ast.Call) and getattr(node.func, "id", "") == "str"
+                     and any(isinstance(a, ast.Name) and a.id == name for a in node.args))
+        in_fstring = isinstance(node, ast.FormattedValue) and isinstance(node.value, ast.Name) and node.value.id == name
+        passed_raw = isinstance(node, ast.keyword) and isinstance(node.value, ast.Name) and node.value.id == name
+        if shows_str or in_fstring or passed_raw:
+            lines.append(getattr(node, "lineno", None) or body[0].lineno)
+    return lines
+
+
+def show_offenders(paths) -> list[str]:
     offenders = []
-    for path in [*(ROOT / "pages").glob("*.py"), *(ROOT / "xiancheng" / "ui").glob("*.py"), ROOT / "app.py"]:
+    for path in paths:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for handler in (n for n in ast.walk(tree) if isinstance(n, ast.ExceptHandler)):
-            if not handler.name or not (_caught_names(handler) & _REFUSALS):
-                continue
-            for node in ast.walk(ast.Module(body=handler.body, type_ignores=[])):
-                shows_str = (isinstance(node, ast.Call) and getattr(node.func, "id", "") == "str"
-                             and any(isinstance(a, ast.Name) and a.id == handler.name for a in node.args))
-                in_fstring = isinstance(node, ast.FormattedValue) and isinstance(node.value, ast.Name) and node.value.id == handler.name
-                passed_raw = isinstance(node, ast.keyword) and isinstance(node.value, ast.Name) and node.value.id == handler.name
-                if shows_str or in_fstring or passed_raw:
-                    offenders.append(f"{path.relative_to(ROOT)}:{node.lineno if hasattr(node, 'lineno') else handler.lineno}")
+            if handler.name and _caught_names(handler) & _REFUSALS:
+                offenders += [f"{path.name}:{line}" for line in _shown_raw(handler.body, handler.name)]
+        for loop in (n for n in ast.walk(tree) if isinstance(n, ast.For)):
+            if (isinstance(loop.target, ast.Name) and isinstance(loop.iter, ast.Attribute) and loop.iter.attr in _FINDINGS):
+                offenders += [f"{path.name}:{line}" for line in _shown_raw(loop.body, loop.target.id)]
+    return offenders
+
+
+def test_no_page_shows_the_english_str_of_a_refusal():
+    paths = [*(ROOT / "pages").glob("*.py"), *(ROOT / "xiancheng" / "ui").glob("*.py"), ROOT / "app.py"]
+    offenders = show_offenders(paths)
     assert not offenders, "show these through xiancheng.ui.refusal (show_refusal / refusal_text): " + ", ".join(offenders)
+
+
+def test_the_guard_finds_the_manage_page_as_it_showed_intake_errors(tmp_path):
+    # pages/manage.py before its errors were worded: str(error) of an IntakeError, and each
+    # finding of check() passed as message= into the page's text
+    before = tmp_path / "manage.py"
+    before.write_text(
+        "try:\n    proposal = intake.propose(upload.name, data)\nexcept intake.IntakeError as error:\n"
+        "    st.error(ui.md_quote(str(error)))\n"
+        "for message in result.errors:\n    st.error(ui.md_quote(t('manage.refused', message=message)))\n"
+        "for message in added.warnings:\n    st.warning(f'{message}')\n"
+        "try:\n    workspace()\nexcept DatabaseSettingError as error:\n    st.error(t('auth.store_unavailable', error=error))\n",
+        encoding="utf-8")
+    assert show_offenders([before]) == ["manage.py:4", "manage.py:12", "manage.py:6", "manage.py:8"]
 
 
 def test_the_county_page_shows_a_stale_correction_in_chinese_and_keeps_what_was_entered():
@@ -318,3 +358,72 @@ def test_the_county_page_shows_a_stale_correction_in_chinese_and_keeps_what_was_
     assert app.number_input(key=f"county_progress_percent_{item.key}").value == 55.0
     assert app.text_area(key=f"county_progress_note_{item.key}").value == "复核后更正"
     assert [r.percent for r in workspace.history(sp.ProgressReport, item.key)] == [30, 60]
+
+
+# --- the database setting: each cause in the user's language with the fix, from a real store.open
+
+@pytest.mark.parametrize(("url", "zh", "en"), [
+    ("not a database url",
+     "数据库设置 XIANCHENG_DATABASE_URL 不是数据库地址（“not a database url”）。请改为 sqlite:///文件路径.sqlite 或 "
+     "postgresql+psycopg://用户:密码@主机:5432/数据库名，或删除该设置以使用默认的 SQLite 文件。",
+     "XIANCHENG_DATABASE_URL is not a database URL (“not a database url”). Use sqlite:///path/to/file.sqlite or "
+     "postgresql+psycopg://user:password@host:5432/dbname, or unset it for the default SQLite file."),
+    ("mysql://root@localhost/x",
+     "数据库设置 XIANCHENG_DATABASE_URL 指定的是 mysql，本系统只支持 sqlite:/// 和 postgresql+psycopg://。",
+     "XIANCHENG_DATABASE_URL names mysql; the store supports sqlite:/// and postgresql+psycopg:// only."),
+    ("sqlite://",
+     "数据库设置 XIANCHENG_DATABASE_URL 指向内存中的 SQLite 数据库，保存的内容都会丢失。请指定一个文件。",
+     "XIANCHENG_DATABASE_URL names an in-memory SQLite database, which would lose every write; name a file."),
+    ("postgresql+pg8000://someone@localhost/x",
+     "数据库设置 XIANCHENG_DATABASE_URL：PostgreSQL 请使用 psycopg 驱动，即 postgresql+psycopg://…",
+     "XIANCHENG_DATABASE_URL: use the psycopg driver, postgresql+psycopg://…"),
+])
+def test_a_database_setting_that_cannot_work_is_named_with_the_fix_in_both_languages(url, zh, en):
+    with pytest.raises(store_module.DatabaseSettingError) as refused:
+        store_module.open(url)
+    assert both(refused.value) == (zh, en)
+    assert str(refused.value).startswith("XIANCHENG_DATABASE_URL")  # the log line stays English
+
+
+def test_an_unreachable_database_and_a_newer_one_are_named_in_both_languages(tmp_path):
+    from appserver import free_port
+    from sqlalchemy import text
+
+    from xiancheng.store.db import engine_for
+    from xiancheng.store.migrate import head_revision
+
+    port = free_port()
+    with pytest.raises(store_module.DatabaseSettingError) as refused:
+        store_module.open(f"postgresql+psycopg://someone:s3cret-pw@127.0.0.1:{port}/xiancheng")
+    zh, en = both(refused.value)
+    url = f"postgresql+psycopg://someone:***@127.0.0.1:{port}/xiancheng"
+    assert zh.startswith(f"无法连接数据库 XIANCHENG_DATABASE_URL={url}。请确认数据库服务器正在运行、地址（主机、端口、用户、密码、数据库名）正确，"
+                         "或删除该设置以使用本地 SQLite 文件；未作任何更改。\n技术信息：")  # the driver's words beneath
+    assert en.startswith(f"Cannot reach the database at XIANCHENG_DATABASE_URL={url}. Check that the server is running")
+    assert "s3cret-pw" not in zh + en and str(port) in zh.split("\n")[1]
+    newer = f"sqlite:///{tmp_path}/newer.sqlite"
+    store_module.open(newer)
+    with engine_for(newer).begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0099_from_the_future'"))
+    store_module.forget(newer)
+    with pytest.raises(store_module.DatabaseSettingError) as refused:
+        store_module.open(newer)
+    head = head_revision()
+    assert both(refused.value) == (
+        f"XIANCHENG_DATABASE_URL 所指数据库的迁移版本为 0099_from_the_future，本版本的应用不认识（已知最新：{head}），它是由更新版本的应用写入的。"
+        "请更新应用（git pull; make run），或将 XIANCHENG_DATABASE_URL 指向其他数据库；未作任何更改。",
+        f"The database at XIANCHENG_DATABASE_URL is at migration 0099_from_the_future, which this version of the app does not know "
+        f"(newest known: {head}); it was written by a newer version. Update the app (git pull; make run), or point "
+        "XIANCHENG_DATABASE_URL at another database; nothing was changed.",
+    )
+    store_module.forget(newer)
+
+
+def test_a_bad_commit_sync_setting_is_named_in_both_languages(monkeypatch):
+    from xiancheng.store.db import commit_sync
+
+    monkeypatch.setenv("XIANCHENG_COMMIT_SYNC", "sometimes")
+    with pytest.raises(store_module.DatabaseSettingError) as refused:
+        commit_sync()
+    assert both(refused.value) == ("设置 XIANCHENG_COMMIT_SYNC 的值“sometimes”无效：请使用 full（默认）或 normal。",
+                                   "XIANCHENG_COMMIT_SYNC is “sometimes”: use full (default) or normal.")

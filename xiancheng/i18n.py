@@ -979,3 +979,144 @@ REFUSAL_STRINGS: dict[str, tuple[str, str]] = {
                                 "Cannot read {file}: no sheet has the columns “{status}” and “{identity}”. Upload the ledger downloaded from this page."),
 }
 STRINGS.update(REFUSAL_STRINGS)
+
+# --- adding a plan (xiancheng.ingest.intake): IntakeError and check() findings. The findings are
+# shown after "manage.refused" / "manage.warning", so they carry no "未添加" of their own. Details
+# (a library's English words) stay as they are, on a line of their own beneath the sentence.
+INTAKE_REFUSAL_STRINGS: dict[str, tuple[str, str]] = {
+    "refusal.intake.format": (
+        "无法读取 {name}：本工具不读取 {suffix} 格式的规划文件。请另存为 .docx、.pdf（含文字）或 .txt 后再添加。",
+        "Cannot read {name}: {suffix} is not a plan format this tool reads. Save it as .docx, .pdf (with text) or .txt and add it again.",
+    ),
+    "refusal.intake.no_extension": (
+        "无法读取 {name}：文件没有扩展名，本工具只读取 .docx、.pdf（含文字）和 .txt 格式的规划文件。请另存为其中一种后再添加。",
+        "Cannot read {name}: it has no extension, and this tool reads plans as .docx, .pdf (with text) or .txt. Save it as one of those and add it again.",
+    ),
+    "refusal.intake.empty": ("无法读取 {name}：文件是空的。请检查是否选错了文件。", "Cannot read {name}: the file is empty. Check that it is the right file."),
+    "refusal.intake.encoding": (
+        "无法读取 {name}：第 {line} 行（文件偏移 {byte} 字节处）不是 UTF-8、GBK/GB18030 或 UTF-16 编码。"
+        "请将文件另存为 UTF-8（记事本：另存为 → 编码 UTF-8）后再添加。\n技术信息：{detail}",
+        "Cannot read {name}: the byte at offset {byte}, on line {line}, fits none of UTF-8, GBK/GB18030 or UTF-16. "
+        "Save the file as UTF-8 (in Notepad: 另存为 → 编码 UTF-8) and add it again.\nDetails: {detail}",
+    ),
+    "refusal.intake.not_utf16": (
+        "无法读取 {name}：文件开头标明为 UTF-16，但偏移 {byte} 字节处不是 UTF-16 编码。请将文件另存为 UTF-8 后再添加。\n技术信息：{detail}",
+        "Cannot read {name}: the file starts like UTF-16 but the byte at offset {byte} is not UTF-16. Save it as UTF-8 and add it again.\nDetails: {detail}",
+    ),
+    "refusal.intake.undecodable": ("无法读取 {name}：无法识别文件的编码。请将文件另存为 UTF-8 后再添加。",
+                                   "Cannot read {name}: its encoding cannot be recognised. Save it as UTF-8 and add it again."),
+    "refusal.intake.no_text": ("无法读取 {name}：文件中没有文字。请检查是否选错了文件。", "Cannot read {name}: it holds no text. Check that it is the right file."),
+    "refusal.intake.too_large": (
+        "未添加：{name} 的文字有 {size} MB，超过规划文件 {limit} MB 的上限（设置项 XIANCHENG_MAX_DOCUMENT_MB）。请拆分文件，或调高该设置。",
+        "Not added: the text of {name} is {size} MB, above the {limit} MB limit for a plan (setting XIANCHENG_MAX_DOCUMENT_MB). "
+        "Split the file, or raise the setting.",
+    ),
+    "refusal.intake.not_docx": ("无法以 Word .docx 文件打开 {name}（{detail}）。请用 Word 打开后重新另存为 .docx 再添加。",
+                                "{name} cannot be opened as a Word .docx file ({detail}). Open it in Word, save it again as .docx and add that."),
+    "refusal.intake.encrypted": ("无法读取 {name}：这是受密码保护的 PDF。请另存一份未加密的副本，再添加该副本。",
+                                 "Cannot read {name}: it is a password-protected PDF. Save an unprotected copy and add that."),
+    "refusal.intake.not_pdf": (
+        "无法以 PDF 读取 {name}，文件可能已损坏。请重新导出 PDF，或添加原始 .docx 或文字版。\n技术信息：{detail}",
+        "{name} cannot be read as a PDF; the file may be damaged. Export the PDF again, or add the original .docx or the text version.\nDetails: {detail}",
+    ),
+    "refusal.intake.scan": (
+        "无法读取 {name}：此 PDF 没有文字层（是扫描件或图片），没有可读取的文字。请添加原始 .docx 或文字版，或先对 PDF 进行文字识别（OCR）。",
+        "Cannot read {name}: this PDF has no text layer (it is a scan or an image), so there is no text to read. "
+        "Add the original .docx or the text version, or run OCR on the PDF first.",
+    ),
+    "refusal.intake.no_title": ("原文中未找到标题，请填写规划的标题。", "no title was found in the text; type the plan's title."),
+    "refusal.intake.no_scope": ("标题和发文机关中未找到地名，请选择规划的范围（省、市或县的行政区划代码）。",
+                                "no place was found in the title or issuer; choose the plan's scope (province, city or county adcode)."),
+    "refusal.intake.bad_date": ("日期“{date}”既不是 YYYY-MM-DD 格式，也不是年份。", "the date “{date}” is not YYYY-MM-DD or a year."),
+    "refusal.intake.title_not_in_text": ("标题“{title}”不在原文中，请改为原文所印的标题。",
+                                         "the title “{title}” is not in the text; correct it to the title as printed."),
+    "refusal.intake.bad_field": ("{entry_field}“{value}”无效。\n技术信息：{detail}", "{entry_field} “{value}” is not valid.\nDetails: {detail}"),
+    "refusal.intake.unknown_adcode": (
+        "范围“{adcode}”不是边界数据中山西省、市或县（市、区）的行政区划代码（县级代码见 geodata/counties.geojson）。",
+        "the scope “{adcode}” is not the adcode of Shanxi, a city or a county in the boundary data (the county adcodes are in geodata/counties.geojson).",
+    ),
+    "refusal.intake.bad_scope": ("范围“{adcode}”与其级别不符。\n技术信息：{detail}", "the scope “{adcode}” does not fit its level.\nDetails: {detail}"),
+    "refusal.intake.scope_mismatch.title": (
+        "所选范围是 {scope}，但原文标题（第 {line} 行）写的是“{printed}”，即 {named}。请把范围改为 {named}。",
+        "the scope chosen is {scope}, but the title (line {line} of the text) names “{printed}”, that is {named}. Choose {named} as the scope.",
+    ),
+    "refusal.intake.scope_mismatch.issuer": (
+        "所选范围是 {scope}，但原文的发文机关（第 {line} 行）是“{printed}”，即 {named}。请把范围改为 {named}。",
+        "the scope chosen is {scope}, but the issuer (line {line} of the text) is “{printed}”, that is {named}. Choose {named} as the scope.",
+    ),
+    "refusal.intake.scope_mismatch.typed": (
+        "所选范围是 {scope}，但填写的标题写的是“{printed}”，即 {named}。请把范围改为 {named}，或更正标题。",
+        "the scope chosen is {scope}, but the title typed names “{printed}”, that is {named}. Choose {named} as the scope, or correct the title.",
+    ),
+    "refusal.intake.duplicate.text": ("相同文字的文件 {of} 已载入，同一份文件不重复载入。", "the same text is already loaded as {of}; a plan is not loaded twice."),
+    "refusal.intake.duplicate.number": (
+        "文号“{number}”与已载入的 {of} 相同，同一份文件不重复载入（如两份文件的文号确实不同，请更正文号）。",
+        "the 文号 “{number}” is that of {of}, which is already loaded; a plan is not loaded twice (correct the number if they differ).",
+    ),
+    "refusal.intake.duplicate.near": ("该文件看起来是 {of} 的副本：较短一份中 {share} 的行也出现在另一份中（是否为转载？）。",
+                                      "this file looks like a copy of {of}: {share} of the shorter one's lines are in the other (a re-published mirror?)."),
+    "refusal.intake.refused": ("未添加：{problems}", "Not added: {problems}"),
+    "refusal.intake.problem_sep": ("；", "; "),
+    "refusal.intake.manifest_lost": ("未添加：写入后重新读取 {manifest} 时找不到该条目，未作任何更改。请检查 {manifest} 中是否有 documents: 一行，各条目都在其下。",
+                                     "Not added: the entry was not found when {manifest} was read back; nothing was changed. "
+                                     "Check that {manifest} has its documents: line with the entries under it."),
+    "refusal.intake.manifest_entry": ("未添加：{manifest} 无法写入该条目，未作任何更改。\n技术信息：{detail}",
+                                      "Not added: {manifest} could not take the entry; nothing was changed.\nDetails: {detail}"),
+}
+STRINGS.update(INTAKE_REFUSAL_STRINGS)
+
+# --- the database setting (xiancheng.store DatabaseSettingError), one per cause, with the fix
+DATABASE_REFUSAL_STRINGS: dict[str, tuple[str, str]] = {
+    "refusal.database_setting.not_url": (
+        "数据库设置 XIANCHENG_DATABASE_URL 不是数据库地址（“{url}”）。请改为 sqlite:///文件路径.sqlite 或 "
+        "postgresql+psycopg://用户:密码@主机:5432/数据库名，或删除该设置以使用默认的 SQLite 文件。",
+        "XIANCHENG_DATABASE_URL is not a database URL (“{url}”). Use sqlite:///path/to/file.sqlite or "
+        "postgresql+psycopg://user:password@host:5432/dbname, or unset it for the default SQLite file.",
+    ),
+    "refusal.database_setting.backend": ("数据库设置 XIANCHENG_DATABASE_URL 指定的是 {backend}，本系统只支持 sqlite:/// 和 postgresql+psycopg://。",
+                                         "XIANCHENG_DATABASE_URL names {backend}; the store supports sqlite:/// and postgresql+psycopg:// only."),
+    "refusal.database_setting.driver": ("数据库设置 XIANCHENG_DATABASE_URL：PostgreSQL 请使用 psycopg 驱动，即 postgresql+psycopg://…",
+                                        "XIANCHENG_DATABASE_URL: use the psycopg driver, postgresql+psycopg://…"),
+    "refusal.database_setting.engine": ("数据库设置 XIANCHENG_DATABASE_URL 无法使用（{url}）。\n技术信息：{detail}",
+                                        "XIANCHENG_DATABASE_URL cannot be used ({url}).\nDetails: {detail}"),
+    "refusal.database_setting.memory": ("数据库设置 XIANCHENG_DATABASE_URL 指向内存中的 SQLite 数据库，保存的内容都会丢失。请指定一个文件。",
+                                        "XIANCHENG_DATABASE_URL names an in-memory SQLite database, which would lose every write; name a file."),
+    "refusal.database_setting.no_folder": (
+        "无法为 SQLite 文件创建文件夹 {folder}。请创建该文件夹，或将 XIANCHENG_DATABASE_URL 指向可写的位置。\n技术信息：{detail}",
+        "Cannot create the folder {folder} for the SQLite file. Create it, or point XIANCHENG_DATABASE_URL at a writable place.\nDetails: {detail}",
+    ),
+    "refusal.database_setting.file_read_only": (
+        "SQLite 文件 {path} 是只读的。请使其可写（chmod u+w {path}），或将 XIANCHENG_DATABASE_URL 指向一份副本；文件未被改动。",
+        "The SQLite file {path} is read-only. Make it writable (chmod u+w {path}) or point XIANCHENG_DATABASE_URL at a copy; the file was not changed.",
+    ),
+    "refusal.database_setting.folder_read_only": (
+        "文件夹 {folder} 不可写（SQLite 要在数据库文件旁写日志）。请使其可写，或将 XIANCHENG_DATABASE_URL 指向别处；未作任何更改。",
+        "The folder {folder} is not writable (SQLite keeps its journal beside the file). Make it writable or point "
+        "XIANCHENG_DATABASE_URL elsewhere; nothing was changed.",
+    ),
+    "refusal.database_setting.sqlite_read_only": (
+        "SQLite 文件 {path} 是只读的。请使该文件及其文件夹可写（chmod u+w），或将 XIANCHENG_DATABASE_URL 指向可写的副本；未作任何更改。\n技术信息：{detail}",
+        "The SQLite file {path} is read-only. Make it and its folder writable (chmod u+w), or point "
+        "XIANCHENG_DATABASE_URL at a writable copy; nothing was changed.\nDetails: {detail}",
+    ),
+    "refusal.database_setting.sqlite_open": (
+        "无法打开 SQLite 文件 {path}。请检查路径及其权限，或删除设置 XIANCHENG_DATABASE_URL 以使用默认的 data/xiancheng.sqlite；未作任何更改。\n技术信息：{detail}",
+        "Cannot open the SQLite file {path}. Check the path and its permissions, or unset XIANCHENG_DATABASE_URL "
+        "for the default data/xiancheng.sqlite; nothing was changed.\nDetails: {detail}",
+    ),
+    "refusal.database_setting.unreachable": (
+        "无法连接数据库 XIANCHENG_DATABASE_URL={url}。请确认数据库服务器正在运行、地址（主机、端口、用户、密码、数据库名）正确，"
+        "或删除该设置以使用本地 SQLite 文件；未作任何更改。\n技术信息：{detail}",
+        "Cannot reach the database at XIANCHENG_DATABASE_URL={url}. Check that the server is running and the URL "
+        "(host, port, user, password, database name) is right, or unset the setting to use the local SQLite file; nothing was changed.\nDetails: {detail}",
+    ),
+    "refusal.database_setting.newer": (
+        "{setting} 所指数据库的迁移版本为 {revision}，本版本的应用不认识（已知最新：{head}），它是由更新版本的应用写入的。"
+        "请更新应用（git pull; make run），或将 {setting} 指向其他数据库；未作任何更改。",
+        "The database at {setting} is at migration {revision}, which this version of the app does not know (newest known: {head}); "
+        "it was written by a newer version. Update the app (git pull; make run), or point {setting} at another database; nothing was changed.",
+    ),
+    "refusal.database_setting.commit_sync": ("设置 XIANCHENG_COMMIT_SYNC 的值“{value}”无效：请使用 full（默认）或 normal。",
+                                             "XIANCHENG_COMMIT_SYNC is “{value}”: use full (default) or normal."),
+}
+STRINGS.update(DATABASE_REFUSAL_STRINGS)

@@ -1,10 +1,11 @@
-"""A refusal of the store (or of an upload it guards) as a person reads it, in their language.
+"""A refusal of the store (or of an upload it guards, or of a plan being added) as a person reads
+it, in their language.
 
-The errors carry a message_key and the facts as params (xiancheng.store.errors); the sentences
-are i18n "refusal.<message_key>" in Chinese and English. This module turns params into words an
-official understands: a task's title instead of a table name and key, place names beside
-adcodes, roles and fields by their labels, times as UTC. No Streamlit here (ui.refusal_text
-calls describe with the page's language).
+The errors carry a message_key and the facts as params (xiancheng.store.errors,
+xiancheng.ingest.intake); the sentences are i18n "refusal.<message_key>" in Chinese and
+English. This module turns params into words an official understands: a task's title instead
+of a table name and key, place names beside adcodes, roles and fields by their labels, times
+as UTC. No Streamlit here (ui.refusal_text calls describe with the page's language).
 """
 
 from __future__ import annotations
@@ -58,6 +59,14 @@ def describe(error, lang: str = "zh", *, record: str | None = None) -> str:
         values["identity"] = IDENTITY_HEADER[1] if lang == "en" else IDENTITY_HEADER[0]
     if key == "database_setting":
         values["detail"] = str(error)
+    if "problems" in params:  # a refusal made of several findings (ingest.intake.add)
+        values["problems"] = t("refusal.intake.problem_sep", lang).join(describe(p, lang) for p in params["problems"])
+    if "entry_field" in params:
+        label = f"manage.field.{params['entry_field']}"
+        values["entry_field"] = t(label, lang) if label in STRINGS else params["entry_field"]
+    for name in ("scope", "named"):  # adcodes: the place's name beside the code
+        if params.get(name):
+            values[name] = _place(params[name], lang)
     return t(f"refusal.{key}", lang, **values)
 
 

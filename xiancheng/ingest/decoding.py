@@ -26,11 +26,14 @@ NEWLINE_LABELS = {"\n": "LF", "\r\n": "CRLF", "\r": "CR", "mixed": "mixed", "": 
 
 
 class DecodeError(ValueError):
-    """The bytes are none of the supported encodings; ``line`` is where decoding failed."""
+    """The bytes are none of the supported encodings; ``line`` is where decoding failed,
+    ``byte`` the offset of the first byte that fits none, ``reason`` the codec's word for it."""
 
-    def __init__(self, message: str, line: int | None):
+    def __init__(self, message: str, line: int | None, byte: int | None = None, reason: str = ""):
         super().__init__(message)
         self.line = line
+        self.byte = byte
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -111,7 +114,8 @@ def decode(data: bytes) -> Decoded:
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise DecodeError(f"the file starts like UTF-16 but byte {exc.start} is not UTF-16 ({exc.reason})", None) from None
+            raise DecodeError(f"the file starts like UTF-16 but byte {exc.start} is not UTF-16 ({exc.reason})", None,
+                              exc.start, exc.reason) from None
     elif (utf16 := _utf16_without_bom(data)) is not None:
         encoding, text = utf16, data.decode(utf16, errors="replace")
     else:
@@ -138,7 +142,7 @@ def _utf8_error(data: bytes, offset: int = 0) -> DecodeError:
         return DecodeError(
             f"byte {exc.start + offset} on line {line} fits none of UTF-8, GBK/GB18030 or UTF-16 ({exc.reason}); "
             "save the file as UTF-8 (in Notepad: 另存为 → 编码 UTF-8) and add it again",
-            line,
+            line, exc.start + offset, exc.reason,
         )
     return DecodeError("the file cannot be decoded", None)
 

@@ -9,6 +9,10 @@ loaded) and what is only worth a look (a near-duplicate). ``add`` writes the UTF
 into plans/, keeps the original beside it in plans/originals/, and appends the entry to
 the manifest, which is re-read before the write is kept. Used by the CLI (`python -m
 xiancheng add-plan`) and the manage page; never imports Streamlit.
+
+Every refusal has two faces, as the store's do: str() is an English sentence for the CLI and
+the audit trail, message_key + params the same for a person (i18n "refusal.<message_key>",
+worded by xiancheng.refusals in the page's language).
 """
 
 from __future__ import annotations
@@ -41,7 +45,33 @@ FIELDS = ("title", "issuer", "number", "date", "scope_adcode", "kind")
 
 
 class IntakeError(ValueError):
-    """The file cannot be added; the message names the file and says what to do."""
+    """The file cannot be added; the message names the file and says what to do.
+
+    message_key/params: the same for a person (see the module docstring); a refusal made of
+    check() findings has params["problems"], the Findings themselves."""
+
+    def __init__(self, message: str, *, message_key: str | None = None, **params):
+        super().__init__(message)
+        self.message_key = message_key
+        self.params = params
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing check() found: str() is the English line for the CLI and the audit trail."""
+
+    message: str
+    message_key: str
+    params: dict = field(default_factory=dict, compare=False)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _megabytes(size: int) -> str:
+    """Bytes as MB, with enough digits that a size just above a small limit does not read as equal."""
+    value = size / 2**20
+    return f"{value:.2f}" if value >= 1 else f"{value:.3g}"
 
 
 @dataclass(frozen=True)
@@ -71,14 +101,16 @@ def read_source(name: str, data: bytes) -> Source:
     """Convert an uploaded plan to text; IntakeError with the fix when it cannot be."""
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        raise IntakeError(f"{name}: {suffix or 'no extension'} is not a plan format this tool reads; save it as .docx, .pdf (with text) or .txt")
+        raise IntakeError(f"{name}: {suffix or 'no extension'} is not a plan format this tool reads; save it as .docx, .pdf (with text) or .txt",
+                          message_key="intake.format" if suffix else "intake.no_extension", name=name, suffix=suffix)
     if not data.strip():
-        raise IntakeError(f"{name} is empty")
+        raise IntakeError(f"{name} is empty", message_key="intake.empty", name=name)
     if suffix == ".txt":
         try:
             decoded = decode(data)
         except DecodeError as exc:
-            raise IntakeError(f"{name}: {exc}") from None
+            key = "intake.undecodable" if exc.byte is None else "intake.not_utf16" if exc.line is None else "intake.encoding"
+            raise IntakeError(f"{name}: {exc}", message_key=key, name=name, line=exc.line, byte=exc.byte, detail=exc.reason) from None
         text, read_as = decoded.text, decoded.label
     elif suffix == ".docx":
         text, read_as = _docx_text(name, data), ".docx"
@@ -86,12 +118,14 @@ def read_source(name: str, data: bytes) -> Source:
         text, read_as = _pdf_text(name, data)
     text = "\n".join(line.rstrip() for line in split_lines(text.replace("\r\n", "\n").replace("\r", "\n"))) + "\n"
     if not text.strip():
-        raise IntakeError(f"{name} holds no text")
-    from ..settings import max_document_bytes
+        raise IntakeError(f"{name} holds no text", message_key="intake.no_text", name=name)
+    from ..settings import get, max_document_bytes
 
     size, limit = len(text.encode("utf-8")), max_document_bytes()
     if size > limit:  # the ingest would refuse it: say so now, before anything is written
-        raise IntakeError(f"{name}: its text is {size / 2**20:.1f} MB, above the {limit / 2**20:g} MB limit for a plan (setting XIANCHENG_MAX_DOCUMENT_MB)")
+        setting = f"{float(get('max_document_mb')):g}"  # as set (the limit in bytes is rounded down)
+        raise IntakeError(f"{name}: its text is {_megabytes(size)} MB, above the {setting} MB limit for a plan (setting XIANCHENG_MAX_DOCUMENT_MB)",
+                          message_key="intake.too_large", name=name, size=_megabytes(size), limit=setting)
     return Source(name, data, text, read_as)
 
 
@@ -105,7 +139,8 @@ def _docx_text(name: str, data: bytes) -> str:
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises several kinds for a file that is not .docx
-        raise IntakeError(f"{name} cannot be opened as a Word .docx file ({type(exc).__name__}); open it in Word and save it again as .docx") from None
+        raise IntakeError(f"{name} cannot be opened as a Word .docx file ({type(exc).__name__}); open it in Word and save it again as .docx",
+                          message_key="intake.not_docx", name=name, detail=type(exc).__name__) from None
     lines = []
     for child in document.element.body.iterchildren():
         tag = child.tag.rsplit("}", 1)[-1]
@@ -123,16 +158,19 @@ def _pdf_text(name: str, data: bytes) -> tuple[str, str]:
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
-            raise IntakeError(f"{name} is a password-protected PDF; save an unprotected copy and add that")
+            raise IntakeError(f"{name} is a password-protected PDF; save an unprotected copy and add that",
+                              message_key="intake.encrypted", name=name)
         pages = [page.extract_text() or "" for page in reader.pages]
     except IntakeError:
         raise
     except Exception as exc:  # pypdf raises many kinds for a damaged file
-        raise IntakeError(f"{name} cannot be read as a PDF ({type(exc).__name__}: {exc})") from None
+        raise IntakeError(f"{name} cannot be read as a PDF ({type(exc).__name__}: {exc})",
+                          message_key="intake.not_pdf", name=name, detail=f"{type(exc).__name__}: {exc}") from None
     if sum(len("".join(page.split())) for page in pages) < MIN_PDF_TEXT:
         raise IntakeError(
             f"{name}: this PDF has no text layer (it is a scan or an image), so there is no text to read. "
-            "Add the original .docx or the text version, or run OCR on the PDF first"
+            "Add the original .docx or the text version, or run OCR on the PDF first",
+            message_key="intake.scan", name=name,
         )
     return "\n".join(pages), f"PDF text layer, {len(pages)} pages"
 
@@ -186,8 +224,8 @@ def complete(fields: dict) -> dict:
 
 @dataclass
 class Check:
-    errors: list[str] = field(default_factory=list)  # the entry is not written
-    warnings: list[str] = field(default_factory=list)  # written, worth a look
+    errors: list[Finding] = field(default_factory=list)  # the entry is not written
+    warnings: list[Finding] = field(default_factory=list)  # written, worth a look
     duplicates: list[Duplicate] = field(default_factory=list)
 
     @property
@@ -197,39 +235,56 @@ class Check:
 
 def check(proposal: Proposal, fields: dict, plans_dir: Path, document: str = "(new plan)") -> Check:
     """What would keep the entry from loading, and what only deserves a warning."""
-    from .pipeline import scope_disagreement
+    from .pipeline import scope_conflict, scope_issue
 
     result = Check()
     fields = complete(fields)
     lines = proposal.source.lines
+    refuse = lambda message, key, **params: result.errors.append(Finding(message, key, params))  # noqa: E731
     if not fields["title"]:
-        result.errors.append("no title was found in the text: type the plan's title")
+        refuse("no title was found in the text: type the plan's title", "intake.no_title")
     if not fields["scope_adcode"]:
-        result.errors.append("no place was found in the title or issuer: choose the plan's scope (province, city or county adcode), e.g. --scope 141025")
+        refuse("no place was found in the title or issuer: choose the plan's scope (province, city or county adcode), e.g. --scope 141025",
+               "intake.no_scope")
     if fields["date"] and not re.fullmatch(r"(19|20)\d{2}(-\d{2}-\d{2})?", fields["date"]):
-        result.errors.append(f"date {fields['date']!r} is not YYYY-MM-DD or a year")
+        refuse(f"date {fields['date']!r} is not YYYY-MM-DD or a year", "intake.bad_date", date=fields["date"])
     if fields.get("title_lines") is None:
         fields["title_lines"] = _find_title(lines, fields["title"])
         if fields["title_lines"] is None and fields["title"]:
-            result.errors.append(f"the title {fields['title']!r} is not in the text: correct it to the title as printed")
+            refuse(f"the title {fields['title']!r} is not in the text: correct it to the title as printed",
+                   "intake.title_not_in_text", title=fields["title"])
     if result.errors:
         return result
     try:
         entry = ManifestEntry(document=document, **_manifest_values(fields))
     except ValidationError as exc:  # explained field by field, as for a typed entry
-        result.errors.extend(_explain(document, 0, {}, err).message.split(": ", 1)[-1] for err in exc.errors())
+        for err in exc.errors():
+            what = _explain(document, 0, {}, err).message.split(": ", 1)[-1]
+            name = str(err["loc"][0]) if err.get("loc") else ""
+            # pydantic's wording (English) stays as the detail; the field is named in the person's words
+            refuse(what, "intake.bad_field", entry_field=name, value=str(fields.get(name, "")), detail=what)
         return result
     problems = _check_adcode(document, 0, entry, {})
-    result.errors.extend(p.message.split(": ", 1)[-1] for p in problems)
+    for problem in problems:
+        what = problem.message.split(": ", 1)[-1]
+        if problem.code == "unknown-adcode":
+            refuse(what, "intake.unknown_adcode", adcode=entry.scope_adcode)
+        else:  # a level that does not fit the adcode: only a hand-made call gets here (level follows the adcode)
+            refuse(what, "intake.bad_scope", adcode=entry.scope_adcode, detail=what)
     if problems:
         return result
-    mismatch = scope_disagreement(document, lines, entry)
-    if mismatch is not None:
-        result.errors.append(mismatch.message)
+    conflict = scope_conflict(lines, entry)
+    if conflict is not None:
+        label, line, printed, named = conflict
+        message = scope_issue(document, entry, conflict).message
+        key = {"title": "intake.scope_mismatch.title", "issuer": "intake.scope_mismatch.issuer"}.get(label, "intake.scope_mismatch.typed")
+        refuse(message, key, scope=entry.scope_adcode, line=line, printed=printed, named=named)
     mark = fingerprint(document, lines, fields["number"])
     result.duplicates = compare(mark, loaded_fingerprints(plans_dir))
     for duplicate in result.duplicates:
-        (result.errors if duplicate.refused else result.warnings).append(duplicate.message())
+        finding = Finding(duplicate.message(), f"intake.duplicate.{duplicate.how}",
+                          {"of": duplicate.of, "number": fields["number"], "share": f"{duplicate.share:.0%}"})
+        (result.errors if duplicate.refused else result.warnings).append(finding)
     return result
 
 
@@ -305,7 +360,7 @@ class Added:
     document: str  # file name in plans/
     original: Optional[str]  # relative to plans/, when the file was converted
     line: int  # the entry's line in the manifest
-    warnings: list[str]
+    warnings: list[Finding]
 
 
 def _entry_text(document: str, values: dict, provenance: str) -> str:
@@ -343,7 +398,7 @@ def add(proposal: Proposal, fields: dict, plans_dir: Path, *, remove_source: Opt
         document = next_name(plans_dir, source.text)
         result = check(proposal, fields, plans_dir, document)
         if not result.ok:
-            raise IntakeError("; ".join(result.errors))
+            raise IntakeError("; ".join(map(str, result.errors)), message_key="intake.refused", problems=result.errors)
         fields = complete(fields)
         if fields.get("title_lines") is None:
             fields["title_lines"] = _find_title(source.lines, fields["title"])
@@ -369,10 +424,17 @@ def add(proposal: Proposal, fields: dict, plans_dir: Path, *, remove_source: Opt
                 head += "\n"
             entry = _entry_text(document, _manifest_values(fields), _provenance(proposal.metadata, fields))
             new_text = head + entry
-            reread = parse_manifest(new_text)
+            try:
+                reread = parse_manifest(new_text)
+            except IngestError as exc:  # the manifest as a whole does not read (e.g. `documents: []`)
+                raise IntakeError(f"{MANIFEST_NAME} could not take the entry: {exc.issue.message}", message_key="intake.manifest_entry",
+                                  manifest=MANIFEST_NAME, detail=exc.issue.message) from None
             if document not in reread.documents:
-                why = "; ".join(i.message for i in reread.rejected.get(document, [])) or "the entry did not read back"
-                raise IntakeError(f"{MANIFEST_NAME} could not take the entry: {why}")
+                rejected = "; ".join(i.message for i in reread.rejected.get(document, []))
+                # the manifest parser's own words (English) are the detail under a translated headline
+                raise IntakeError(f"{MANIFEST_NAME} could not take the entry: {rejected or 'the entry did not read back'}",
+                                  message_key="intake.manifest_entry" if rejected else "intake.manifest_lost",
+                                  manifest=MANIFEST_NAME, detail=rejected)
             tmp = manifest_path.with_suffix(".yaml.tmp")
             tmp.write_text(new_text, encoding="utf-8")
             tmp.replace(manifest_path)

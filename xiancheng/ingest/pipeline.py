@@ -110,13 +110,14 @@ def _failed(report: "DocumentReport", issue: Issue) -> None:
     report.counts["warnings"] = len(report.issues)
 
 
-def scope_disagreement(name: str, lines: list[str], entry: ManifestEntry) -> Optional[Issue]:
-    """An error when the document's own title or issuer names another place than its
-    scope_adcode (a 古县 plan filed under 安泽县 would put its tasks on the wrong county)."""
-    from .. import geo
-
+def scope_conflict(lines: list[str], entry: ManifestEntry) -> Optional[tuple[str, Optional[int], str, str]]:
+    """(what names it: "title"/"issuer"/"manifest title", its line or None, the place as printed,
+    that place's adcode) when the document's own title or issuer names another place than
+    its scope_adcode; None when they agree or name no place."""
     meta = detect(lines)
     for source, label in ((meta.title, "title"), (meta.issuer, "issuer"), (None, "manifest title")):
+        if source is None:  # the text prints no title (or issuer): what was read is the entry's title
+            label = "manifest title"
         text = source.value if source is not None else entry.title
         place = place_of(text)
         if place is None:
@@ -124,15 +125,29 @@ def scope_disagreement(name: str, lines: list[str], entry: ManifestEntry) -> Opt
         adcode, printed = place
         if adcode == entry.scope_adcode:
             return None
-        line = source.line_start if source is not None else None
-        where = f"line {line} of the text" if line else f"the manifest's title"
-        return error(
-            name, line, "scope-mismatch",
-            f"{name} is filed under scope_adcode {entry.scope_adcode} ({geo.place_name(entry.scope_adcode)}), "
-            f"but its {label} ({where}) names {printed} ({adcode}). Fix: set scope_adcode: \"{adcode}\" in {MANIFEST_NAME}, "
-            "or correct the title",
-        )
+        return label, (source.line_start if source is not None else None), printed, adcode
     return None
+
+
+def scope_disagreement(name: str, lines: list[str], entry: ManifestEntry) -> Optional[Issue]:
+    """An error when the document's own title or issuer names another place than its
+    scope_adcode (a 古县 plan filed under 安泽县 would put its tasks on the wrong county)."""
+    conflict = scope_conflict(lines, entry)
+    return None if conflict is None else scope_issue(name, entry, conflict)
+
+
+def scope_issue(name: str, entry: ManifestEntry, conflict: tuple[str, Optional[int], str, str]) -> Issue:
+    """The scope_conflict as the loading error, with the fix."""
+    from .. import geo
+
+    label, line, printed, adcode = conflict
+    where = f"line {line} of the text" if line else f"the manifest's title"
+    return error(
+        name, line, "scope-mismatch",
+        f"{name} is filed under scope_adcode {entry.scope_adcode} ({geo.place_name(entry.scope_adcode)}), "
+        f"but its {label} ({where}) names {printed} ({adcode}). Fix: set scope_adcode: \"{adcode}\" in {MANIFEST_NAME}, "
+        "or correct the title",
+    )
 
 
 def ingest_document(path: Path, entry: Optional[ManifestEntry], taxonomy, lines: Optional[list[str]] = None) -> tuple[dict[str, list], DocumentReport, Optional[Context]]:

@@ -110,7 +110,8 @@ def commit_sync() -> str:
 
     value = settings.get("commit_sync").strip().lower()
     if value not in COMMIT_SYNC:
-        raise DatabaseSettingError(f"XIANCHENG_COMMIT_SYNC is {value!r}: use full (default) or normal")
+        raise DatabaseSettingError(f"XIANCHENG_COMMIT_SYNC is {value!r}: use full (default) or normal",
+                                   message_key="database_setting.commit_sync", value=value)
     return value
 
 

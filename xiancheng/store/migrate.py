@@ -113,7 +113,8 @@ def check_known(engine: Engine, setting: str = "XIANCHENG_DATABASE_URL") -> None
         raise DatabaseSettingError(
             f"the database at {setting} is at migration {revision!r}, which this version of the app does not know "
             f"(newest known: {head_revision()!r}); it was written by a newer version. Update the app "
-            f"(git pull; make run), or point {setting} at another database. Nothing was changed."
+            f"(git pull; make run), or point {setting} at another database. Nothing was changed.",
+            message_key="database_setting.newer", setting=setting, revision=revision, head=head_revision(),
         )
 
 

@@ -671,21 +671,24 @@ def _engine_checked(url: str) -> Engine:
     except Exception as error:  # sqlalchemy.exc.ArgumentError and friends
         raise DatabaseSettingError(
             f"{SETTING} is not a database URL ({url!r}: {error}). Use sqlite:///path/to/file.sqlite "
-            "or postgresql+psycopg://user:password@host:5432/dbname, or unset it for the default SQLite file."
+            "or postgresql+psycopg://user:password@host:5432/dbname, or unset it for the default SQLite file.",
+            message_key="database_setting.not_url", url=url,
         ) from error
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
         raise DatabaseSettingError(
-            f"{SETTING} names {parsed.get_backend_name()!r}; the store supports sqlite:/// and postgresql+psycopg://"
+            f"{SETTING} names {parsed.get_backend_name()!r}; the store supports sqlite:/// and postgresql+psycopg://",
+            message_key="database_setting.backend", backend=parsed.get_backend_name(),
         )
     if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() not in ("psycopg", None):
-        raise DatabaseSettingError(f"{SETTING}: use the psycopg driver, postgresql+psycopg://…")
+        raise DatabaseSettingError(f"{SETTING}: use the psycopg driver, postgresql+psycopg://…", message_key="database_setting.driver")
     if parsed.get_backend_name() == "sqlite":
         _check_sqlite_path(parsed.database)
     try:
         engine = engine_for(url if parsed.get_backend_name() == "sqlite" or parsed.drivername != "postgresql"
                             else url.replace("postgresql://", "postgresql+psycopg://", 1))
     except Exception as error:
-        raise DatabaseSettingError(f"{SETTING}: cannot use {parsed!r}: {error}") from error
+        raise DatabaseSettingError(f"{SETTING}: cannot use {parsed!r}: {error}", message_key="database_setting.engine",
+                                   url=parsed.render_as_string(hide_password=True), detail=str(error)) from error
     try:
         with engine.connect():
             pass
@@ -696,22 +699,26 @@ def _engine_checked(url: str) -> Engine:
 
 def _check_sqlite_path(database: str | None) -> None:
     if not database or database == ":memory:":
-        raise DatabaseSettingError(f"{SETTING}: an in-memory SQLite database would lose every write; name a file")
+        raise DatabaseSettingError(f"{SETTING}: an in-memory SQLite database would lose every write; name a file",
+                                   message_key="database_setting.memory")
     path = Path(_sqlite_file(database))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise DatabaseSettingError(f"{SETTING}: cannot create the folder {path.parent} for the SQLite file ({error}). "
-                                   "Create it, or point the setting at a writable place.") from error
+                                   "Create it, or point the setting at a writable place.",
+                                   message_key="database_setting.no_folder", folder=str(path.parent), detail=str(error)) from error
     if path.exists() and not os.access(path, os.W_OK):
         raise DatabaseSettingError(
             f"{SETTING}: the SQLite file {path} is read-only. Make it writable (chmod u+w {path}) or point "
-            f"{SETTING} at a copy; the file was not changed."
+            f"{SETTING} at a copy; the file was not changed.",
+            message_key="database_setting.file_read_only", path=str(path),
         )
     if not os.access(path.parent, os.W_OK):
         raise DatabaseSettingError(
             f"{SETTING}: the folder {path.parent} is not writable (SQLite keeps its journal beside the file). "
-            f"Make it writable or point {SETTING} elsewhere; nothing was changed."
+            f"Make it writable or point {SETTING} elsewhere; nothing was changed.",
+            message_key="database_setting.folder_read_only", folder=str(path.parent),
         )
 
 
@@ -733,16 +740,19 @@ def _operational(url: str, error: Exception) -> StoreError:
         if "readonly" in reason or "read-only" in reason:
             return DatabaseSettingError(
                 f"{SETTING}: the SQLite file {path} is read-only ({reason}). Make it and its folder writable "
-                f"(chmod u+w), or point {SETTING} at a writable copy; nothing was changed."
+                f"(chmod u+w), or point {SETTING} at a writable copy; nothing was changed.",
+                message_key="database_setting.sqlite_read_only", path=path, detail=reason,
             )
         return DatabaseSettingError(
             f"{SETTING}: cannot open the SQLite file {path} ({reason}). Check the path and its permissions, "
-            f"or unset {SETTING} for the default data/xiancheng.sqlite; nothing was changed."
+            f"or unset {SETTING} for the default data/xiancheng.sqlite; nothing was changed.",
+            message_key="database_setting.sqlite_open", path=path, detail=reason,
         )
     return DatabaseSettingError(
         f"cannot reach the database at {SETTING}={safe}: {reason}. Check that the server is running and the "
         f"URL (host, port, user, password, database name) is right, or unset {SETTING} to use the local SQLite file. "
-        "Nothing was changed."
+        "Nothing was changed.",
+        message_key="database_setting.unreachable", url=safe, detail=reason,
     )
 
 

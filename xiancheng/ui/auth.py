@@ -43,23 +43,36 @@ def workspace() -> Store:
     return open_store()
 
 
-_FAILURE: dict[str, tuple[float, str]] = {}  # url -> (when, why): an unreachable server is retried every 15 s
+_FAILURE: dict[str, tuple[float, DatabaseSettingError]] = {}  # url -> (when, why): an unreachable server is retried every 15 s
 _RETRY_SECONDS = 15
 
 
+def _in_words(error: StoreError) -> str:
+    """The refusal in the user's language (the English str(error) is for logs)."""
+    from ..refusals import describe
+    from . import lang
+
+    return describe(error, lang())
+
+
+def _without_traceback(error: DatabaseSettingError) -> DatabaseSettingError:
+    """The same refusal without its traceback and cause: the cache would keep their frames alive."""
+    return DatabaseSettingError(error.args[0] if error.args else "", message_key=error.message_key, **error.params)
+
+
 def workspace_error() -> str | None:
-    """Why the store cannot be used, or None when it can."""
+    """Why the store cannot be used, in the user's language, or None when it can."""
     import time
 
     url = settings.get("database_url")
     failed = _FAILURE.get(url)
     if failed and time.monotonic() - failed[0] < _RETRY_SECONDS:
-        return failed[1]
+        return _in_words(failed[1])
     try:
         workspace()
     except DatabaseSettingError as error:
-        _FAILURE[url] = (time.monotonic(), str(error))
-        return str(error)
+        _FAILURE[url] = (time.monotonic(), _without_traceback(error))
+        return _in_words(error)
     _FAILURE.pop(url, None)
     return None
 
@@ -203,7 +216,7 @@ def _submit_sign_in() -> None:
         st.session_state[_REFUSAL_KEY] = refusal_text(refused)
         return
     except DatabaseSettingError as error:  # e.g. the database became read-only or unreachable
-        st.session_state[_REFUSAL_KEY] = _t("auth.store_unavailable", error=error)
+        st.session_state[_REFUSAL_KEY] = _t("auth.store_unavailable", error=_in_words(error))
         return
     except StoreError as error:  # e.g. SQLite busy with other saves
         from .refusal import refusal_text

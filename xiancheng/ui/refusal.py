@@ -7,13 +7,16 @@ from __future__ import annotations
 import streamlit as st
 
 from ..refusals import describe
-from . import lang, md_quote
+from . import lang, md_quote, t
 
 
-def refusal_text(error: Exception, *, record: str | None = None) -> str:
+def refusal_text(error: Exception, *, record: str | None = None, within: str | None = None) -> str:
     """The refusal as Markdown-safe text in the current language; record names the record
-    in the page's words (e.g. the task title) when the store does not know them."""
-    return md_quote(describe(error, lang(), record=record))
+    in the page's words (e.g. the task title) when the store does not know them; within is
+    an i18n key whose {message} the refusal fills (e.g. "manage.refused": 未添加：…).
+    error may also be anything with message_key and params (a check's finding)."""
+    text = describe(error, lang(), record=record)
+    return md_quote(t(within, message=text) if within else text)
 
 
 def show_refusal(error: Exception, *, record: str | None = None, container=st) -> None:
