@@ -57,8 +57,9 @@ def warm() -> None:
             try:
                 from ..ingest.pipeline import load_or_build
             except ImportError:
-                return
-            load_or_build(DATASET_PATH)
+                load_or_build = None  # the app then shows the dataset's own error
+            if load_or_build is not None:
+                load_or_build(DATASET_PATH)
     finally:
         _freeze_heap()
         WARMED.set()
