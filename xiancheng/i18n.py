@@ -694,7 +694,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "imports.rejected_kept": ("该版本未保存的行", "Rows not saved in this version"),
     "imports.legend_categories": ("导入的分类 · 灰色斜线：表中无此县", "Imported categories · grey hatching: not in the table"),
     "imports.source_link": ("{file} 第{row}行", "{file} row {row}"),
-    "imports.no_store": ("数据库不可用，无法导入：{error}", "The database is unavailable; importing is off: {error}"),
     "imports.error": ("无法读取：{error}", "Cannot read: {error}"),
     "county.statement_kind.import-list": ("导入的名单", "imported list"),
     "county.imported": ("导入的统计数据", "Imported statistics"),
