@@ -137,7 +137,7 @@ def _add_plan(args) -> int:
     if fields.get("title_lines"):
         a, b = fields["title_lines"]
         print(f"  the plan's own title is printed on lines {a}-{b} (what the documents page cites)")
-    result = intake.check(proposal, fields, plans_dir)
+    result = intake.check(proposal, fields, plans_dir, source_path=path)
     for message in result.warnings:
         print(f"warning: {message}", file=sys.stderr)
     if not result.ok:
