@@ -5,9 +5,10 @@ paragraph, tables as tab-separated rows; a .pdf from its text layer) and reads t
 metadata from the text (ingest.metadata), each value with the line it came from.
 ``check`` says what would stop the entry from loading (a bad field, an adcode that is not
 in the boundary data or not the place the text names, the same text or 文号 already
-loaded) and what is only worth a look (a near-duplicate). ``add`` writes the UTF-8 text
-into plans/, keeps the original beside it in plans/originals/, and appends the entry to
-the manifest, which is re-read before the write is kept. Used by the CLI (`python -m
+loaded, the same text in plans/ under an entry that does not load, a manifest that does not
+read as a whole) and what is only worth a look (a near-duplicate). ``add`` writes the UTF-8
+text into plans/, keeps the original beside it in plans/originals/, and appends the entry
+to the manifest, which is re-read before it is replaced; a failed write leaves nothing. Used by the CLI (`python -m
 xiancheng add-plan`) and the manage page; never imports Streamlit.
 
 Every refusal has two faces, as the store's do: str() is an English sentence for the CLI and
