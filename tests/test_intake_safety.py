@@ -116,7 +116,7 @@ def test_the_cli_refuses_the_same_plan_three_times_while_the_manifest_is_broken(
         result = add_plan(plans, source)
         assert result.returncode == 1
         assert f"error: {m} line 9: `docs` is not `documents:` (every entry goes under `documents:`, indented)" in result.stderr
-        assert "nothing was written" in result.stderr
+        assert result.stderr.endswith("nothing was written; fix what is named above and run add-plan again\n")
     assert tree(plans) == before
 
 

@@ -143,7 +143,10 @@ def _add_plan(args) -> int:
     if not result.ok:
         for message in result.errors:
             print(f"error: {message}", file=sys.stderr)
-        print("nothing was written; correct the values with --title/--issuer/--number/--date/--scope/--kind", file=sys.stderr)
+        if all(f.message_key.startswith(("intake.manifest.", "intake.plan_unreadable", "intake.duplicate.text_unloaded")) for f in result.errors):
+            print("nothing was written; fix what is named above and run add-plan again", file=sys.stderr)  # not a value to correct
+        else:
+            print("nothing was written; correct the values with --title/--issuer/--number/--date/--scope/--kind", file=sys.stderr)
         return 1
     if args.dry_run:
         print("dry run: nothing written")
