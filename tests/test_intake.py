@@ -414,24 +414,4 @@ def test_a_scope_the_issuer_or_the_typed_title_contradicts_names_where_the_place
     assert "its manifest title (the manifest's title) names 古县 (141025)" in str(finding)  # not "its issuer", as before
 
 
-@pytest.mark.parametrize("head,zh,en", [
-    ("documents: []\n",
-     "未添加：manifest.yaml 无法写入该条目，未作任何更改。\n技术信息：manifest.yaml needs a line `documents:` at the start of a line, "
-     "with one entry per document under it",
-     "Not added: manifest.yaml could not take the entry; nothing was changed.\nDetails: manifest.yaml needs a line `documents:` "
-     "at the start of a line, with one entry per document under it"),
-    ("plans:\n",
-     "未添加：写入后重新读取 manifest.yaml 时找不到该条目，未作任何更改。请检查 manifest.yaml 中是否有 documents: 一行，各条目都在其下。",
-     "Not added: the entry was not found when manifest.yaml was read back; nothing was changed. "
-     "Check that manifest.yaml has its documents: line with the entries under it."),
-], ids=["documents-a-list", "no-documents-line"])
-def test_a_manifest_that_cannot_take_the_entry_is_named_and_left_as_it_was(tmp_path, head, zh, en):
-    from xiancheng.ingest import intake
-
-    (tmp_path / "manifest.yaml").write_text(head, encoding="utf-8")
-    proposal = intake.propose("古县方案.txt", GU_TEXT.encode("utf-8"))
-    with pytest.raises(intake.IntakeError) as refused:
-        intake.add(proposal, proposal.fields, tmp_path)
-    assert both(refused.value) == (zh, en)
-    assert str(refused.value).startswith("manifest.yaml could not take the entry: ")
-    assert (tmp_path / "manifest.yaml").read_text(encoding="utf-8") == head and not list(tmp_path.glob("*.txt"))
+# A manifest that does not read as a whole (documents: [], no documents: line, ...): test_intake_safety.

@@ -174,23 +174,70 @@ def test_a_plan_already_loaded_is_refused_and_a_near_copy_is_added_with_a_note(a
     assert re.fullmatch(rf"注意：该文件看起来是 {re.escape(loaded)} 的副本：较短一份中 \d+% 的行也出现在另一份中（是否为转载？）。", note), note
 
 
-def test_a_manifest_that_cannot_take_the_entry_is_named_in_english_and_nothing_is_written(accounts, monkeypatch, tmp_path):
-    from xiancheng import settings, ui
+# --- a broken manifest, a plan whose entry does not load, the size setting and the disk (issue: no
+# silent skip of the duplicate check, no general error handler, nothing half-written)
 
-    plans = tmp_path / "plans"
-    plans.mkdir()
-    (plans / "manifest.yaml").write_text("plans:\n", encoding="utf-8")  # no documents: line
-    monkeypatch.setattr(settings, "PLANS_DIR", plans)
-    monkeypatch.setattr(ui, "DATASET_PATH", tmp_path / "build" / "dataset.json")
-    ui.refresh_dataset()
-    try:
-        data = county_plan("古县", number="古政办发〔2024〕77号", date="2024年10月9日").encode("utf-8")
-        app = confirm(upload(run_as_admin(accounts, "en"), "古县方案.txt", data), data)
-        assert [as_read(e.value) for e in app.error] == [
-            "Not added: the entry was not found when manifest.yaml was read back; nothing was changed. "
-            "Check that manifest.yaml has its documents: line with the entries under it."]
-        assert not app.success and (plans / "manifest.yaml").read_text(encoding="utf-8") == "plans:\n"
-        assert not list(plans.glob("*.txt"))
-    finally:
-        monkeypatch.undo()
-        ui.refresh_dataset()
+def files(folder) -> dict:
+    """Every file under folder with its bytes, but the lock file add() takes to wait for another writer."""
+    return {str(p.relative_to(folder)): None if p.is_dir() else p.read_bytes() for p in sorted(folder.rglob("*")) if p.name != ".manifest.lock"}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_misspelt_documents_line_refuses_the_plan_already_there_naming_the_line(accounts, plans_here, lang):
+    manifest = plans_here / "manifest.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace("\ndocuments:", "\ndocs:"), encoding="utf-8")
+    before = files(plans_here)
+    again = (plans_here / "002_4ce72fc9d69db8e3.txt").read_bytes()
+    app = confirm(upload(run_as_admin(accounts, lang if lang == "en" else None), "古县.txt", again), again)
+    expected = {
+        "zh": f"未添加：规划清单 {manifest} 第 9 行的“docs”顶格书写，不在 documents: 之下，清单无法完整读取，因此无法检查该文件是否已载入。"
+              "请将该行缩进到 documents: 之下（或改正拼写、删除该行）后再添加。",
+        "en": f"Not added: the plans manifest {manifest}, line 9: “docs” starts the line instead of standing under documents:, so the "
+              "manifest does not read as a whole and the plan cannot be checked against the plans loaded. Indent that line under "
+              "documents: (or correct its spelling, or delete it) and add the plan again.",
+    }[lang]
+    assert [as_read(e.value) for e in app.error] == [expected]
+    assert not app.success and files(plans_here) == before
+
+
+def test_a_plan_whose_entry_a_tab_broke_is_not_added_again(accounts, plans_here):
+    loaded = "002_4ce72fc9d69db8e3.txt"
+    manifest = plans_here / "manifest.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(f"{loaded}:\n    title", f"{loaded}:\n\ttitle", 1), encoding="utf-8")
+    before = files(plans_here)
+    again = (plans_here / loaded).read_bytes()
+    app = confirm(upload(run_as_admin(accounts), "古县.txt", again), again)
+    assert [as_read(e.value) for e in app.error] == [
+        f"未添加：相同文字的文件 {loaded} 已在规划文件夹中，但未能载入（manifest.yaml 第 36 行的条目或该文件的文字有误，见下），"
+        "修正后会重复载入。请修正该处，不要再次添加。\n"
+        f"技术信息：entry {loaded} (line 36): line 37 holds a tab character; YAML indents with spaces only. Fix: replace the tab with spaces"]
+    assert not app.success and files(plans_here) == before
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_size_setting_that_is_not_a_number_is_named_with_its_value(accounts, plans_here, monkeypatch, lang):
+    monkeypatch.setenv("XIANCHENG_MAX_DOCUMENT_MB", "5MB")
+    app = upload(run_as_admin(accounts, lang if lang == "en" else None), "古县方案.txt", county_plan("古县").encode("utf-8"))
+    expected = {
+        "zh": "未添加：设置项 XIANCHENG_MAX_DOCUMENT_MB 的值“5MB”不是以 MB 为单位的正数，无法判断 古县方案.txt 是否超过规划文件的大小上限。"
+              "请将该设置改为正数（默认为 5），然后重启应用。",
+        "en": "Not added: the setting XIANCHENG_MAX_DOCUMENT_MB is “5MB”, which is not a positive number of MB, so whether 古县方案.txt "
+              "is within the size limit for a plan cannot be told. Set it to a positive number (the default is 5) and restart the app.",
+    }[lang]
+    assert [as_read(e.value) for e in app.error] == [expected]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_write_that_fails_after_the_text_was_written_is_named_and_undone(accounts, plans_here, lang):
+    (plans_here / "originals").write_text("a file named like the originals folder\n", encoding="utf-8")
+    before = files(plans_here)
+    data = county_plan("壶关县", number="壶政办发〔2024〕61号", date="2024年9月3日").encode("gbk")  # converted: the original is kept
+    app = confirm(upload(run_as_admin(accounts, lang if lang == "en" else None), "壶关县.txt", data), data)
+    path = plans_here / "originals"
+    expected = {
+        "zh": f"未添加：无法写入 {path}，未作任何更改（规划文件夹和 manifest.yaml 保持原样）。请检查磁盘空间和该文件夹的写入权限。\n技术信息：File exists",
+        "en": f"Not added: {path} could not be written; nothing was changed (the plans folder and manifest.yaml are as they were). "
+              "Check the free disk space and that the folder can be written to.\nDetails: File exists",
+    }[lang]
+    assert [as_read(e.value) for e in app.error] == [expected]
+    assert not app.success and files(plans_here) == before

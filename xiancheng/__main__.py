@@ -137,13 +137,16 @@ def _add_plan(args) -> int:
     if fields.get("title_lines"):
         a, b = fields["title_lines"]
         print(f"  the plan's own title is printed on lines {a}-{b} (what the documents page cites)")
-    result = intake.check(proposal, fields, plans_dir)
+    result = intake.check(proposal, fields, plans_dir, source_path=path)
     for message in result.warnings:
         print(f"warning: {message}", file=sys.stderr)
     if not result.ok:
         for message in result.errors:
             print(f"error: {message}", file=sys.stderr)
-        print("nothing was written; correct the values with --title/--issuer/--number/--date/--scope/--kind", file=sys.stderr)
+        if all(f.message_key.startswith(("intake.manifest.", "intake.plan_unreadable", "intake.duplicate.text_unloaded")) for f in result.errors):
+            print("nothing was written; fix what is named above and run add-plan again", file=sys.stderr)  # not a value to correct
+        else:
+            print("nothing was written; correct the values with --title/--issuer/--number/--date/--scope/--kind", file=sys.stderr)
         return 1
     if args.dry_run:
         print("dry run: nothing written")

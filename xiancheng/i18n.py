@@ -694,7 +694,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "imports.rejected_kept": ("该版本未保存的行", "Rows not saved in this version"),
     "imports.legend_categories": ("导入的分类 · 灰色斜线：表中无此县", "Imported categories · grey hatching: not in the table"),
     "imports.source_link": ("{file} 第{row}行", "{file} row {row}"),
-    "imports.no_store": ("数据库不可用，无法导入：{error}", "The database is unavailable; importing is off: {error}"),
     "imports.error": ("无法读取：{error}", "Cannot read: {error}"),
     "county.statement_kind.import-list": ("导入的名单", "imported list"),
     "county.imported": ("导入的统计数据", "Imported statistics"),
@@ -1060,6 +1059,82 @@ INTAKE_REFUSAL_STRINGS: dict[str, tuple[str, str]] = {
     "refusal.intake.manifest_lost": ("未添加：写入后重新读取 {manifest} 时找不到该条目，未作任何更改。请检查 {manifest} 中是否有 documents: 一行，各条目都在其下。",
                                      "Not added: the entry was not found when {manifest} was read back; nothing was changed. "
                                      "Check that {manifest} has its documents: line with the entries under it."),
+    # a manifest that does not read as a whole: the add is refused before anything is written
+    "refusal.intake.manifest.unreadable": (
+        "无法读取规划清单 {manifest}，因此无法检查该文件是否已载入。请检查该文件的读取权限。\n技术信息：{detail}",
+        "the plans manifest {manifest} cannot be read, so the plan cannot be checked against the plans loaded. "
+        "Check that the file can be read.\nDetails: {detail}",
+    ),
+    "refusal.intake.manifest.not_utf8": (
+        "规划清单 {manifest} 第 {line} 行（偏移 {byte} 字节处）不是 UTF-8 编码，清单无法读取，因此无法检查该文件是否已载入。"
+        "请用文本编辑器将 {manifest} 另存为 UTF-8 后再添加。",
+        "the plans manifest {manifest} cannot be read: the byte at offset {byte}, on line {line}, is not UTF-8, so the plan cannot be "
+        "checked against the plans loaded. Save {manifest} as UTF-8 in a text editor and add the plan again.",
+    ),
+    "refusal.intake.manifest.no_documents": (
+        "规划清单 {manifest} 中没有顶格书写的 documents: 一行，清单无法读取，因此无法检查该文件是否已载入。"
+        "请修正 {manifest}（各条目缩进写在 documents: 之下；备份或 git diff 可显示最近的改动）后再添加。",
+        "the plans manifest {manifest} has no documents: line at the start of a line, so it cannot be read and the plan cannot be "
+        "checked against the plans loaded. Correct {manifest} (the entries go under documents:, indented; a backup or git diff shows "
+        "the last change) and add the plan again.",
+    ),
+    "refusal.intake.manifest.documents_not_mapping": (
+        "规划清单 {manifest} 第 {line} 行：documents: 之下应为每份文件一个“文件名:”条目，清单无法读取，因此无法检查该文件是否已载入。"
+        "请修正该行（备份或 git diff 可显示最近的改动）后再添加。",
+        "the plans manifest {manifest}, line {line}: documents: must hold one “file name:” entry per document, so the manifest cannot "
+        "be read and the plan cannot be checked against the plans loaded. Correct that line (a backup or git diff shows the last "
+        "change) and add the plan again.",
+    ),
+    "refusal.intake.manifest.top_level_key": (
+        "规划清单 {manifest} 第 {line} 行的“{typed}”顶格书写，不在 documents: 之下，清单无法完整读取，因此无法检查该文件是否已载入。"
+        "请将该行缩进到 documents: 之下（或改正拼写、删除该行）后再添加。",
+        "the plans manifest {manifest}, line {line}: “{typed}” starts the line instead of standing under documents:, so the manifest "
+        "does not read as a whole and the plan cannot be checked against the plans loaded. Indent that line under documents: "
+        "(or correct its spelling, or delete it) and add the plan again.",
+    ),
+    "refusal.intake.manifest.documents_twice": (
+        "规划清单 {manifest} 第 {line} 行是第二个 documents: 行，其下的条目无法读取，因此无法检查该文件是否已载入。"
+        "请只保留一个 documents: 行，所有条目缩进写在其下，然后再添加。",
+        "the plans manifest {manifest}, line {line}: a second documents: line, so the entries under it are not read and the plan "
+        "cannot be checked against the plans loaded. Keep one documents: line with every entry under it, and add the plan again.",
+    ),
+    "refusal.intake.plan_unreadable": (
+        "无法读取规划文件夹中的 {path}，因此无法检查该文件是否与它重复。请检查该文件的读取权限。\n技术信息：{detail}",
+        "{path} in the plans folder cannot be read, so the plan cannot be checked against it. Check that the file can be read.\n"
+        "Details: {detail}",
+    ),
+    "refusal.intake.duplicate.text_unloaded": (
+        "相同文字的文件 {of} 已在规划文件夹中，但未能载入（manifest.yaml 第 {line} 行的条目或该文件的文字有误，见下），修正后会重复载入。"
+        "请修正该处，不要再次添加。\n技术信息：{detail}",
+        "the same text is already in the plans folder as {of}, which is not loaded: its entry on line {line} of manifest.yaml, or its "
+        "text, has a problem (below), and once that is fixed the plan would load twice. Correct that instead of adding the plan again."
+        "\nDetails: {detail}",
+    ),
+    "refusal.intake.duplicate.text_unlisted": (
+        "相同文字的文件 {of} 也在规划文件夹中，但 manifest.yaml 中没有它的条目，未载入。如它是遗留文件，请删除。",
+        "the same text is also in the plans folder as {of}, which has no entry in manifest.yaml and is not loaded; delete it if it is a leftover.",
+    ),
+    # the setting and the disk, while the plan is read or written
+    "refusal.intake.bad_setting": (
+        "未添加：设置项 {setting} 的值“{value}”不是以 MB 为单位的正数，无法判断 {name} 是否超过规划文件的大小上限。"
+        "请将该设置改为正数（默认为 5），然后重启应用。",
+        "Not added: the setting {setting} is “{value}”, which is not a positive number of MB, so whether {name} is within the size "
+        "limit for a plan cannot be told. Set it to a positive number (the default is 5) and restart the app.",
+    ),
+    "refusal.intake.folder_unwritable": (
+        "未添加：无法在规划文件夹 {folder} 中写入文件，未作任何更改。请检查该文件夹是否存在、是否可写。\n技术信息：{detail}",
+        "Not added: no file can be written in the plans folder {folder}; nothing was changed. Check that the folder exists and can be "
+        "written to.\nDetails: {detail}",
+    ),
+    "refusal.intake.write_failed": (
+        "未添加：无法写入 {path}，未作任何更改（规划文件夹和 manifest.yaml 保持原样）。请检查磁盘空间和该文件夹的写入权限。\n技术信息：{detail}",
+        "Not added: {path} could not be written; nothing was changed (the plans folder and manifest.yaml are as they were). "
+        "Check the free disk space and that the folder can be written to.\nDetails: {detail}",
+    ),
+    "refusal.intake.left_behind": (
+        "未添加：写入失败，撤销时以下文件未能删除，请手动删除：{left}。manifest.yaml 未更改。",
+        "Not added: a write failed, and these files could not be removed afterwards; delete them by hand: {left}. manifest.yaml is unchanged.",
+    ),
     "refusal.intake.manifest_entry": ("未添加：{manifest} 无法写入该条目，未作任何更改。\n技术信息：{detail}",
                                       "Not added: {manifest} could not take the entry; nothing was changed.\nDetails: {detail}"),
 }

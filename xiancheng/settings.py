@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,15 +61,26 @@ def get(name: str) -> str:
     return _BY_NAME[name].value()
 
 
+class SettingError(ValueError):
+    """A setting whose value cannot be used; env and value name it for a worded refusal."""
+
+    def __init__(self, message: str, *, env: str, value: str):
+        super().__init__(message)
+        self.env = env
+        self.value = value
+
+
 def max_document_bytes() -> int:
-    """The document size limit in bytes (setting max_document_mb)."""
+    """The document size limit in bytes (setting max_document_mb); SettingError when the value
+    is not a positive finite number."""
     setting = _BY_NAME["max_document_mb"]
+    value = setting.value()
     try:
-        megabytes = float(setting.value())
+        megabytes = float(value)
     except ValueError:
-        raise ValueError(f"{setting.env} must be a number of MB, got {setting.value()!r}") from None
-    if not megabytes > 0:
-        raise ValueError(f"{setting.env} must be a positive number of MB, got {setting.value()!r}")
+        raise SettingError(f"{setting.env} must be a number of MB, got {value!r}", env=setting.env, value=value) from None
+    if not (megabytes > 0 and math.isfinite(megabytes)):  # nan, 0, -1; inf would overflow int()
+        raise SettingError(f"{setting.env} must be a positive number of MB, got {value!r}", env=setting.env, value=value)
     return int(megabytes * 2**20)
 
 

@@ -5,9 +5,10 @@ paragraph, tables as tab-separated rows; a .pdf from its text layer) and reads t
 metadata from the text (ingest.metadata), each value with the line it came from.
 ``check`` says what would stop the entry from loading (a bad field, an adcode that is not
 in the boundary data or not the place the text names, the same text or 文号 already
-loaded) and what is only worth a look (a near-duplicate). ``add`` writes the UTF-8 text
-into plans/, keeps the original beside it in plans/originals/, and appends the entry to
-the manifest, which is re-read before the write is kept. Used by the CLI (`python -m
+loaded, the same text in plans/ under an entry that does not load, a manifest that does not
+read as a whole) and what is only worth a look (a near-duplicate). ``add`` writes the UTF-8
+text into plans/, keeps the original beside it in plans/originals/, and appends the entry
+to the manifest, which is re-read before it is replaced; a failed write leaves nothing. Used by the CLI (`python -m
 xiancheng add-plan`) and the manage page; never imports Streamlit.
 
 Every refusal has two faces, as the store's do: str() is an English sentence for the CLI and
@@ -22,6 +23,7 @@ import fcntl
 import hashlib
 import io
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import date as Date
@@ -34,7 +36,7 @@ from .decoding import DecodeError, decode, split_lines
 from .duplicates import Duplicate, compare, fingerprint
 from .issues import IngestError
 from .manifest import (
-    KINDS, MANIFEST_NAME, ORIGINALS_DIR, ManifestEntry, _check_adcode, _explain, document_files, load_manifest, parse_manifest,
+    KINDS, MANIFEST_NAME, ORIGINALS_DIR, Manifest, ManifestEntry, _check_adcode, _explain, document_files, parse_manifest,
     read_document,
 )
 from .metadata import Metadata, detect, level_of
@@ -119,9 +121,14 @@ def read_source(name: str, data: bytes) -> Source:
     text = "\n".join(line.rstrip() for line in split_lines(text.replace("\r\n", "\n").replace("\r", "\n"))) + "\n"
     if not text.strip():
         raise IntakeError(f"{name} holds no text", message_key="intake.no_text", name=name)
-    from ..settings import get, max_document_bytes
+    from ..settings import SettingError, get, max_document_bytes
 
-    size, limit = len(text.encode("utf-8")), max_document_bytes()
+    try:
+        limit = max_document_bytes()
+    except SettingError as exc:  # a typo in the deployment's settings: say which and what it holds, not a traceback
+        raise IntakeError(f"{name} was not added: {exc}; set it to a positive number of MB (the default is 5) and restart",
+                          message_key="intake.bad_setting", name=name, setting=exc.env, value=exc.value) from None
+    size = len(text.encode("utf-8"))
     if size > limit:  # the ingest would refuse it: say so now, before anything is written
         setting = f"{float(get('max_document_mb')):g}"  # as set (the limit in bytes is rounded down)
         raise IntakeError(f"{name}: its text is {_megabytes(size)} MB, above the {setting} MB limit for a plan (setting XIANCHENG_MAX_DOCUMENT_MB)",
@@ -233,14 +240,24 @@ class Check:
         return not self.errors
 
 
-def check(proposal: Proposal, fields: dict, plans_dir: Path, document: str = "(new plan)") -> Check:
-    """What would keep the entry from loading, and what only deserves a warning."""
+def check(proposal: Proposal, fields: dict, plans_dir: Path, document: str = "(new plan)", *,
+          source_path: Optional[Path] = None) -> Check:
+    """What would keep the entry from loading, and what only deserves a warning.
+
+    source_path: the file being added when it lies in plans/ itself (the CLI given a .txt
+    copied there by hand), which is not a duplicate of itself."""
     from .pipeline import scope_conflict, scope_issue
 
     result = Check()
     fields = complete(fields)
     lines = proposal.source.lines
     refuse = lambda message, key, **params: result.errors.append(Finding(message, key, params))  # noqa: E731
+    # The manifest first: when it does not read as a whole, the duplicate check has nothing to
+    # compare with and the entry nowhere safe to go, so the add is refused with its line.
+    manifest, unreadable = read_manifest(Path(plans_dir))
+    if unreadable is not None:
+        result.errors.append(unreadable)
+    manifest_errors = len(result.errors)  # the field checks below stop at their own errors, not at this one
     if not fields["title"]:
         refuse("no title was found in the text: type the plan's title", "intake.no_title")
     if not fields["scope_adcode"]:
@@ -253,7 +270,7 @@ def check(proposal: Proposal, fields: dict, plans_dir: Path, document: str = "(n
         if fields["title_lines"] is None and fields["title"]:
             refuse(f"the title {fields['title']!r} is not in the text: correct it to the title as printed",
                    "intake.title_not_in_text", title=fields["title"])
-    if result.errors:
+    if len(result.errors) > manifest_errors:
         return result
     try:
         entry = ManifestEntry(document=document, **_manifest_values(fields))
@@ -279,12 +296,26 @@ def check(proposal: Proposal, fields: dict, plans_dir: Path, document: str = "(n
         message = scope_issue(document, entry, conflict).message
         key = {"title": "intake.scope_mismatch.title", "issuer": "intake.scope_mismatch.issuer"}.get(label, "intake.scope_mismatch.typed")
         refuse(message, key, scope=entry.scope_adcode, line=line, printed=printed, named=named)
+    if manifest is None:
+        return result
     mark = fingerprint(document, lines, fields["number"])
-    result.duplicates = compare(mark, loaded_fingerprints(plans_dir))
+    marks, states, unread = known_fingerprints(Path(plans_dir), manifest, source_path)
+    result.errors.extend(unread)
+    result.duplicates = compare(mark, marks)
     for duplicate in result.duplicates:
-        finding = Finding(duplicate.message(), f"intake.duplicate.{duplicate.how}",
-                          {"of": duplicate.of, "number": fields["number"], "share": f"{duplicate.share:.0%}"})
-        (result.errors if duplicate.refused else result.warnings).append(finding)
+        state = states[duplicate.of]
+        params = {"of": duplicate.of, "number": fields["number"], "share": f"{duplicate.share:.0%}", **state}
+        if duplicate.how == "text" and state["state"] == "unloaded":  # listed, but its entry or text does not load
+            message = (f"{document} has the same text as {duplicate.of}, which is in the plans folder but not loaded: its {MANIFEST_NAME} "
+                       f"entry (line {state['line']}) does not load ({state['detail']}); correct that entry instead of adding the plan again")
+            result.errors.append(Finding(message, "intake.duplicate.text_unloaded", params))
+        elif duplicate.how == "text" and state["state"] == "unlisted":  # never loaded: adding the plan loads it once
+            message = (f"the same text is also in the plans folder as {duplicate.of}, which has no {MANIFEST_NAME} entry and is not loaded; "
+                       "delete it if it is a leftover")
+            result.warnings.append(Finding(message, "intake.duplicate.text_unlisted", params))
+        else:
+            finding = Finding(duplicate.message(), f"intake.duplicate.{duplicate.how}", params)
+            (result.errors if duplicate.refused else result.warnings).append(finding)
     return result
 
 
@@ -318,29 +349,105 @@ def _manifest_values(fields: dict) -> dict:
     return values
 
 
-def loaded_fingerprints(plans_dir: Path) -> list:
-    """Fingerprints of the documents the manifest lists and that can be read."""
+_TOP_LEVEL_KEY = re.compile(r"top-level key `([^`]*)`")
+
+
+def read_manifest(plans_dir: Path) -> tuple[Optional[Manifest], Optional[Finding]]:
+    """The manifest as add() would extend it, or the Finding that says why it cannot be
+    (not UTF-8, no `documents:` mapping, a line at its top level that is not `documents:`).
+    A missing manifest is an empty one: the first plan's add writes it. An entry it rejects
+    does not stop an add (the document is still compared, see known_fingerprints)."""
+    path = Path(plans_dir) / MANIFEST_NAME
+    shown = str(path)
+    fix = f"correct {shown} (a backup or `git diff` shows the last change) and add the plan again"
+    if not path.exists():
+        return Manifest(), None
     try:
-        manifest = load_manifest(plans_dir)
-    except IngestError:
-        return []
-    marks = []
+        data = path.read_bytes()
+    except OSError as exc:
+        detail = exc.strerror or str(exc)
+        return None, Finding(f"{shown} cannot be read ({detail}), so the plan cannot be checked against the plans loaded",
+                             "intake.manifest.unreadable", {"manifest": shown, "detail": detail})
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, Finding(f"{shown} line {line}: byte {exc.start} is not UTF-8; save the file as UTF-8 and add the plan again",
+                             "intake.manifest.not_utf8", {"manifest": shown, "line": line, "byte": exc.start})
+    try:
+        manifest = parse_manifest(text)
+    except IngestError as exc:
+        issue = exc.issue
+        if issue.line is None:
+            return None, Finding(f"{shown} has no `documents:` line with the entries under it: {fix}",
+                                 "intake.manifest.no_documents", {"manifest": shown, "detail": issue.message})
+        return None, Finding(f"{shown} line {issue.line}: {issue.message}; {fix}", "intake.manifest.documents_not_mapping",
+                             {"manifest": shown, "line": issue.line, "detail": issue.message})
+    for issue in manifest.issues:
+        key = _TOP_LEVEL_KEY.search(issue.message)
+        if key is not None and key.group(1) == "documents":  # typed twice: the entries under the second are not read
+            return None, Finding(f"{shown} line {issue.line}: a second `documents:` line; keep one, with every entry under it, and add the plan again",
+                                 "intake.manifest.documents_twice", {"manifest": shown, "line": issue.line})
+        if key is not None:  # e.g. `documents:` misspelt, or an entry not indented: add() would append where nothing is read
+            return None, Finding(f"{shown} line {issue.line}: `{key.group(1)}` is not `documents:` (every entry goes under `documents:`, indented); {fix}",
+                                 "intake.manifest.top_level_key", {"manifest": shown, "line": issue.line, "typed": key.group(1)})
+    return manifest, None
+
+
+def known_fingerprints(plans_dir: Path, manifest: Manifest, source_path: Optional[Path] = None):
+    """(fingerprints, document → its state, findings) for every document in plans/, loaded or not:
+    a document whose entry the manifest rejects, or whose text does not load, would load twice once
+    it is fixed; one without an entry is compared too. A document that cannot be read at all is a
+    finding (the check cannot be made), never skipped."""
+    marks, states, unread = [], {}, []
+    skip = Path(source_path).resolve() if source_path is not None else None
     for path in document_files(plans_dir):
+        if skip is not None and path.resolve() == skip:
+            continue
         entry = manifest.documents.get(path.name)
-        if entry is None:
-            continue
+        line = manifest.entry_lines.get(path.name)
         try:
-            lines, _ = read_document(path, entry)
-        except IngestError:
-            continue
-        marks.append(fingerprint(path.name, lines, entry.number))
-    return marks
+            if entry is not None:
+                try:
+                    lines, _ = read_document(path, entry)
+                    marks.append(fingerprint(path.name, lines, entry.number))
+                    states[path.name] = {"state": "loaded"}
+                    continue
+                except IngestError as exc:  # listed, but the text does not load (empty, not UTF-8, too large)
+                    states[path.name] = {"state": "unloaded", "line": line, "detail": exc.issue.message}
+            elif path.name in manifest.rejected:
+                detail = "; ".join(i.message for i in manifest.rejected[path.name])
+                states[path.name] = {"state": "unloaded", "line": line, "detail": detail}
+            else:
+                states[path.name] = {"state": "unlisted"}
+            marks.append(fingerprint(path.name, _any_lines(path.read_bytes())))
+        except OSError as exc:
+            detail = exc.strerror or str(exc)
+            unread.append(Finding(f"{path} cannot be read ({detail}), so the plan cannot be checked against it",
+                                  "intake.plan_unreadable", {"path": str(path), "detail": detail}))
+    return marks, states, unread
+
+
+def _any_lines(data: bytes) -> list[str]:
+    """The lines of a document that may not load: in whatever encoding it is, else with the bytes
+    no encoding explains replaced (identical texts still compare equal)."""
+    try:
+        text = decode(data).text
+    except DecodeError:
+        text = data.decode("utf-8", errors="replace")
+    return split_lines(text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 @contextlib.contextmanager
 def _manifest_lock(plans_dir: Path):
     """One writer at a time (two administrators adding at once, or the CLI and the app)."""
-    with open(Path(plans_dir) / ".manifest.lock", "w") as handle:
+    try:
+        handle = open(Path(plans_dir) / ".manifest.lock", "w")
+    except OSError as exc:  # the folder is missing, read-only or a file: nothing was written yet
+        detail = exc.strerror or str(exc)
+        raise IntakeError(f"nothing can be written in the plans folder {plans_dir} ({detail}); nothing was added",
+                          message_key="intake.folder_unwritable", folder=str(plans_dir), detail=detail) from None
+    with handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -390,13 +497,15 @@ def _provenance(meta: Metadata, fields: dict) -> str:
 
 def add(proposal: Proposal, fields: dict, plans_dir: Path, *, remove_source: Optional[Path] = None) -> Added:
     """Write the text, the original and the manifest entry; IntakeError (nothing written)
-    when check() finds an error. The manifest is re-read after the write and restored if
-    the new entry does not come back valid."""
+    when check() finds an error or a write fails (a read-only folder, a full disk): each file
+    goes in through a hidden temporary renamed into place, and what was written before a
+    failure is removed again, so plans/ and the manifest are as they were. The manifest is
+    re-read before it is replaced, and not replaced if the new entry does not come back valid."""
     plans_dir = Path(plans_dir)
     with _manifest_lock(plans_dir):
         source = proposal.source
         document = next_name(plans_dir, source.text)
-        result = check(proposal, fields, plans_dir, document)
+        result = check(proposal, fields, plans_dir, document, source_path=remove_source)
         if not result.ok:
             raise IntakeError("; ".join(map(str, result.errors)), message_key="intake.refused", problems=result.errors)
         fields = complete(fields)
@@ -409,45 +518,99 @@ def add(proposal: Proposal, fields: dict, plans_dir: Path, *, remove_source: Opt
             original = f"{ORIGINALS_DIR}/{Path(document).stem}{source.suffix}"
             fields["original"] = original
         manifest_path = plans_dir / MANIFEST_NAME
-        before = manifest_path.read_bytes() if manifest_path.exists() else b"documents:\n"
+        # check() read it as UTF-8 (or found none): a new manifest starts with its documents: line
+        head = manifest_path.read_bytes().decode("utf-8") if manifest_path.exists() else "documents:\n"
+        if not head.endswith("\n"):
+            head += "\n"
+        entry = _entry_text(document, _manifest_values(fields), _provenance(proposal.metadata, fields))
+        new_text = head + entry
+        try:
+            reread = parse_manifest(new_text)
+        except IngestError as exc:  # the manifest as a whole does not read with the entry
+            raise IntakeError(f"{MANIFEST_NAME} could not take the entry: {exc.issue.message}", message_key="intake.manifest_entry",
+                              manifest=MANIFEST_NAME, detail=exc.issue.message) from None
+        if document not in reread.documents:
+            rejected = "; ".join(i.message for i in reread.rejected.get(document, []))
+            # the manifest parser's own words (English) are the detail under a translated headline
+            raise IntakeError(f"{MANIFEST_NAME} could not take the entry: {rejected or 'the entry did not read back'}",
+                              message_key="intake.manifest_entry" if rejected else "intake.manifest_lost",
+                              manifest=MANIFEST_NAME, detail=rejected)
+        # Nothing is written before this point; from here every file written is undone on failure.
         written: list[Path] = []
         try:
-            text_path = plans_dir / document
-            text_path.write_bytes(text_bytes)
-            written.append(text_path)
+            _write_whole(plans_dir / document, text_bytes, written)
             if original:
-                (plans_dir / ORIGINALS_DIR).mkdir(exist_ok=True)
-                (plans_dir / original).write_bytes(source.data)
-                written.append(plans_dir / original)
-            head = before.decode("utf-8")
-            if not head.endswith("\n"):
-                head += "\n"
-            entry = _entry_text(document, _manifest_values(fields), _provenance(proposal.metadata, fields))
-            new_text = head + entry
-            try:
-                reread = parse_manifest(new_text)
-            except IngestError as exc:  # the manifest as a whole does not read (e.g. `documents: []`)
-                raise IntakeError(f"{MANIFEST_NAME} could not take the entry: {exc.issue.message}", message_key="intake.manifest_entry",
-                                  manifest=MANIFEST_NAME, detail=exc.issue.message) from None
-            if document not in reread.documents:
-                rejected = "; ".join(i.message for i in reread.rejected.get(document, []))
-                # the manifest parser's own words (English) are the detail under a translated headline
-                raise IntakeError(f"{MANIFEST_NAME} could not take the entry: {rejected or 'the entry did not read back'}",
-                                  message_key="intake.manifest_entry" if rejected else "intake.manifest_lost",
-                                  manifest=MANIFEST_NAME, detail=rejected)
-            tmp = manifest_path.with_suffix(".yaml.tmp")
-            tmp.write_text(new_text, encoding="utf-8")
-            tmp.replace(manifest_path)
+                folder = plans_dir / ORIGINALS_DIR
+                if not folder.is_dir():
+                    _try(folder, folder.mkdir)
+                    written.append(folder)
+                _write_whole(plans_dir / original, source.data, written)
+            _write_whole(manifest_path, new_text.encode("utf-8"), None)  # last: the entry appears with its files in place
         except BaseException:
-            for path in written:
-                path.unlink(missing_ok=True)
-            if manifest_path.exists() and manifest_path.read_bytes() != before:
-                manifest_path.write_bytes(before)
+            left = _undo(written)
+            if left:  # a second failure while undoing: say what to delete by hand
+                raise IntakeError(f"could not undo a failed add: delete {', '.join(map(str, left))} by hand",
+                                  message_key="intake.left_behind", left=[str(p) for p in left]) from None
             raise
+        _sync_folder(plans_dir)
         if remove_source is not None and original and Path(remove_source).resolve().parent == plans_dir.resolve():
             Path(remove_source).unlink(missing_ok=True)  # a hand-placed file in plans/: now kept under originals/
         line = new_text.count("\n") - entry.count("\n") + 1
         return Added(document, original, line, result.warnings)
+
+
+def _try(path: Path, action, *args):
+    """action(*args), an OSError of which is the refusal naming path (the file the person knows)."""
+    try:
+        return action(*args)
+    except OSError as exc:
+        detail = exc.strerror or str(exc)
+        raise IntakeError(f"{path} could not be written ({detail}); nothing was added, the plans folder and {MANIFEST_NAME} are as they were",
+                          message_key="intake.write_failed", path=str(path), detail=detail) from None
+
+
+def _write_whole(path: Path, data: bytes, written: Optional[list]) -> None:
+    """data as path, complete or not at all: into a hidden temporary beside it, on the disk
+    (fsync), then renamed over path. written: where path is noted once it exists (None for
+    the manifest, which replaces itself and is never removed)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+
+    def write() -> None:
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+
+    try:
+        _try(path, write)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise
+    if written is not None:
+        written.append(path)
+
+
+def _undo(written: list[Path]) -> list[Path]:
+    """Remove what a failed add wrote, newest first; what could not be removed."""
+    left = []
+    for path in reversed(written):
+        try:
+            path.rmdir() if path.is_dir() else path.unlink(missing_ok=True)
+        except OSError:
+            left.append(path)
+    return left
+
+
+def _sync_folder(folder: Path) -> None:
+    """The renames on the disk too (a power cut after an add keeps it)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def corrected(proposal: Proposal, values: dict) -> dict:
