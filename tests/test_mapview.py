@@ -72,6 +72,11 @@ def test_the_map_component_is_the_project_s_frame_with_st_folium_s_instance_key(
     assert offline.map_frame_dir(tmp_path) == folder and (folder / "index.html").stat().st_mtime_ns == written
     (folder / "index.html").write_text("old", encoding="utf-8")
     assert (offline.map_frame_dir(tmp_path) / "index.html").read_text(encoding="utf-8") == page
+    # a build folder that cannot be written (its parent is a file): the temporary folder serves
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    elsewhere = offline.map_frame_dir(blocked / "build")
+    assert not str(elsewhere).startswith(str(blocked)) and (elsewhere / "index.html").read_text(encoding="utf-8") == page
     script = mapview._render_map(lambda: maps.type_map(queries.county_types(DATA), "zh", "140800", height=500)).script
     for key in ("overview-map--none-zh", "k"):
         assert mapview.component_key(script, key) == sf.generate_js_hash(script, key, False)

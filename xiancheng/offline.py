@@ -138,19 +138,28 @@ AFTER_MAP_KEY = "xc-after-map"
 
 def map_frame_dir(build_dir: Path | None = None) -> Path:
     """The map component's folder: its index.html (xiancheng.mapframe) names this Leaflet,
-    so it is written here (beside the built dataset) whenever it differs."""
+    so it is written here (beside the built dataset) whenever it differs. Where that folder
+    cannot be written (a read-only install), a folder in the system's temporary directory
+    serves instead: the page is derived from the code, nothing is lost."""
+    import tempfile
+
     from . import mapframe
     from .settings import DATASET_PATH
 
-    folder = Path(build_dir or DATASET_PATH.parent) / "mapframe"
     body = mapframe.page(LEAFLET_JS, LEAFLET_CSS).encode("utf-8")
-    index = folder / "index.html"
-    if not index.exists() or index.read_bytes() != body:
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = index.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(body)
-        tmp.replace(index)  # atomic: a frame never reads half a page
-    return folder
+    fallback = Path(tempfile.gettempdir()) / f"xiancheng-mapframe-{os.getuid() if hasattr(os, 'getuid') else 'user'}"
+    for folder in (Path(build_dir or DATASET_PATH.parent) / "mapframe", fallback):
+        index = folder / "index.html"
+        try:
+            if not index.exists() or index.read_bytes() != body:
+                folder.mkdir(parents=True, exist_ok=True)
+                tmp = index.with_suffix(f".{os.getpid()}.tmp")
+                tmp.write_bytes(body)
+                tmp.replace(index)  # atomic: a frame never reads half a page
+            return folder
+        except OSError:
+            continue
+    raise OSError(f"the map frame's page could not be written to {folder} nor to {fallback}")
 
 
 @lru_cache(maxsize=1)
