@@ -68,18 +68,30 @@ with st.form(f"manage_form_{digest}"):
 
 if not confirmed:
     st.stop()
+
+
+def audit_not_added(why) -> None:
+    """One audit entry for every confirmed add that did not happen: who, which file, why."""
+    outcome, detail = intake.audit_record(upload.name, why)
+    auth.workspace().audit(user.username, "plan.add", outcome, client=auth.client_address(), detail=detail)
+
+
 fields = intake.corrected(proposal, values)
 result = intake.check(proposal, fields, settings.PLANS_DIR)
 for problem in result.errors:
     st.error(refusal_text(problem, within="manage.refused"), icon=":material/block:")
 if not result.ok:
-    auth.workspace().audit(user.username, "plan.add", "refused", client=auth.client_address(), detail=f"{upload.name}: {result.errors[0]}"[:500])
+    audit_not_added(result.errors)
     st.stop()
 try:
     added = intake.add(proposal, fields, settings.PLANS_DIR)
 except intake.IntakeError as error:  # its text says "not added" itself
     st.error(refusal_text(error), icon=":material/block:")
+    audit_not_added(error)
     st.stop()
+except Exception as error:  # unexpected: audited too; the page's error boundary shows the calm message
+    audit_not_added(error)
+    raise
 auth.workspace().audit(user.username, "plan.add", "ok", target=added.document, client=auth.client_address(), detail=upload.name)
 ui.refresh_dataset()  # every page of this server shows the new plan from the next rerun
 data = ui.dataset()

@@ -415,3 +415,28 @@ def test_a_scope_the_issuer_or_the_typed_title_contradicts_names_where_the_place
 
 
 # A manifest that does not read as a whole (documents: [], no documents: line, ...): test_intake_safety.
+
+
+def test_the_audit_record_of_an_add_not_made_names_the_file_and_every_reason(tmp_path):
+    from xiancheng.ingest import intake
+
+    plans = seed_plans(tmp_path)
+    proposal = intake.propose("古县.txt", county_plan("古县").encode("utf-8"))
+    fields = intake.corrected(proposal, {"title": "", "scope_adcode": ""})
+    result = intake.check(proposal, fields, plans)
+    assert intake.audit_record("古县.txt", result.errors) == ("refused", (
+        "古县.txt: no title was found in the text: type the plan's title; no place was found in the title or issuer: "
+        "choose the plan's scope (province, city or county adcode), e.g. --scope 141025"))
+    (plans / "originals").write_text("not a folder\n", encoding="utf-8")
+    gbk = intake.propose("古县.txt", county_plan("古县", number="古政办发〔2024〕77号").encode("gbk"))
+    with pytest.raises(intake.IntakeError) as failed:
+        intake.add(gbk, gbk.fields, plans)
+    assert intake.audit_record("古县.txt", failed.value) == ("failed", (
+        f"古县.txt: {plans / 'originals'} could not be written (File exists); nothing was added, the plans folder and "
+        "manifest.yaml are as they were"))
+    with pytest.raises(OSError) as unexpected:  # an error no one expected: its type is named, the add counts as failed
+        (tmp_path / "missing" / "x").read_bytes()
+    assert intake.audit_record("古县.txt", unexpected.value) == (
+        "failed", f"古县.txt: FileNotFoundError: [Errno 2] No such file or directory: '{tmp_path / 'missing' / 'x'}'")
+    outcome, detail = intake.audit_record("古县.txt", result.errors * 40)
+    assert outcome == "refused" and len(detail) == intake.AUDIT_DETAIL_LIMIT and detail.startswith("古县.txt: no title")

@@ -1,5 +1,8 @@
 """AppTest of the documents page: the list with extraction counts, and the line reader."""
 
+import re
+
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from xiancheng import ui
@@ -89,3 +92,62 @@ def test_a_script_line_in_a_document_shows_as_text(monkeypatch):
     page = reader_html(app)
     assert "<script>alert" not in page and "<img" not in page
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+# --- a document size setting that is not a positive number: no build runs; every page's sidebar
+# and the documents page name the setting and its value in the user's language, and the plans
+# loaded last are still shown (pipeline.load_or_build, widgets.setting_problem)
+
+
+@pytest.fixture
+def built_then_bad_setting(monkeypatch, tmp_path):
+    """The seed plans built with the default setting (the build on disk), then the setting mistyped."""
+    from test_manifest_entries import seed_plans
+
+    from xiancheng import settings
+    from xiancheng.ingest.pipeline import load_or_build
+
+    plans = seed_plans(tmp_path)
+    path = tmp_path / "build" / "dataset.json"
+    monkeypatch.delenv("XIANCHENG_MAX_DOCUMENT_MB", raising=False)
+    load_or_build(path, plans)
+    written = path.read_bytes()
+    manifest = plans / "manifest.yaml"  # edited since: the build on disk is no longer current
+    manifest.write_text(manifest.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    monkeypatch.setattr(settings, "PLANS_DIR", plans)
+    monkeypatch.setattr(ui, "DATASET_PATH", path)
+    monkeypatch.setenv("XIANCHENG_MAX_DOCUMENT_MB", "5MB")
+    ui.refresh_dataset()
+    yield path, written
+    monkeypatch.undo()
+    ui.refresh_dataset()
+
+
+def as_read(value: str) -> str:
+    return re.sub(r"\\(.)", r"\1", value).replace("  \n", "\n")
+
+
+ZH_SETTING = ("设置项 XIANCHENG_MAX_DOCUMENT_MB 的值“5MB”不是以 MB 为单位的正数，规划文件无法载入，新添加或修改的规划不会显示。"
+              "请管理员将该设置改为正数（默认为 5），然后重启应用。目前显示的是上次载入的 5 份规划。")
+
+
+@pytest.mark.parametrize("lang,expected,listed", [
+    (None, ZH_SETTING, "已载入文件（5 份）"),
+    ("en", "The setting XIANCHENG_MAX_DOCUMENT_MB is “5MB”, which is not a positive number of MB, so the plans cannot be loaded and "
+           "plans added or changed do not show. An administrator should set it to a positive number (the default is 5) and restart "
+           "the app. Meanwhile the plans loaded last (5) are shown.", "Loaded documents (5)"),
+])
+def test_a_bad_size_setting_is_named_on_the_documents_page_and_the_plans_stay(built_then_bad_setting, lang, expected, listed):
+    path, written = built_then_bad_setting
+    app = run_page(**({"lang": lang} if lang else {}))
+    assert [as_read(e.value) for e in app.error] == [expected]
+    assert any(s.value == listed for s in app.subheader)
+    assert len(app.dataframe[-1].value) == 5
+    assert path.read_bytes() == written
+
+
+def test_a_bad_size_setting_is_named_in_the_sidebar_of_the_first_page(built_then_bad_setting):
+    app = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    app.run()  # app.py itself (switch_page runs the page alone, without the sidebar app.py draws)
+    assert not app.exception, app.exception
+    assert [as_read(e.value) for e in app.sidebar.error] == [ZH_SETTING]

@@ -165,13 +165,22 @@ def test_a_plan_already_loaded_is_refused_and_a_near_copy_is_added_with_a_note(a
     loaded = "002_4ce72fc9d69db8e3.txt"
     seed = (plans_here / loaded).read_text(encoding="utf-8")
     again = seed.replace("\n", "\r\n").encode("gb18030")
+    last = last_audit_id(accounts)
     app = confirm(upload(run_as_admin(accounts), "古县.txt", again), again)
     assert [as_read(e.value) for e in app.error] == [f"未添加：相同文字的文件 {loaded} 已载入，同一份文件不重复载入。"]
+    # refused by check(): one entry, with who, the file as uploaded and why (the CLI's English line)
+    assert plan_adds_since(accounts, last) == [
+        ("manage_admin", "plan.add", "refused", "", "",
+         f"古县.txt: (new plan) has the same text as {loaded}, which is already loaded: it is not loaded twice")]
     near = seed.replace("古政办发〔2024〕42号", "古政办发〔2024〕98号").replace("一、总体要求", "一、总体要求（修订）").encode("utf-8")
+    last = last_audit_id(accounts)
     app = confirm(upload(run_as_admin(accounts), "古县修订.txt", near), near)
     assert not app.error and len(app.success) == 1
     [note] = [as_read(w.value) for w in app.warning]
     assert re.fullmatch(rf"注意：该文件看起来是 {re.escape(loaded)} 的副本：较短一份中 \d+% 的行也出现在另一份中（是否为转载？）。", note), note
+    added = f"005_{hashlib.sha256(near).hexdigest()[:16]}.txt"
+    assert (plans_here / added).read_bytes() == near
+    assert plan_adds_since(accounts, last) == [("manage_admin", "plan.add", "ok", added, "", "古县修订.txt")]
 
 
 # --- a broken manifest, a plan whose entry does not load, the size setting and the disk (issue: no
@@ -180,6 +189,17 @@ def test_a_plan_already_loaded_is_refused_and_a_near_copy_is_added_with_a_note(a
 def files(folder) -> dict:
     """Every file under folder with its bytes, but the lock file add() takes to wait for another writer."""
     return {str(p.relative_to(folder)): None if p.is_dir() else p.read_bytes() for p in sorted(folder.rglob("*")) if p.name != ".manifest.lock"}
+
+
+def last_audit_id(store) -> int:
+    newest = store.audit_log(limit=1)
+    return newest[0].id if newest else 0
+
+
+def plan_adds_since(store, last_id: int) -> list[tuple]:
+    """The plan.add entries written after last_id, oldest first, as read back from the store."""
+    return [(e.actor, e.action, e.outcome, e.target, e.client, e.detail)
+            for e in reversed(store.audit_log(action="plan.add")) if e.id > last_id]
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -232,6 +252,7 @@ def test_a_write_that_fails_after_the_text_was_written_is_named_and_undone(accou
     (plans_here / "originals").write_text("a file named like the originals folder\n", encoding="utf-8")
     before = files(plans_here)
     data = county_plan("壶关县", number="壶政办发〔2024〕61号", date="2024年9月3日").encode("gbk")  # converted: the original is kept
+    last = last_audit_id(accounts)
     app = confirm(upload(run_as_admin(accounts, lang if lang == "en" else None), "壶关县.txt", data), data)
     path = plans_here / "originals"
     expected = {
@@ -241,3 +262,32 @@ def test_a_write_that_fails_after_the_text_was_written_is_named_and_undone(accou
     }[lang]
     assert [as_read(e.value) for e in app.error] == [expected]
     assert not app.success and files(plans_here) == before
+    # refused by add() itself, after check() passed: audited as a failed add, once
+    assert plan_adds_since(accounts, last) == [
+        ("manage_admin", "plan.add", "failed", "", "", f"壶关县.txt: {path} could not be written (File exists); nothing was added, "
+                                                         "the plans folder and manifest.yaml are as they were")]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_an_entry_left_for_the_new_file_name_refuses_the_add_and_is_audited(accounts, plans_here, lang):
+    # check() compares the plan as "(new plan)" and passes; add() names it 005_<sha256>.txt, and the
+    # manifest already lists that name (an entry left after its text was deleted by hand): add() refuses
+    from test_manifest_entries import entry_text
+
+    data = county_plan("壶关县", number="壶政办发〔2024〕61号", date="2024年9月3日").encode("utf-8")
+    name = f"005_{hashlib.sha256(data).hexdigest()[:16]}.txt"
+    manifest = plans_here / "manifest.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8") + entry_text(name, "壶关县", "140427"), encoding="utf-8")
+    line = manifest.read_text(encoding="utf-8").count("\n") - 5  # the left entry's first line (it has six)
+    before = files(plans_here)
+    last = last_audit_id(accounts)
+    app = confirm(upload(run_as_admin(accounts, lang if lang == "en" else None), "壶关县.txt", data), data)
+    why = f"{name} is listed twice, on lines {line} and {line + 6}; neither entry is used until one is deleted"
+    expected = {
+        "zh": f"未添加：manifest.yaml 无法写入该条目，未作任何更改。\n技术信息：{why}",
+        "en": f"Not added: manifest.yaml could not take the entry; nothing was changed.\nDetails: {why}",
+    }[lang]
+    assert [as_read(e.value) for e in app.error] == [expected]
+    assert not app.success and files(plans_here) == before
+    assert plan_adds_since(accounts, last) == [
+        ("manage_admin", "plan.add", "refused", "", "", f"壶关县.txt: manifest.yaml could not take the entry: {why}")]

@@ -70,7 +70,14 @@ def main(argv=None) -> int:
         return importcli.run(args)
 
     from .ingest.pipeline import build_dataset, write_dataset
+    from .settings import SettingError, max_document_bytes
 
+    try:
+        max_document_bytes()
+    except SettingError as exc:  # stops the whole build: said once, before anything is read
+        print(f"error: the setting {exc.env} is {exc.value!r}, which is not a positive number of MB, so no plan was read; "
+              f"set it to a positive number of MB (the default is 5) and run {args.command} again", file=sys.stderr)
+        return 2
     try:
         dataset, report = build_dataset(args.plans_dir)
     except Exception as exc:  # an unexpected failure still gets a message, not a traceback

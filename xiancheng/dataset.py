@@ -161,11 +161,15 @@ class AppliedCorrection(Record):
 
 class RejectedBuild(Record):
     """A build that failed and would have lost documents, so it was not served (see
-    ingest.pipeline.load_or_build): the documents it lost and its errors."""
+    ingest.pipeline.load_or_build): the documents it lost and its errors. Or a build that could
+    not run at all because a setting it needs is unusable: that setting (its environment
+    variable) and its value; problems are then the served dataset's own."""
 
     lost_documents: list[str] = []
     problems: list[BuildWarning] = []
     inputs: dict[str, str] = {}
+    setting: str = ""  # e.g. XIANCHENG_MAX_DOCUMENT_MB
+    value: str = ""  # as set, e.g. "5MB"
 
 
 class Dataset(BaseModel):

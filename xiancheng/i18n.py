@@ -445,6 +445,15 @@ STRINGS: dict[str, tuple[str, str]] = {
         "The latest build failed and would have lost {lost}, so the last good build is shown until the problem is fixed.",
     ),
     "problems.details": ("载入问题（{n}）", "Loading problems ({n})"),
+    # a size setting that stops every build (pipeline.load_or_build): what is shown meanwhile
+    "problems.bad_setting": (
+        "设置项 {setting} 的值“{value}”不是以 MB 为单位的正数，规划文件无法载入，新添加或修改的规划不会显示。"
+        "请管理员将该设置改为正数（默认为 5），然后重启应用。{shown}",
+        "The setting {setting} is “{value}”, which is not a positive number of MB, so the plans cannot be loaded and plans added "
+        "or changed do not show. An administrator should set it to a positive number (the default is 5) and restart the app. {shown}",
+    ),
+    "problems.bad_setting.shown": ("目前显示的是上次载入的 {n} 份规划。", "Meanwhile the plans loaded last ({n}) are shown."),
+    "problems.bad_setting.none": ("目前没有可显示的规划。", "Meanwhile no plans can be shown."),
     "problems.col.document": ("文件", "File"),
     # --- manage: add a plan (administrators)
     "page.manage": ("管理", "Manage"),

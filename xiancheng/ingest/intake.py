@@ -559,6 +559,27 @@ def add(proposal: Proposal, fields: dict, plans_dir: Path, *, remove_source: Opt
         return Added(document, original, line, result.warnings)
 
 
+# Why an add did not happen, for the audit trail: the disk stopped it ("failed"), or the plan,
+# the manifest or the folder's contents did ("refused"). Bounded, as every audit detail is.
+_WRITE_FAILURES = frozenset({"intake.folder_unwritable", "intake.write_failed", "intake.left_behind"})
+AUDIT_DETAIL_LIMIT = 1000
+
+
+def audit_record(name: str, why) -> tuple[str, str]:
+    """(outcome, detail) of the audit entry for an add of the file `name` that did not happen.
+
+    why: check()'s errors (a list of Findings), the IntakeError add() raised, or an error
+    nobody expected (outcome "failed", its type named). The detail is "<name>: <why>" in the
+    English the CLI prints; add()'s own refusal reads like check()'s ("; " between findings)."""
+    if isinstance(why, (list, tuple)):
+        outcome, text = "refused", "; ".join(map(str, why))
+    elif isinstance(why, IntakeError):
+        outcome, text = ("failed" if why.message_key in _WRITE_FAILURES else "refused"), str(why)
+    else:
+        outcome, text = "failed", f"{type(why).__name__}: {why}"
+    return outcome, f"{name}: {text}"[:AUDIT_DETAIL_LIMIT]
+
+
 def _try(path: Path, action, *args):
     """action(*args), an OSError of which is the refusal naming path (the file the person knows)."""
     try:

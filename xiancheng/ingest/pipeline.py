@@ -207,9 +207,13 @@ def build_dataset(
     actions_path: Path = ACTIONS_PATH,
     previous: Optional[Dataset] = None,
 ) -> tuple[Dataset, Report]:
-    """Build the dataset from plans_dir (default settings.PLANS_DIR); see the module docstring."""
-    from ..settings import PLANS_DIR
+    """Build the dataset from plans_dir (default settings.PLANS_DIR); see the module docstring.
 
+    settings.SettingError, before anything is read, when the document size limit
+    (XIANCHENG_MAX_DOCUMENT_MB) is not a positive number: no document could be judged."""
+    from ..settings import PLANS_DIR, max_document_bytes
+
+    max_document_bytes()
     plans_dir = Path(plans_dir or PLANS_DIR)
     report = Report()
     try:
@@ -373,8 +377,12 @@ def load_or_build(path: Optional[Path] = None, plans_dir: Optional[Path] = None)
     carrying that build's errors in ``rejected_build`` so the app can say what went wrong.
     A build that only adds documents, or loses some cleanly (file and entry removed, no
     error), replaces it.
+
+    A document size setting (XIANCHENG_MAX_DOCUMENT_MB) that is not a positive number stops
+    every build: the dataset at path is served as it is (an empty one when there is none),
+    nothing is written, and ``rejected_build`` names the setting and its value.
     """
-    from ..settings import DATASET_PATH, PLANS_DIR
+    from ..settings import DATASET_PATH, PLANS_DIR, SettingError, max_document_bytes
 
     path = Path(path or DATASET_PATH)
     plans_dir = Path(plans_dir or PLANS_DIR)
@@ -385,8 +393,15 @@ def load_or_build(path: Optional[Path] = None, plans_dir: Optional[Path] = None)
             previous = Dataset.read(path)
         except (ValueError, OSError):
             previous = None  # unreadable or from an older schema: rebuild
-        if previous is not None and previous.inputs == current:
-            return previous
+    try:
+        max_document_bytes()
+    except SettingError as exc:  # said even when the build on disk is current: an add is refused for it too
+        served = previous if previous is not None else Dataset()
+        return served.model_copy(update={"rejected_build": RejectedBuild(
+            problems=served.problems, inputs=current, setting=exc.env, value=exc.value,
+        )})
+    if previous is not None and previous.inputs == current:
+        return previous
     dataset, report = build_dataset(plans_dir, previous=previous)
     if previous is not None and not report.ok:
         lost = lost_documents(previous, dataset)

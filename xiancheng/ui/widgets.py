@@ -370,11 +370,28 @@ def clear_export_caches() -> None:
 # --- loading problems: everyone sees that something was not loaded, and where
 
 
-def problems_sidebar() -> None:
-    """A count of loading problems in the sidebar, linking to the documents page."""
-    from .. import queries  # not tables: every page shows this, and tables imports pandas
+def setting_problem(data) -> str | None:
+    """Why no build could run (a setting, named with its value) and what is shown meanwhile, in
+    the user's language; None when the builds run."""
+    rejected = data.rejected_build
+    if rejected is None or not rejected.setting:
+        return None
+    n = len(data.documents)
+    shown = t("problems.bad_setting.shown", n=n) if n else t("problems.bad_setting.none")
+    return t("problems.bad_setting", setting=rejected.setting, value=rejected.value, shown=shown)
 
-    rows = queries.problem_rows(dataset())
+
+def problems_sidebar() -> None:
+    """A setting that stops the builds, and a count of loading problems linking to the documents
+    page, in the sidebar of every page (where the store's setting errors are shown too)."""
+    from .. import queries  # not tables: every page shows this, and tables imports pandas
+    from . import md_quote
+
+    data = dataset()
+    setting = setting_problem(data)
+    if setting:
+        st.sidebar.error(md_quote(setting), icon=":material/settings:")
+    rows = queries.problem_rows(data)
     if rows:
         params = {"lang": lang()} if lang() != "zh" else None
         st.sidebar.page_link("pages/documents.py", label=t("problems.sidebar", n=len(rows)), icon=":material/report:", query_params=params)
@@ -386,6 +403,9 @@ def problems_banner() -> None:
     from . import md_quote
 
     data = dataset()
+    setting = setting_problem(data)
+    if setting:
+        st.error(md_quote(setting), icon=":material/settings:")
     rows = queries.problem_rows(data)
     if not rows:
         return
