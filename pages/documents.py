@@ -3,7 +3,7 @@
 import streamlit as st
 import streamlit.components.v1 as components
 
-from xiancheng import tables, ui
+from xiancheng import problem_text, tables, ui
 from xiancheng.ui import widgets
 
 t = ui.t
@@ -83,7 +83,8 @@ warnings = tables.warnings_of(data, name)
 with st.expander(t("documents.warnings", n=len(warnings)), expanded=False):
     if warnings:
         st.dataframe(
-            [{"line": w.line, "severity": w.severity, "code": w.code, "message": w.message} for w in warnings],
+            [{"line": w.line, "severity": problem_text.severity(w.severity, lang), "code": w.code,
+              "message": problem_text.describe(w, lang)} for w in warnings],
             hide_index=True, width="stretch",
             column_config={
                 "line": st.column_config.NumberColumn(t("documents.col.line"), format="%d", width="small"),

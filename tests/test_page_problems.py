@@ -65,7 +65,8 @@ def test_cr_only_document_names_line_endings_in_the_app(app_on, tmp_path):
     app = run()
     table = app.dataframe[0].value
     row = table[table["document"] == "970_cr.txt"].iloc[0]
-    assert "line ends" in row["message"] and "CR" in row["message"]
+    assert row["message"] == ("文件 970_cr.txt 只用旧式 Mac 换行符（CR，没有 LF），读出来只有一行。"
+                              "请用 python -m xiancheng add-plan 转换，或以 Windows（CRLF）或 Unix（LF）换行另存。")
 
 
 def test_no_banner_when_everything_loads(app_on, tmp_path):
@@ -86,7 +87,7 @@ def test_last_good_build_is_served_with_the_problem_named(app_on, tmp_path):
     assert len(app.dataframe[-1].value) == 5  # the last good build, not four documents
     banner = " ".join(i.value for i in app.info)
     assert "上次成功构建" in banner and ui.md_quote("004_908121938bbe22ca.txt") in banner
-    assert app.dataframe[0].value["message"].str.contains("tab").any()
+    assert app.dataframe[0].value["message"].str.contains("含有制表符（Tab）；YAML 只能用空格缩进").any()
 
 
 def test_documents_page_offers_the_original_a_plan_was_converted_from(app_on, tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from functools import cached_property
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -146,7 +146,10 @@ class BuildWarning(Record):
     line: Optional[int] = None
     severity: Literal["error", "warning"] = "warning"
     code: str
-    message: str
+    message: str  # English, as the CLI prints it
+    # The message's facts as values, for the app to word it in Chinese or English
+    # (xiancheng.problem_text); empty in a dataset built before they were kept.
+    facts: dict[str, Union[str, int, float]] = {}
 
 
 class AppliedCorrection(Record):

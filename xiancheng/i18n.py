@@ -1204,3 +1204,252 @@ DATABASE_REFUSAL_STRINGS: dict[str, tuple[str, str]] = {
                                              "XIANCHENG_COMMIT_SYNC is “{value}”: use full (default) or normal."),
 }
 STRINGS.update(DATABASE_REFUSAL_STRINGS)
+
+
+# --- build problems and warnings (ingest Issue → dataset BuildWarning), worded from their code
+# and facts by xiancheng.problem_text: "problem.<code>" is the headline (shown with the English
+# detail beneath when the facts are not kept as values); "problem.<code>.<form>" (form from the
+# facts, else "text") is the whole sentence made from the facts.
+PROBLEM_STRINGS: dict[str, tuple[str, str]] = {
+    "problem.detail": ("技术信息（英文原文）：{detail}", "Details: {detail}"),
+    "problem.lines": ("第{start}–{end}行", "lines {start}–{end}"),
+    "problem.lines.one": ("第{start}行", "line {start}"),
+    "problem.severity.error": ("错误", "error"),
+    "problem.severity.warning": ("警告", "warning"),
+    "problem.kind.sections": ("章节", "section"),
+    "problem.kind.tasks": ("任务", "task"),
+    "problem.kind.targets": ("指标", "target"),
+    "problem.kind.projects": ("项目", "project"),
+    "problem.kind.classifications": ("类型表述", "classification"),
+    "problem.kind.positionings": ("定位", "positioning"),
+    "problem.kind.towns": ("镇", "town"),
+    "problem.level.county": ("县", "county"),
+    "problem.level.city": ("市", "city"),
+    "problem.level.province": ("省", "province"),
+    # checks before publishing
+    "problem.citation-document": ("引用的文件未载入", "Cites a document that is not loaded"),
+    "problem.citation-document.text": ("一条{kind}记录引用的文件未载入，该记录未发布。", "A {kind} record cites a document that is not loaded; it is not published."),
+    "problem.citation-range": ("引用的行超出文件范围", "Cited lines outside the document"),
+    "problem.citation-range.text": (
+        "一条{kind}记录引用{lines}，但文件只有 {n} 行，该记录未发布。",
+        "A {kind} record cites {lines}, outside the document's {n} lines; it is not published.",
+    ),
+    "problem.citation-quote": ("引文与原文不符", "Quote not found in the cited lines"),
+    "problem.citation-quote.text": (
+        "一条{kind}记录的引文“{quote}”不在所引的{lines}中，该记录未发布。请核对引用的行号或引文。",
+        "A {kind} record's quote “{quote}” is not in the cited {lines}; it is not published. Check the cited lines or the quote.",
+    ),
+    "problem.unknown-adcode": ("行政区划代码不在边界数据中", "Adcode not in the boundary data"),
+    "problem.unknown-adcode.record": (
+        "一条{kind}记录的行政区划代码 {adcode} 不在边界数据中，该记录未发布。",
+        "A {kind} record has the adcode {adcode}, which is not in the boundary data; it is not published.",
+    ),
+    "problem.unknown-adcode.entry-city": (
+        "条目 {name}：scope_adcode {adcode} 在边界数据中是一个市，不是县。修改方法：改为 scope_level: city。",
+        "Entry {name}: scope_adcode {adcode} is a city in the boundary data, not a county. Fix: set scope_level: city.",
+    ),
+    "problem.unknown-adcode.entry-county": (
+        "条目 {name}：scope_adcode {adcode} 在边界数据中是一个县，不是市。修改方法：改为 scope_level: county。",
+        "Entry {name}: scope_adcode {adcode} is a county in the boundary data, not a city. Fix: set scope_level: county.",
+    ),
+    "problem.unknown-adcode.entry-none": (
+        "条目 {name}：scope_adcode {adcode} 不是山西省的任何{level}级单位。请按边界数据（geodata/）中的代码填写。",
+        "Entry {name}: scope_adcode {adcode} is no Shanxi {level} in the boundary data. Use a code from the boundary data (geodata/).",
+    ),
+    "problem.unknown-unit": ("指标单位不在已知单位中", "Target unit not in the known set"),
+    "problem.unknown-unit.text": ("指标单位“{unit}”不在已知单位中，请核对。", "The target unit “{unit}” is not in the known set; please check it."),
+    "problem.count-dropped": ("抽取数量比上次少", "Fewer records than the last build"),
+    "problem.count-dropped.text": (
+        "本次读出{kind} {now} 条，上次构建为 {before} 条，请核对文件是否有改动。",
+        "{now} {kind} records read, the last build had {before}; check whether the document changed.",
+    ),
+    # curated corrections (ingest/corrections.yaml)
+    "problem.correction-kind": ("更正的记录种类未知", "Correction of an unknown kind"),
+    "problem.correction-kind.text": ("更正 {id}：记录种类“{kind}”未知，未应用。", "Correction {id}: the kind “{kind}” is unknown; it is not applied."),
+    "problem.correction": ("更正未能应用", "Correction not applied"),
+    "problem.correction.no-lines": ("更正 {id}：新增记录须写明文件（document）和行（lines），未应用。",
+                                    "Correction {id}: an added record needs its document and lines; it is not applied."),
+    "problem.correction.not-loaded": ("更正 {id}：文件 {document}（{lines}）未载入，未应用。",
+                                      "Correction {id}: document {document} ({lines}) is not loaded; it is not applied."),
+    "problem.correction.no-match": ("更正 {id}：没有记录符合条件（{match}），未应用。", "Correction {id}: no record matches ({match}); it is not applied."),
+    "problem.correction.action": ("更正 {id}：操作“{action}”未知（应为 add、drop 或 set），未应用。",
+                                  "Correction {id}: the action “{action}” is unknown (add, drop or set); it is not applied."),
+    # reading a plan's text
+    "problem.unresolved-county": ("县名未识别", "County name not recognised"),
+    "problem.unresolved-county.text": ("县名“{name}”不在地名对照表中，未计入类型。", "The county name “{name}” is not in the alias table; it is not counted in a type."),
+    "problem.type-statement-unread": ("提到县城类型但未读作分类", "Type named but not read as a classification"),
+    "problem.type-statement-unread.no-verb": (
+        "句中提到县城类型，但类型名前没有“属于、作为、打造、建设”等表述，未读作分类：{text}",
+        "A county-town type is named, but no stating verb (属于/作为/打造/建设…) comes before it, so it is not read as a classification: {text}",
+    ),
+    "problem.type-statement-unread.others": (
+        "句中提到县城类型，但同时提到{others}，无法确定所指的县，未读作分类：{text}",
+        "A county-town type is named, but the sentence also names {others}, so it is not read as a classification: {text}",
+    ),
+    "problem.type-statement-unread.no-county": (
+        "句中提到县城类型，但类型名前没有县名，未读作分类：{text}",
+        "A county-town type is named, but no county town is named before it, so it is not read as a classification: {text}",
+    ),
+    "problem.unparsed": ("未能读取的内容", "Not parsed"),
+    "problem.unparsed.pilot-county": ("试点县名称不在地名对照表中，该行未读取：{text}", "The pilot county is not in the alias table; the row is not read: {text}"),
+    "problem.unparsed.town-label": ("镇名单的标题不是一个县，未读取：{text}", "The town list's label is not one county; it is not read: {text}"),
+    "problem.unparsed.table-unread": ("表格行未读取（没有读取这种表格的规则）：{text}", "Table row not read (no parser reads this table): {text}"),
+    "problem.unparsed.project-cells": (
+        "项目表的这一行有 {cells} 格，表头有 {header} 格（是否被截断？），未读取：{text}",
+        "This project table row has {cells} cells, the header has {header} (cut off?); it is not read: {text}",
+    ),
+    "problem.unparsed.project-name": ("项目表的这一行没有项目名称，未读取：{text}", "This project table row has no project name; it is not read: {text}"),
+    "problem.unparsed.indicator-cells": ("指标表的这一行与表头对不齐，未读取：{text}", "This indicator table row does not line up with the header; it is not read: {text}"),
+    "problem.unparsed.indicator-name": ("指标表的这一行没有指标名称，未读取：{text}", "This indicator table row has no indicator name; it is not read: {text}"),
+    "problem.unresolved-place": ("地名无法对应到唯一地区", "Place name names no single unit"),
+    "problem.unresolved-place.city": ("“{name}”在{city}不对应唯一的地区，未关联。", "“{name}” names no single unit in {city}; left unresolved."),
+    "problem.unresolved-place.no-city": ("“{name}”不对应唯一的地区（文件未限定到某个市），未关联。",
+                                         "“{name}” names no single unit (the plan is for no one city); left unresolved."),
+    "problem.unmapped-action": ("行动标题不在八项行动中", "Action heading not among the eight actions"),
+    "problem.unmapped-action.text": ("行动标题“{title}”不在八项行动的对照表中。", "The action heading “{title}” is not in the eight actions' table."),
+    "problem.orphan-units": ("责任单位前没有任务", "Responsible units after a task that already ended"),
+    "problem.orphan-units.text": ("这一段的责任单位（括号内）出现在一项已结束的任务之后，未归入任务。",
+                                  "These responsible units (in parentheses) come after a task that already ended; they are not given to a task."),
+    "problem.task-without-units": ("任务没有责任单位", "Task without responsible units"),
+    "problem.task-without-units.text": ("这项任务的段落末尾没有括号内的责任单位。", "This task paragraph has no responsible units in parentheses."),
+    # the manifest (plans/manifest.yaml) and the files in plans/
+    "problem.manifest-missing": ("没有 manifest.yaml", "No manifest.yaml"),
+    "problem.manifest-missing.text": ("{folder} 文件夹中没有 manifest.yaml，没有载入任何规划。", "There is no manifest.yaml in {folder}/; no plan is loaded."),
+    "problem.not-utf8": ("文件不是 UTF-8 编码", "Not UTF-8"),
+    "problem.not-utf8.manifest": (
+        "{document} 不是 UTF-8 编码（第{line}行，第 {byte} 个字节）。请将其另存为 UTF-8。",
+        "{document} is not UTF-8 (byte {byte} on line {line}). Save it as UTF-8.",
+    ),
+    "problem.not-utf8.undecodable": (
+        "文件 {name} 第{line}行（第 {byte} 个字节）既不是 UTF-8，也不是 GBK/GB18030 或 UTF-16。请将其另存为 UTF-8（记事本：另存为 → 编码 UTF-8）后再添加。",
+        "Document {name}: byte {byte} on line {line} fits none of UTF-8, GBK/GB18030 or UTF-16. Save it as UTF-8 (in Notepad: Save As → Encoding UTF-8) and add it again.",
+    ),
+    "problem.not-utf8.unknown-encoding": ("文件 {name} 无法识别编码。请将其另存为 UTF-8 后再添加。", "Document {name} cannot be decoded. Save it as UTF-8 and add it again."),
+    "problem.not-utf8.encoding": (
+        "文件 {name} 的编码是 {encoding}，不是 UTF-8。请用 python -m xiancheng add-plan 转换（保留原文件），或另存为 UTF-8。",
+        "Document {name} is encoded as {encoding}, not UTF-8. Convert it with python -m xiancheng add-plan (which keeps the original), or save it as UTF-8.",
+    ),
+    "problem.line-endings": ("文件只用 CR 换行，读出来只有一行", "Old Mac line ends (CR only): reads as one line"),
+    "problem.line-endings.text": (
+        "文件 {document} 只用旧式 Mac 换行符（CR，没有 LF），读出来只有一行。请用 python -m xiancheng add-plan 转换，或以 Windows（CRLF）或 Unix（LF）换行另存。",
+        "Document {document} has old Mac line ends (CR only, no LF), so it reads as one line. Convert it with python -m xiancheng add-plan, or save it with Windows (CRLF) or Unix (LF) line ends.",
+    ),
+    "problem.manifest-shape": ("manifest.yaml 的结构有误", "manifest.yaml is not laid out as expected"),
+    "problem.manifest-shape.no-documents": (
+        "manifest.yaml 中需要单独一行 documents:（顶格），每份文件一个条目写在其下。",
+        "manifest.yaml needs a line documents: at the start of a line, with one entry per document under it.",
+    ),
+    "problem.manifest-shape.top-level-key": (
+        "第{line}行：顶层出现了未知的键“{key}”；每份文件都应缩进写在 documents: 之下。修改方法：将其缩进到 documents: 之下，或删除该行。",
+        "Line {line}: unknown top-level key “{key}”; every document goes under documents: (indented). Fix: indent it under documents: or delete the line.",
+    ),
+    "problem.manifest-shape.documents-not-mapping": (
+        "documents: 之下应是每份文件一个“文件名:”条目。",
+        "documents: must hold one “file name:” entry per document.",
+    ),
+    "problem.manifest-shape.entry-line": ("第{line}行不是“文件名:”加其下各字段的形式。", "Line {line} is not “file name:” followed by its fields."),
+    "problem.manifest-duplicate": ("manifest.yaml 中有重复", "Listed twice in manifest.yaml"),
+    "problem.manifest-duplicate.document": (
+        "{name} 在第{first}行和第{second}行各列了一次；删除其中一条之前，两条都不使用。",
+        "{name} is listed twice, on lines {first} and {second}; neither entry is used until one is deleted.",
+    ),
+    "problem.manifest-duplicate.field": (
+        "条目 {name}：字段 {field} 在第{first}行和第{second}行各写了一次。修改方法：删除错误的一行。",
+        "Entry {name}: field {field} is given twice, on lines {first} and {second}. Fix: delete the wrong one.",
+    ),
+    "problem.manifest-yaml": ("manifest.yaml 的条目无法读取", "A manifest.yaml entry cannot be read"),
+    "problem.manifest-yaml.tab": (
+        "条目 {name}：第{line}行含有制表符（Tab）；YAML 只能用空格缩进。修改方法：将制表符换成空格。",
+        "Entry {name}: line {line} holds a tab character; YAML indents with spaces only. Fix: replace the tab with spaces.",
+    ),
+    "problem.manifest-name": ("manifest.yaml 中的文件名有误", "File name in manifest.yaml not usable"),
+    "problem.manifest-name.folder": ("条目 {name}：文件应以其在 plans/ 中的文件名列出，不含文件夹。",
+                                     "Entry {name}: a document is named by its file name in plans/, without folders."),
+    "problem.manifest-name.not-txt": (
+        "条目 {name}：manifest.yaml 列出的是规划的文本（.txt）；.docx 或 .pdf 请用 python -m xiancheng add-plan {name} 添加，它会转换为文本。",
+        "Entry {name}: the manifest lists the text of a plan (.txt); add a .docx or .pdf with python -m xiancheng add-plan {name}, which converts it.",
+    ),
+    "problem.manifest-entry": ("manifest.yaml 的条目有错误", "A manifest.yaml entry has errors"),
+    "problem.manifest-entry.no-fields": ("条目 {name} 没有任何字段。修改方法：在其下填写 {fields}。", "Entry {name} has no fields. Fix: add {fields} under it."),
+    "problem.manifest-entry.single-value": ("条目 {name}：其下应是各字段（title: … 等，各占一行），但只有一个值。",
+                                            "Entry {name}: expected its fields (title: … on the lines below), found a single value."),
+    "problem.manifest-entry.missing": ("条目 {name} 缺少字段 {field}。修改方法：在条目下添加 {field}: …", "Entry {name}: field {field} is missing. Fix: add {field}: … under the entry."),
+    "problem.manifest-entry.unknown-field": ("条目 {name}：未知字段 {field}。可用的字段：{fields}。", "Entry {name}: unknown field {field}. The fields are {fields}."),
+    "problem.manifest-entry.unknown-field-close": (
+        "条目 {name}：未知字段 {field}，是否应为 {close}？可用的字段：{fields}。",
+        "Entry {name}: unknown field {field}; did you mean {close}? The fields are {fields}.",
+    ),
+    "problem.manifest-entry.unquoted": (
+        "条目 {name}：字段 {field} 的值“{value}”没有加引号，YAML 会把它读成数字、日期或是非值。修改方法：加上引号，如 {field}: \"{value}\"",
+        "Entry {name}: field {field} ({value}) is unquoted, so YAML reads it as a number, date or truth value. Fix: put it in quotes: {field}: \"{value}\"",
+    ),
+    "problem.manifest-entry.not-allowed": ("条目 {name}：字段 {field} 的值“{value}”不在可选值中（{allowed}）。", "Entry {name}: field {field} is “{value}”, which is not one of {allowed}."),
+    "problem.manifest-entry.line-pair": (
+        "条目 {name}：字段 {field} 应是首尾两个行号，如 [3, 4]，现为 {value}。",
+        "Entry {name}: field {field} must be two line numbers, first and last, like [3, 4]; got {value}.",
+    ),
+    "problem.manifest-entry.not-province": (
+        "条目 {name}：scope_level 为 province，但 scope_adcode 为 {adcode}，不是全省。修改方法：scope_level: {fix}；省级规划则为 scope_adcode: \"140000\"。",
+        "Entry {name}: scope_level is province but scope_adcode is {adcode}, not the province. Fix: scope_level: {fix}, or scope_adcode: \"140000\" for a province plan.",
+    ),
+    "problem.manifest-entry.province": (
+        "条目 {name}：scope_adcode {adcode} 是全省，不是{level}。修改方法：scope_level: province。",
+        "Entry {name}: scope_adcode {adcode} is the province, not a {level}. Fix: scope_level: province.",
+    ),
+    "problem.manifest-entry.skipped": (
+        "{name} 未载入：它在 manifest.yaml 中的条目有错误，见 manifest.yaml 第{at}行的问题。",
+        "{name} is skipped: its entry in manifest.yaml has errors; see the problem on line {at} of manifest.yaml.",
+    ),
+    "problem.too-large": ("文件超过大小上限", "Document above the size limit"),
+    "problem.too-large.text": (
+        "文件 {name} 有 {size} MB，超过 {limit} MB 的上限，未读取。如需读取，请管理员调高设置 {setting}。",
+        "Document {name} is {size} MB, above the {limit} MB limit; it is not read. To read it, an administrator raises {setting}.",
+    ),
+    "problem.not-in-manifest": ("文件未列入 manifest.yaml", "Document not listed in manifest.yaml"),
+    "problem.not-in-manifest.text": (
+        "文件 {name} 没有列入 manifest.yaml。请用 python -m xiancheng add-plan 添加，或手工列入。",
+        "Document {name} is not listed in manifest.yaml: add it with python -m xiancheng add-plan, or list it by hand.",
+    ),
+    "problem.empty-file": ("文件是空的", "Empty document"),
+    "problem.empty-file.text": ("文件 {name} 是空的。", "Document {name} is empty."),
+    "problem.sha256-mismatch": ("文件内容与 manifest.yaml 记录的校验值不符", "sha256 differs from manifest.yaml"),
+    "problem.sha256-mismatch.text": (
+        "文件 {name} 的 sha256 为 {digest}，manifest.yaml 记录的是 {expected}：文件在登记后被改动过。请核对后更新 manifest.yaml 中的 sha256。",
+        "The sha256 of {name} is {digest}, manifest.yaml says {expected}: the file changed after it was listed. Check it, then update sha256 in manifest.yaml.",
+    ),
+    "problem.manifest-title-lines": ("标题行超出文件范围", "Title lines outside the document"),
+    "problem.manifest-title-lines.text": ("title_lines 为{lines}，超出文件的 {n} 行。", "title_lines ({lines}) are outside the document's {n} lines."),
+    "problem.scope-mismatch": ("文件所印地名与登记范围不符", "The plan names another place than its scope"),
+    "problem.scope-mismatch.title": (
+        "{name} 登记的范围是 {filed}，但其标题（第{line}行）写的是 {printed}（{named}）。修改方法：在 manifest.yaml 中改为 scope_adcode: \"{named}\"，或更正标题。",
+        "{name} is filed under {filed}, but its title (line {line}) names {printed} ({named}). Fix: set scope_adcode: \"{named}\" in manifest.yaml, or correct the title.",
+    ),
+    "problem.scope-mismatch.issuer": (
+        "{name} 登记的范围是 {filed}，但其发文机关（第{line}行）写的是 {printed}（{named}）。修改方法：在 manifest.yaml 中改为 scope_adcode: \"{named}\"，或更正标题。",
+        "{name} is filed under {filed}, but its issuer (line {line}) names {printed} ({named}). Fix: set scope_adcode: \"{named}\" in manifest.yaml, or correct the title.",
+    ),
+    "problem.scope-mismatch.manifest-title": (
+        "{name} 登记的范围是 {filed}，但 manifest.yaml 中的标题写的是 {printed}（{named}）。修改方法：改为 scope_adcode: \"{named}\"，或更正标题。",
+        "{name} is filed under {filed}, but the manifest's title names {printed} ({named}). Fix: set scope_adcode: \"{named}\", or correct the title.",
+    ),
+    "problem.missing-document": ("列入 manifest.yaml 的文件不存在", "Listed document not found"),
+    "problem.missing-document.text": ("{name} 列在 manifest.yaml 中，但 {folder} 文件夹里没有这个文件。", "{name} is listed in manifest.yaml but is not in {folder}/."),
+    "problem.not-a-text-document": ("文件不是文本，未读取", "Not a text document: not read"),
+    "problem.not-a-text-document.text": (
+        "{folder}/ 中的 {name} 未读取：只读取 .txt 规划。请用 python -m xiancheng add-plan {name} 添加，它会把 .docx 和 .pdf 转换为文本。",
+        "{name} in {folder}/ is not read: only .txt plans are. Add it with python -m xiancheng add-plan {name}, which converts .docx and .pdf to text.",
+    ),
+    "problem.duplicate-text": ("与已载入的文件文字相同", "Same text as a loaded document"),
+    "problem.duplicate-text.text": ("{name} 与已载入的 {of} 文字相同，同一份文件不重复载入。", "{name} has the same text as {of}, which is already loaded: it is not loaded twice."),
+    "problem.duplicate-number": ("与已载入的文件文号相同", "Same 文号 as a loaded document"),
+    "problem.duplicate-number.text": (
+        "{name} 与已载入的 {of} 文号相同，不重复载入（如两者文号实际不同，请更正文号）。",
+        "{name} has the same 文号 as {of}, which is already loaded: it is not loaded twice (correct the number if they differ).",
+    ),
+    "problem.near-duplicate": ("疑似已载入文件的副本", "Looks like a copy of a loaded document"),
+    "problem.near-duplicate.text": (
+        "{name} 看起来是 {of} 的副本：较短一份中 {share} 的行也出现在另一份中（是否为转载？）。",
+        "{name} looks like a copy of {of}: {share} of the shorter one's lines are in the other (a re-published mirror?).",
+    ),
+}
+STRINGS.update(PROBLEM_STRINGS)

@@ -156,10 +156,12 @@ def own_and_city_wide(records, adcode: str) -> tuple[tuple, tuple]:
     return own, shared
 
 
-def problem_rows(dataset: Dataset) -> list[dict]:
+def problem_rows(dataset: Dataset, lang: str = "zh") -> list[dict]:
     """The build's errors (documents and manifest entries that could not be loaded) as
-    rows of file, line and message, in file and line order, for the app's banner."""
+    rows of file, line and message (worded in lang), in file and line order, for the app's banner."""
+    from .problem_text import describe
+
     return [
-        {"document": p.document, "line": p.line, "message": p.message}
+        {"document": p.document, "line": p.line, "message": describe(p, lang)}
         for p in sorted(dataset.problems, key=lambda p: (p.document, p.line or 0, p.code))
     ]

@@ -51,18 +51,21 @@ def check_record(kind: str, record, cleaned_lines_of: Callable[[str], Optional[l
     issues: list[Issue] = []
     lines = cleaned_lines_of(c.document)
     if lines is None:
-        return [error(c.document, c.line_start, "citation-document", f"{kind} cites a document that is not loaded")]
+        return [error(c.document, c.line_start, "citation-document", f"{kind} cites a document that is not loaded", kind=kind)]
     if not (1 <= c.line_start <= c.line_end <= len(lines)):
-        return [error(c.document, c.line_start, "citation-range", f"{kind} cites lines {c.line_start}-{c.line_end} outside 1-{len(lines)}")]
+        return [error(c.document, c.line_start, "citation-range", f"{kind} cites lines {c.line_start}-{c.line_end} outside 1-{len(lines)}",
+                      kind=kind, start=c.line_start, end=c.line_end, n=len(lines))]
     cited = "".join(lines[c.line_start - 1 : c.line_end])  # quote_in compacts it
     if not quote_in(c.quote, cited):
-        issues.append(error(c.document, c.line_start, "citation-quote", f"{kind} quote not found in lines {c.line_start}-{c.line_end}: {c.quote[:40]!r}"))
+        issues.append(error(c.document, c.line_start, "citation-quote", f"{kind} quote not found in lines {c.line_start}-{c.line_end}: {c.quote[:40]!r}",
+                            kind=kind, start=c.line_start, end=c.line_end, quote=c.quote[:40]))
     for code in record_adcodes(record):
         if code not in adcodes:
-            issues.append(error(c.document, c.line_start, "unknown-adcode", f"{kind} has adcode {code} that is not in geodata"))
+            issues.append(error(c.document, c.line_start, "unknown-adcode", f"{kind} has adcode {code} that is not in geodata",
+                                form="record", kind=kind, adcode=code))
     unit = getattr(record, "unit", "")
     if kind == "targets" and unit and unit not in KNOWN_UNITS:
-        issues.append(warning(c.document, c.line_start, "unknown-unit", f"target unit {unit!r} is not in the known set"))
+        issues.append(warning(c.document, c.line_start, "unknown-unit", f"target unit {unit!r} is not in the known set", unit=unit))
     return issues
 
 
@@ -73,5 +76,6 @@ def check_counts(current: dict[str, dict[str, int]], previous: dict[str, dict[st
         before = previous.get(document, {})
         for name, value in counts.items():
             if name in before and value < before[name] and name not in ("warnings", "unresolved_mentions", "unparsed"):
-                issues.append(warning(document, None, "count-dropped", f"{name}: {value}, the last build had {before[name]}"))
+                issues.append(warning(document, None, "count-dropped", f"{name}: {value}, the last build had {before[name]}",
+                                      kind=name, now=value, before=before[name]))
     return issues

@@ -81,7 +81,7 @@ def parse_classifications(ctx: Context) -> list[Classification]:
                     item = item.strip(" 。")
                     if item and not ctx.mentions(item, block.line_start):
                         ctx.unresolved.append((block.line_start, item))
-                        ctx.warn(block.line_start, "unresolved-county", f"county name not found in the alias table: {item}")
+                        ctx.warn(block.line_start, "unresolved-county", f"county name not found in the alias table: {item}", name=item)
                 del items_start
                 continue
         # 2. the first sentence under a type heading: "（一）城市融合型县城" → "支持……临猗县、夏县……"
@@ -133,20 +133,22 @@ def _sentence_statement(ctx: Context, block: Block, sentence: re.Match) -> list[
 
     why = ""
     if not stated:
-        why = "no stating verb (属于/作为/打造/建设…) before the type name"
+        why, form, facts = "no stating verb (属于/作为/打造/建设…) before the type name", "no-verb", {}
     elif own:
         others = [a for a in named if a != ctx.entry.scope_adcode]
         if not others:
             return statements([ctx.entry.scope_adcode])
         why = "the sentence also names " + "、".join(geo.place_name(a) for a in others)
+        form, facts = "others", {"others": "、".join(geo.place_name(a) for a in others)}
     else:
         first = stated[0].start()
         subjects = [m.adcode for m in ctx.mentions(text[:first], line) if m.level == "county"]
         subjects = [a for a in dict.fromkeys(subjects) if geo.counties()[a].kind != "市辖区"]
         if subjects:
             return statements(subjects)
-        why = "no county town named before the type"
-    ctx.warn(line, "type-statement-unread", f"type named but not read as a classification ({why}): {text.strip()[:80]}")
+        why, form, facts = "no county town named before the type", "no-county", {}
+    ctx.warn(line, "type-statement-unread", f"type named but not read as a classification ({why}): {text.strip()[:80]}",
+             form=form, text=text.strip()[:80], **facts)
     return []
 
 
@@ -229,7 +231,7 @@ def parse_towns(ctx: Context) -> list[Town]:
                 if counties:
                     records.append(Town(name=name, adcode=counties[0], kind="pilot-county", citation=ctx.cite_lines(row.line, row.line, row.text)))
                 elif name:
-                    ctx.unparsed_fragment(row.line, row.text, "pilot county not found in the alias table")
+                    ctx.unparsed_fragment(row.line, row.text, "pilot county not found in the alias table", "pilot-county")
             continue
         if block.kind != "paragraph":
             continue
@@ -245,7 +247,7 @@ def parse_towns(ctx: Context) -> list[Town]:
         kind = next(k for p, k in TOWN_SECTIONS if p.search(heading.title))
         counties = ctx.counties_in(m.group("label"), block.line_start)
         if len(counties) != 1:
-            ctx.unparsed_fragment(block.line_start, block.text, "town list label is not one county")
+            ctx.unparsed_fragment(block.line_start, block.text, "town list label is not one county", "town-label")
             continue
         for item in re.split(r"[、，,；;]", m.group("items")):
             item = item.strip(" 。")

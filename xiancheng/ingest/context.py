@@ -30,13 +30,14 @@ class Context:
     def city(self) -> Optional[str]:  # asked for every place mention
         return self.entry.city_adcode
 
-    def warn(self, line: Optional[int], code: str, message: str) -> None:
-        self.issues.append(warning(self.document, line, code, message))
+    def warn(self, line: Optional[int], code: str, message: str, /, **facts) -> None:
+        self.issues.append(warning(self.document, line, code, message, **facts))
 
-    def unparsed_fragment(self, line: int, text: str, why: str) -> None:
-        """Something that looks like data but could not be parsed: listed, never dropped."""
+    def unparsed_fragment(self, line: int, text: str, why: str, form: str, **facts) -> None:
+        """Something that looks like data but could not be parsed: listed, never dropped.
+        why is the English reason; form names it for i18n ("problem.unparsed.<form>")."""
         self.unparsed.append((line, text))
-        self.warn(line, "unparsed", f"{why}: {text[:60]}")
+        self.warn(line, "unparsed", f"{why}: {text[:60]}", form=form, text=text[:60], **facts)
 
     def cite(self, block: Block, start: int = 0, end: Optional[int] = None) -> Citation:
         end = len(block.text) if end is None else end
@@ -55,7 +56,9 @@ class Context:
             if mention.adcode is None and (line, mention.name) not in self.unresolved:
                 self.unresolved.append((line, mention.name))
                 where = f"in {geo.place_name(self.city)}" if self.city else "without a city"
-                self.warn(line, "unresolved-place", f"{mention.name} names no single unit {where}: left unresolved")
+                facts = {"form": "city", "city": self.city} if self.city else {"form": "no-city"}
+                self.warn(line, "unresolved-place", f"{mention.name} names no single unit {where}: left unresolved",
+                          name=mention.name, **facts)
         return found
 
     def counties_in(self, text: str, line: int) -> list[str]:

@@ -74,17 +74,21 @@ def apply_corrections(records: dict[str, list], corrections: list[Correction], q
     for correction in corrections:
         source = correction.document or "corrections.yaml"
         if correction.kind not in KINDS:
-            result.issues.append(error(source, None, "correction-kind", f"correction {correction.id}: unknown kind {correction.kind}"))
+            result.issues.append(error(source, None, "correction-kind", f"correction {correction.id}: unknown kind {correction.kind}",
+                                       id=correction.id, kind=correction.kind))
             continue
         target = records[correction.kind]
         touched: list[str] = []
+        facts: dict = {}  # why a correction does not apply, for the app's words (form and values)
         try:
             if correction.action == "add":
                 if not (correction.document and correction.lines):
+                    facts = {"form": "no-lines"}
                     raise ValueError("an added record needs document and lines")
                 first, last = correction.lines
                 quote = quote_of(correction.document, first, last)
                 if quote is None:
+                    facts = {"form": "not-loaded", "document": correction.document, "start": first, "end": last}
                     raise ValueError(f"document {correction.document} (lines {first}-{last}) is not loaded")
                 citation = Citation(document=correction.document, line_start=first, line_end=last, quote=quote)
                 for fields in correction.records:
@@ -96,6 +100,7 @@ def apply_corrections(records: dict[str, list], corrections: list[Correction], q
             elif correction.action in ("drop", "set"):
                 hits = [r for r in target if _matches(r, correction.match)]
                 if not hits:
+                    facts = {"form": "no-match", "match": ", ".join(f"{k}: {v}" for k, v in correction.match.items())}
                     raise ValueError(f"matches no record ({correction.match})")
                 for hit in hits:
                     touched.append(record_key(correction.kind, hit))
@@ -103,12 +108,14 @@ def apply_corrections(records: dict[str, list], corrections: list[Correction], q
                     if correction.action == "drop":
                         del target[index]
                     else:
-                        target[index] = hit.model_copy(update=correction.set)
-                        KINDS[correction.kind].model_validate(target[index].model_dump())
+                        # validated as a whole, so a set citation is a Citation (and is checked)
+                        target[index] = KINDS[correction.kind].model_validate({**hit.model_dump(), **correction.set})
             else:
+                facts = {"form": "action", "action": correction.action}
                 raise ValueError(f"unknown action {correction.action}")
         except (ValueError, ValidationError, TypeError) as exc:
-            result.issues.append(error(source, correction.lines[0] if correction.lines else None, "correction", f"correction {correction.id}: {exc}"))
+            result.issues.append(error(source, correction.lines[0] if correction.lines else None, "correction", f"correction {correction.id}: {exc}",
+                                       id=correction.id, **facts))
             continue
         result.applied.append(
             AppliedCorrection(id=correction.id, action=correction.action, kind=correction.kind, reason=correction.reason, touched=touched)

@@ -147,20 +147,22 @@ def _utf8_error(data: bytes, offset: int = 0) -> DecodeError:
     return DecodeError("the file cannot be decoded", None)
 
 
-def describe_problem(data: bytes) -> tuple[str, str, int | None] | None:
-    """(code, message, line) of why bytes in plans/ cannot be read as the ingest reads them
+def describe_problem(data: bytes) -> tuple[str, str, int | None, dict] | None:
+    """(code, message, line, facts) of why bytes in plans/ cannot be read as the ingest reads them
     (UTF-8 with LF or CRLF ends), with the fix; None when they can. The message names the
-    encoding or the line ends found."""
+    encoding or the line ends found; facts are its values for the app's words (Issue.facts)."""
     try:
         decoded = decode(data)
     except DecodeError as exc:
-        return "not-utf8", f"is not UTF-8: {exc}", exc.line
+        facts = {"form": "undecodable", "byte": exc.byte} if exc.byte is not None else {"form": "unknown-encoding"}
+        return "not-utf8", f"is not UTF-8: {exc}", exc.line, facts
     fix = "convert it with `python -m xiancheng add-plan FILE` (which keeps the original), or save it as UTF-8"
     if decoded.encoding not in ("utf-8", "utf-8-sig"):
-        return "not-utf8", f"is encoded as {ENCODING_LABELS[decoded.encoding]}, not UTF-8: {fix}", None
+        return "not-utf8", f"is encoded as {ENCODING_LABELS[decoded.encoding]}, not UTF-8: {fix}", None, {
+            "form": "encoding", "encoding": ENCODING_LABELS[decoded.encoding]}
     if data.count(b"\r") > data.count(b"\r\n"):  # a CR that ends a line on its own
         return "line-endings", (
             "has old Mac line ends (CR only, no LF), so it reads as one line: "
             "convert it with `python -m xiancheng add-plan FILE`, or save it with Windows (CRLF) or Unix (LF) line ends"
-        ), None
+        ), None, {}
     return None

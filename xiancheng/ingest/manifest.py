@@ -100,14 +100,15 @@ def load_manifest(plans_dir: Path) -> Manifest:
     """
     path = Path(plans_dir) / MANIFEST_NAME
     if not path.exists():
-        raise IngestError(error(MANIFEST_NAME, None, "manifest-missing", f"no manifest at {path}"))
+        raise IngestError(error(MANIFEST_NAME, None, "manifest-missing", f"no manifest at {path}", folder=path.parent.name))
     data = path.read_bytes()
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise IngestError(
-            error(MANIFEST_NAME, line, "not-utf8", f"{MANIFEST_NAME} is not UTF-8 (byte {exc.start} on line {line}): save it as UTF-8")
+            error(MANIFEST_NAME, line, "not-utf8", f"{MANIFEST_NAME} is not UTF-8 (byte {exc.start} on line {line}): save it as UTF-8",
+                  form="manifest", byte=exc.start)
         ) from None
     return parse_manifest(text)
 
@@ -138,6 +139,7 @@ def parse_manifest(text: str) -> Manifest:
         raise IngestError(error(
             MANIFEST_NAME, None, "manifest-shape",
             f"{MANIFEST_NAME} needs a line `documents:` at the start of a line, with one entry per document under it",
+            form="no-documents",
         ))
     # 1. cut the documents block into entries: a line at the entries' indentation starts one
     chunks: list[tuple[int, int]] = []  # (first line index, end index) of each entry
@@ -165,6 +167,7 @@ def parse_manifest(text: str) -> Manifest:
                 MANIFEST_NAME, i + 1, "manifest-shape",
                 f"line {i + 1}: unknown top-level key `{key}`; every document goes under `documents:` (indented). "
                 "Fix: indent it under `documents:` or delete the line",
+                form="top-level-key", key=key,
             ))
     # 2. read each entry on its own
     return _add_entries(manifest, (_read_entry(lines, first, stop) for first, stop in chunks))
@@ -173,7 +176,7 @@ def parse_manifest(text: str) -> Manifest:
 def _from_tree(root, manifest: Manifest) -> Manifest:
     """The manifest from a YAML tree that parsed as a whole (aliases between entries work)."""
     if not isinstance(root, yaml.MappingNode):
-        raise IngestError(error(MANIFEST_NAME, None, "manifest-shape", f"{MANIFEST_NAME} needs a `documents:` mapping"))
+        raise IngestError(error(MANIFEST_NAME, None, "manifest-shape", f"{MANIFEST_NAME} needs a `documents:` mapping", form="no-documents"))
     documents = None
     for key, value in root.value:
         if key.value == "documents" and documents is None:
@@ -183,11 +186,13 @@ def _from_tree(root, manifest: Manifest) -> Manifest:
             manifest.issues.append(error(
                 MANIFEST_NAME, at, "manifest-shape",
                 f"line {at}: unexpected top-level key `{key.value}`; every document goes under `documents:` (indented)",
+                form="top-level-key", key=str(key.value),
             ))
     if documents is None or (isinstance(documents, yaml.ScalarNode) and documents.value in ("", "~", "null")):
         return manifest
     if not isinstance(documents, yaml.MappingNode):
-        raise IngestError(error(MANIFEST_NAME, documents.start_mark.line + 1, "manifest-shape", "`documents:` must hold one `file name:` entry per document"))
+        raise IngestError(error(MANIFEST_NAME, documents.start_mark.line + 1, "manifest-shape", "`documents:` must hold one `file name:` entry per document",
+                                form="documents-not-mapping"))
     return _add_entries(manifest, (_entry_of(k, v) for k, v in documents.value))
 
 
@@ -201,6 +206,7 @@ def _add_entries(manifest: Manifest, entries) -> Manifest:
             both = error(
                 MANIFEST_NAME, line, "manifest-duplicate",
                 f"{name} is listed twice, on lines {seen[name]} and {line}; neither entry is used until one is deleted",
+                form="document", name=name, first=seen[name], second=line,
             )
             manifest.issues.append(both)
             manifest.rejected.setdefault(name, []).append(both)
@@ -239,10 +245,12 @@ def _read_entry(lines: list[str], first: int, stop: int):
             f"line {where} holds a tab character; YAML indents with spaces only. Fix: replace the tab with spaces"
             if tab else f"YAML cannot read it ({getattr(exc, 'problem', None) or exc}). Fix: check the quotes, colons and indentation on line {where}"
         )
-        issue = error(MANIFEST_NAME, where, "manifest-yaml", f"entry {name or '?'} (line {line}): {what}")
+        facts = {"form": "tab", "name": name or "?"} if tab else {"name": name or "?"}  # else: YAML's own words
+        issue = error(MANIFEST_NAME, where, "manifest-yaml", f"entry {name or '?'} (line {line}): {what}", **facts)
         return name, line, {}, {}, [issue]
     if not isinstance(root, yaml.MappingNode) or len(root.value) != 1:
-        return None, line, {}, {}, [error(MANIFEST_NAME, line, "manifest-shape", f"line {line} is not `file name:` followed by its fields")]
+        return None, line, {}, {}, [error(MANIFEST_NAME, line, "manifest-shape", f"line {line} is not `file name:` followed by its fields",
+                                             form="entry-line")]
     return _entry_of(*root.value[0])
 
 
@@ -251,16 +259,20 @@ def _entry_of(key_node, value_node):
     line = key_node.start_mark.line + 1
     name = str(key_node.value)
     if "/" in name or "\\" in name or name.startswith("."):
-        return None, line, {}, {}, [error(MANIFEST_NAME, line, "manifest-name", f"entry {name}: a document is named by its file name in plans/, without folders")]
+        return None, line, {}, {}, [error(MANIFEST_NAME, line, "manifest-name", f"entry {name}: a document is named by its file name in plans/, without folders",
+                                             form="folder", name=name)]
     if not name.endswith(".txt"):
         return name, line, {}, {}, [error(
             MANIFEST_NAME, line, "manifest-name",
             f"entry {name}: the manifest lists the text of a plan (.txt); add a .docx or .pdf with `python -m xiancheng add-plan {name}`, which converts it",
+            form="not-txt", name=name,
         )]
     if isinstance(value_node, yaml.ScalarNode) and value_node.value in ("", "~", "null"):
-        return name, line, {}, {}, [error(MANIFEST_NAME, line, "manifest-entry", f"entry {name} has no fields. Fix: add {', '.join(REQUIRED_FIELDS)} under it")]
+        return name, line, {}, {}, [error(MANIFEST_NAME, line, "manifest-entry", f"entry {name} has no fields. Fix: add {', '.join(REQUIRED_FIELDS)} under it",
+                                             form="no-fields", name=name, fields=", ".join(REQUIRED_FIELDS))]
     if not isinstance(value_node, yaml.MappingNode):
-        return name, line, {}, {}, [error(MANIFEST_NAME, line, "manifest-entry", f"entry {name}: expected its fields (`title: …` on the lines below), found a single value")]
+        return name, line, {}, {}, [error(MANIFEST_NAME, line, "manifest-entry", f"entry {name}: expected its fields (`title: …` on the lines below), found a single value",
+                                             form="single-value", name=name)]
     field_lines: dict[str, int] = {}
     issues = []
     for field_key, _ in value_node.value:
@@ -270,6 +282,7 @@ def _entry_of(key_node, value_node):
             issues.append(error(
                 MANIFEST_NAME, at, "manifest-duplicate",
                 f"entry {name}: field `{key}` is given twice, on lines {field_lines[key]} and {at}. Fix: delete the wrong one",
+                form="field", name=name, field=key, first=field_lines[key], second=at,
             ))
         field_lines.setdefault(key, at)
     if issues:
@@ -299,25 +312,32 @@ def _explain(name: str, line: int, field_lines: dict[str, int], err: dict) -> Is
     at = field_lines.get(fieldname, line)
     kind = err.get("type", "")
     value = err.get("input")
+    facts: dict = {"name": name, "field": fieldname}  # no form: pydantic's own words, shown as the detail
     if kind == "missing":
         what = f"field `{fieldname}` is missing. Fix: add `{fieldname}: …` under the entry"
+        facts["form"] = "missing"
     elif kind == "extra_forbidden":
         close = difflib.get_close_matches(fieldname, ENTRY_FIELDS, n=1)
         what = f"unknown field `{fieldname}`. Fix: " + (f"did you mean `{close[0]}`? " if close else "") + f"the fields are {', '.join(ENTRY_FIELDS)}"
+        facts.update({"form": "unknown-field-close", "close": close[0]} if close else {"form": "unknown-field"})
+        facts["fields"] = ", ".join(ENTRY_FIELDS)
     elif kind == "string_type" and type(value) in _TYPE_HINTS:
         what = (
             f"field `{fieldname}` is unquoted, and {_TYPE_HINTS[type(value)]}. "
             f'Fix: put it in quotes: {fieldname}: "{value}"'
         )
+        facts.update(form="unquoted", value=str(value))
     elif kind == "literal_error":
         annotation = ManifestEntry.model_fields[fieldname].annotation if fieldname in ManifestEntry.model_fields else None
         allowed = tuple(str(a) for a in get_args(annotation) if isinstance(a, str))
         what = f"field `{fieldname}` is {value!r}, which is not one of {', '.join(allowed)}. Fix: use one of those"
+        facts.update(form="not-allowed", value=str(value), allowed=", ".join(allowed))
     elif fieldname in ("title_lines", "task_scope_lines"):
         what = f"field `{fieldname}` must be two line numbers, first and last, like [3, 4]; got {value!r}"
+        facts.update(form="line-pair", value=str(value))
     else:
         what = f"field `{fieldname}`: {err.get('msg', 'invalid')} (got {value!r})"
-    return error(MANIFEST_NAME, at, "manifest-entry", f"entry {name}, line {at}: {what}")
+    return error(MANIFEST_NAME, at, "manifest-entry", f"entry {name}, line {at}: {what}", **facts)
 
 
 def _check_adcode(name: str, line: int, entry: ManifestEntry, field_lines: dict[str, int]) -> list[Issue]:
@@ -330,21 +350,26 @@ def _check_adcode(name: str, line: int, entry: ManifestEntry, field_lines: dict[
         # A province plan (晋政发, 晋政办发) is for Shanxi as a whole: 140000 and province go together.
         at = field_lines.get("scope_level", line)
         if entry.scope_level == "province":
+            level = "city" if code in geo.cities() else "county"
             what = (
                 f"scope_level is province but scope_adcode {code} is {geo.place_name(code)}, not the province. "
-                f'Fix: scope_level: {"city" if code in geo.cities() else "county"}, or scope_adcode: "{geo.PROVINCE_ADCODE}" for a province plan'
+                f'Fix: scope_level: {level}, or scope_adcode: "{geo.PROVINCE_ADCODE}" for a province plan'
             )
+            facts = {"form": "not-province", "adcode": code, "fix": level}
         else:
             what = f"scope_adcode {code} is the province (山西省), not a {entry.scope_level}. Fix: scope_level: province"
-        return [error(MANIFEST_NAME, at, "manifest-entry", f"entry {name}, line {at}: {what}")]
+            facts = {"form": "province", "adcode": code, "level": entry.scope_level}
+        return [error(MANIFEST_NAME, at, "manifest-entry", f"entry {name}, line {at}: {what}", name=name, **facts)]
     if entry.scope_level == "county" and code not in geo.counties():
         level = "a city" if code in geo.cities() else "no Shanxi unit"
         hint = " (set scope_level: city)" if code in geo.cities() else "; the county adcodes are in geodata/counties.geojson"
-        return [error(MANIFEST_NAME, at, "unknown-adcode", f"entry {name}, line {at}: scope_adcode {code} is {level} in the boundary data, not a county{hint}")]
+        return [error(MANIFEST_NAME, at, "unknown-adcode", f"entry {name}, line {at}: scope_adcode {code} is {level} in the boundary data, not a county{hint}",
+                      form="entry-city" if code in geo.cities() else "entry-none", name=name, adcode=code, level="county")]
     if entry.scope_level == "city" and code not in geo.cities():
         level = "a county" if code in geo.counties() else "no Shanxi unit"
         hint = " (set scope_level: county)" if code in geo.counties() else "; the city adcodes are in geodata/cities.geojson"
-        return [error(MANIFEST_NAME, at, "unknown-adcode", f"entry {name}, line {at}: scope_adcode {code} is {level} in the boundary data, not a city{hint}")]
+        return [error(MANIFEST_NAME, at, "unknown-adcode", f"entry {name}, line {at}: scope_adcode {code} is {level} in the boundary data, not a city{hint}",
+                      form="entry-county" if code in geo.counties() else "entry-none", name=name, adcode=code, level="city")]
     return []
 
 
@@ -375,6 +400,7 @@ def check_size(path: Path) -> None:
         raise IngestError(error(
             name, None, "too-large",
             f"document {name} is {size / 2**20:.1f} MB, above the {limit / 2**20:g} MB limit (raise {env} to read it)",
+            name=name, size=f"{size / 2**20:.1f}", limit=f"{limit / 2**20:g}", setting=env,
         ))
 
 
@@ -390,25 +416,28 @@ def read_document(path: Path, entry: Optional[ManifestEntry]) -> tuple[list[str]
         raise IngestError(error(
             name, None, "not-in-manifest",
             f"document {name} is not listed in {MANIFEST_NAME}: add it with `python -m xiancheng add-plan`, or list it by hand",
+            name=name,
         ))
     check_size(path)
     data = Path(path).read_bytes()
     issues: list[Issue] = []
     if not data.strip():
-        raise IngestError(error(name, None, "empty-file", f"document {name} is empty"))
+        raise IngestError(error(name, None, "empty-file", f"document {name} is empty", name=name))
     problem = describe_problem(data)
     if problem is not None:
-        code, message, line = problem
-        raise IngestError(error(name, line, code, f"document {name} {message}"))
+        code, message, line, facts = problem
+        raise IngestError(error(name, line, code, f"document {name} {message}", name=name, **facts))
     text = data.decode("utf-8-sig")
     digest = hashlib.sha256(data).hexdigest()
     if entry.sha256 and entry.sha256 != digest:
-        issues.append(warning(name, None, "sha256-mismatch", f"sha256 of {name} is {digest}, manifest says {entry.sha256}"))
+        issues.append(warning(name, None, "sha256-mismatch", f"sha256 of {name} is {digest}, manifest says {entry.sha256}",
+                              name=name, digest=digest, expected=entry.sha256))
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
     lines = [line.rstrip("\r") for line in lines]
     a, b = entry.title_lines
     if not (1 <= a <= b <= len(lines)):
-        raise IngestError(error(name, None, "manifest-title-lines", f"title_lines {a}-{b} outside the document's {len(lines)} lines"))
+        raise IngestError(error(name, None, "manifest-title-lines", f"title_lines {a}-{b} outside the document's {len(lines)} lines",
+                                      start=a, end=b, n=len(lines)))
     return lines, issues

@@ -147,6 +147,8 @@ def scope_issue(name: str, entry: ManifestEntry, conflict: tuple[str, Optional[i
         f"{name} is filed under scope_adcode {entry.scope_adcode} ({geo.place_name(entry.scope_adcode)}), "
         f"but its {label} ({where}) names {printed} ({adcode}). Fix: set scope_adcode: \"{adcode}\" in {MANIFEST_NAME}, "
         "or correct the title",
+        form={"title": "title", "issuer": "issuer"}.get(label, "manifest-title"),
+        name=name, filed=entry.scope_adcode, printed=printed, named=adcode,
     )
 
 
@@ -174,7 +176,7 @@ def ingest_document(path: Path, entry: Optional[ManifestEntry], taxonomy, lines:
         used = used_tables | used_project_tables
         if block.kind == "table" and id(block) not in used and not _is_town_table(block):
             for row in block.rows:
-                ctx.unparsed_fragment(row.line, row.text, "table row of a table no parser reads")
+                ctx.unparsed_fragment(row.line, row.text, "table row of a table no parser reads", "table-unread")
     report.issues = ctx.issues
     report.unparsed = ctx.unparsed
     report.unresolved = sorted(set(ctx.unresolved))
@@ -226,12 +228,14 @@ def build_dataset(
     present = {p.name: p for p in document_files(plans_dir)}
     for name in manifest.documents:
         if name not in present:
-            report.issues.append(error(name, None, "missing-document", f"{name} is listed in {MANIFEST_NAME} but not in {plans_dir}"))
+            report.issues.append(error(name, None, "missing-document", f"{name} is listed in {MANIFEST_NAME} but not in {plans_dir}",
+                                       name=name, folder=plans_dir.name))
     for path in other_files(plans_dir):
         report.issues.append(warning(
             path.name, None, "not-a-text-document",
             f"{path.name} in {plans_dir.name}/ is not read: only .txt plans are; add it with `python -m xiancheng add-plan {path.name}`, "
             "which converts .docx and .pdf to text",
+            name=path.name, folder=plans_dir.name,
         ))
     records: dict[str, list] = {kind: [] for kind in RECORD_KINDS}
     documents: list[Document] = []
@@ -242,7 +246,8 @@ def build_dataset(
         doc_report = DocumentReport(name)
         if entry is None and name in manifest.rejected:
             first = manifest.rejected[name][0]
-            _failed(doc_report, error(name, None, "manifest-entry", f"{name} is skipped: its entry in {MANIFEST_NAME} has errors ({first.message})"))
+            _failed(doc_report, error(name, None, "manifest-entry", f"{name} is skipped: its entry in {MANIFEST_NAME} has errors ({first.message})",
+                                      form="skipped", name=name, at=first.line or 0))
             report.documents.append(doc_report)
             continue
         try:
@@ -259,12 +264,14 @@ def build_dataset(
         mark = fingerprint(name, lines, entry.number)
         found = compare(mark, loaded)
         if found and found[0].refused:
-            _failed(doc_report, error(name, None, f"duplicate-{found[0].how}", found[0].message()))
+            code = "duplicate-text" if found[0].how == "text" else "duplicate-number"  # a literal: i18n has words for each
+            _failed(doc_report, error(name, None, code, found[0].message(), name=name, of=found[0].of))
             report.documents.append(doc_report)
             continue
         loaded.append(mark)
         doc_records, doc_report, ctx = ingest_document(path, entry, taxonomy, lines)
-        doc_report.issues[:0] = read_issues + [warning(name, None, "near-duplicate", d.message()) for d in found]
+        doc_report.issues[:0] = read_issues + [
+            warning(name, None, "near-duplicate", d.message(), name=name, of=d.of, share=round(d.share, 4)) for d in found]
         report.documents.append(doc_report)
         if ctx is None:
             continue
@@ -328,7 +335,7 @@ def build_dataset(
     dataset = Dataset(
         documents=sorted(documents, key=lambda d: d.document),
         warnings=[
-            BuildWarning(document=i.document, line=i.line, severity=i.severity, code=i.code, message=i.message)
+            BuildWarning(document=i.document, line=i.line, severity=i.severity, code=i.code, message=i.message, facts=i.facts)
             for i in report.all_issues
         ],
         corrections=report.corrections,

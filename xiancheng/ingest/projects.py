@@ -51,11 +51,12 @@ def parse_project_table(ctx: Context, block: Block, taxonomy: ActionTaxonomy) ->
             category = cells[0].strip()
             continue
         if len(row.cells) < len(header):
-            ctx.unparsed_fragment(row.line, row.text, f"project table row has {len(row.cells)} cells, the header has {len(header)} (cut off?)")
+            ctx.unparsed_fragment(row.line, row.text, f"project table row has {len(row.cells)} cells, the header has {len(header)} (cut off?)",
+                                  "project-cells", cells=len(row.cells), header=len(header))
             continue
         name = cells[name_col].strip() if name_col is not None else ""
         if not name:
-            ctx.unparsed_fragment(row.line, row.text, "project table row without a project name")
+            ctx.unparsed_fragment(row.line, row.text, "project table row without a project name", "project-name")
             continue
         description = cells[desc_col].strip() if desc_col is not None else ""
         units_text = cells[unit_col].strip() if unit_col is not None else ""

@@ -225,13 +225,13 @@ def parse_table_targets(ctx: Context, block: Block) -> list[Target]:
             attribute_col is None or cells[attribute_col.index].strip() in ATTRIBUTES
         )
         if not aligned:
-            ctx.unparsed_fragment(row.line, row.text, "indicator table row does not line up with the header")
+            ctx.unparsed_fragment(row.line, row.text, "indicator table row does not line up with the header", "indicator-cells")
             continue
         if "category" in by_kind and cells[by_kind["category"].index].strip():
             category = cells[by_kind["category"].index].strip()
         indicator, unit = split_indicator(cells[by_kind["indicator"].index])
         if not indicator:
-            ctx.unparsed_fragment(row.line, row.text, "indicator table row without an indicator name")
+            ctx.unparsed_fragment(row.line, row.text, "indicator table row without an indicator name", "indicator-name")
             continue
         attribute = cells[attribute_col.index].strip() if attribute_col else ""
         citation = ctx.cite_lines(row.line, row.line, row.text)

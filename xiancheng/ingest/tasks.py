@@ -105,7 +105,7 @@ def parse_tasks(ctx: Context, taxonomy: Optional[ActionTaxonomy] = None) -> list
         if block.kind == "heading" and block.heading and mapping is None:
             title = block.heading.title
             if taxonomy.heading_pattern.match(title) and taxonomy.by_keyword(title) is None:
-                ctx.warn(block.line_start, "unmapped-action", f"action heading not in the canonical taxonomy: {title}")
+                ctx.warn(block.line_start, "unmapped-action", f"action heading not in the canonical taxonomy: {title}", title=title)
         if block.kind != "paragraph":
             if block.kind == "table" or not (block.heading and block.heading.inline):
                 flush()  # a task never runs across a heading or a table
@@ -117,7 +117,8 @@ def parse_tasks(ctx: Context, taxonomy: Optional[ActionTaxonomy] = None) -> list
         if id(action.heading) not in seen_actions:
             seen_actions.add(id(action.heading))
             if action.key is None and not action.task_keys:
-                ctx.warn(action.heading.line_start, "unmapped-action", f"action heading has no canonical key: {action.heading.title}")
+                ctx.warn(action.heading.line_start, "unmapped-action", f"action heading has no canonical key: {action.heading.title}",
+                        title=action.heading.title)
         item = _item_heading(block, action.heading)
         closing = units_paren(block.text)  # read once: the scan is a good part of a build
         if closing and closing[0] == 0:

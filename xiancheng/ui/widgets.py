@@ -384,14 +384,13 @@ def setting_problem(data) -> str | None:
 def problems_sidebar() -> None:
     """A setting that stops the builds, and a count of loading problems linking to the documents
     page, in the sidebar of every page (where the store's setting errors are shown too)."""
-    from .. import queries  # not tables: every page shows this, and tables imports pandas
     from . import md_quote
 
     data = dataset()
     setting = setting_problem(data)
     if setting:
         st.sidebar.error(md_quote(setting), icon=":material/settings:")
-    rows = queries.problem_rows(data)
+    rows = data.problems  # the count only: no need to word them
     if rows:
         params = {"lang": lang()} if lang() != "zh" else None
         st.sidebar.page_link("pages/documents.py", label=t("problems.sidebar", n=len(rows)), icon=":material/report:", query_params=params)
@@ -406,7 +405,7 @@ def problems_banner() -> None:
     setting = setting_problem(data)
     if setting:
         st.error(md_quote(setting), icon=":material/settings:")
-    rows = queries.problem_rows(data)
+    rows = queries.problem_rows(data, lang())
     if not rows:
         return
     rejected = data.rejected_build
