@@ -175,3 +175,68 @@ assert custom_component.is_dataframe_like({"a": pd.Series([1])}) == dataframe_ut
 """
     result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-3000:]
+
+
+def test_a_first_click_that_replaces_the_map_s_painted_report_still_shows_the_rest():
+    """On a first overview the rest of the page waits until the map reports itself painted.
+    A click on a county that reaches the server before that report (the click's value then
+    replaces it) also shows that the map is painted: the rerun draws the rest and the
+    county's card, instead of waiting for a report that never comes."""
+    import asyncio
+    import json
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+    from streamlit_client import _is_map, _waits_for_map
+    from websockets.asyncio.client import connect
+
+    def texts(messages: list) -> str:
+        out = []
+        for msg in messages:
+            if msg.WhichOneof("type") == "delta" and msg.delta.WhichOneof("type") == "new_element":
+                element = msg.delta.new_element
+                out.append(getattr(getattr(element, element.WhichOneof("type")), "body", ""))
+        return "\n".join(out)
+
+    async def run(ws_url: str):
+        async with connect(ws_url, subprotocols=["streamlit"], max_size=None, compression="deflate",
+                           additional_headers={"User-Agent": "test"}) as ws:
+            back = BackMsg()
+            back.rerun_script.query_string = ""
+            back.rerun_script.page_script_hash = ""
+            await ws.send(back.SerializeToString())
+            runs, current, map_id, waited = [], [], None, False
+            async with asyncio.timeout(60):
+                async for data in ws:
+                    msg = ForwardMsg()
+                    msg.ParseFromString(data)
+                    current.append(msg)
+                    if _is_map(msg):
+                        map_id = msg.delta.new_element.component_instance.id
+                    waited = waited or _waits_for_map(msg)
+                    if msg.WhichOneof("type") == "script_finished":
+                        runs.append(current)
+                        current = []
+                        if len(runs) == 2:
+                            return runs, waited
+                        click = WidgetState(id=map_id)  # 绛县, as the map's click sends it: no painted field
+                        click.json_value = json.dumps({"last_active_drawing": {"type": "Feature", "geometry": None,
+                                                       "properties": {"adcode": "140826", "name": "绛县", "city_name": "运城市"}}})
+                        back = BackMsg()
+                        back.rerun_script.query_string = ""
+                        back.rerun_script.page_script_hash = ""
+                        back.rerun_script.widget_states.widgets.append(click)
+                        await ws.send(back.SerializeToString())
+
+    with running_app() as (url, _process, _seconds):
+        with ThreadPoolExecutor(1) as pool:
+            runs, waited = pool.submit(asyncio.run, run(url.replace("http", "ws", 1) + "/_stcore/stream")).result()
+    assert waited, "the first run did not wait for the map"
+    first, second = texts(runs[0]), texts(runs[1])
+    assert "各市县城类型统计" not in first and "地图显示后载入" in first
+    assert "### 绛县" in second and "各市县城类型统计" in second and "地图显示后载入" not in second

@@ -131,7 +131,6 @@ def map_view(
     fixed while a server runs (settings such as a tile key), and build_map must depend on
     the dataset only through its input documents or cache_key.
     """
-    from ..offline import MAP_DRAWN_FIELD
     from . import dataset
 
     # Keyed by the dataset too (tests load other datasets in one process); the entry keeps
@@ -152,7 +151,7 @@ def map_view(
     def on_change():
         value = st.session_state.get(hash_key, {})
         st.session_state[key] = value
-        if (value or {}).get(MAP_DRAWN_FIELD):
+        if painted(value):
             # before the run it starts: app.py then draws the sidebar's widgets (map_pending)
             st.session_state[_MAP_SHOWN] = True
 
@@ -211,6 +210,15 @@ _MAP_SHOWN = "_xc_map_shown"  # session state: this session's browser has painte
 _SHOW_REST = "xc_show_rest"  # the waiting note's button: show the rest now
 
 
+def painted(value) -> bool:
+    """Whether a map's value shows its counties are on screen: the map's own report
+    (offline.MAP_DRAWN_FIELD), or a click on a county, which can replace that report when it
+    comes before the server has read it (a fast first click)."""
+    from ..offline import MAP_DRAWN_FIELD
+
+    return bool(value) and bool(value.get(MAP_DRAWN_FIELD) or value.get("last_active_drawing"))
+
+
 def map_pending() -> bool:
     """Whether this session's browser has not painted a map-first page's map yet: on such a
     view the page draws its map first and the rest once the map is painted
@@ -229,11 +237,11 @@ def rest_waits_for_map(value, note: str, show_now: str) -> bool:
     script looks for (offline.AFTER_MAP_KEY), and stops; once the counties are painted the map
     sets its value (offline.MAP_DRAWN_FIELD) and the rerun draws everything. Later views of the
     session draw everything at once (the browser has the code of every element by then)."""
-    from ..offline import AFTER_MAP_KEY, MAP_DRAWN_FIELD  # not maps: no folium on a first page
+    from ..offline import AFTER_MAP_KEY  # not maps: no folium on a first page
 
     # If the map never paints (a script error in its frame), the rest is one click away;
     # the click is read before the note is drawn, so the note goes in the same run.
-    if not map_pending() or (value or {}).get(MAP_DRAWN_FIELD):
+    if not map_pending() or painted(value):
         st.session_state[_MAP_SHOWN] = True
         return False
     with st.container(key=AFTER_MAP_KEY):
