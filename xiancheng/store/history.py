@@ -83,10 +83,15 @@ _PROJECTIONS: dict = {}  # History table → its projection table
 
 def _projection_table(table: Table) -> Table:
     """`<table>_current`: the table's columns (same names, order and types), one row per key.
-    Declared in the history table's MetaData, so migrations and create_all know it."""
+    Declared in the history table's MetaData, so migrations and create_all know it.
+
+    On SQLite WITHOUT ROWID: the rows live in key order inside the primary key's b-tree, so
+    the ordered scan of a current read needs no lookup of each row by rowid (migration 0007
+    rebuilds older databases' projections so). PostgreSQL ignores the option."""
     columns = [Column(c.name, c.type, primary_key=c.name == "key", nullable=c.nullable and c.name != "id")
                for c in table.c]
-    return Table(f"{table.name}_current", table.metadata, *columns, info={"projection_of": table.name})
+    return Table(f"{table.name}_current", table.metadata, *columns, info={"projection_of": table.name},
+                 sqlite_with_rowid=False)
 
 
 def projection(model) -> Table:
