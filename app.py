@@ -6,6 +6,7 @@ from xiancheng import geo, ui
 from xiancheng.ui import auth, mapview, widgets
 
 st.set_page_config(page_title="县城一张图", page_icon="assets/favicon.png", layout="wide")
+widgets.page_styles()
 ui.static_assets()
 
 try:

@@ -6,6 +6,7 @@ import streamlit as st
 
 from xiancheng import geo, settings, ui
 from xiancheng.ingest import intake
+from xiancheng.store import StoreError
 from xiancheng.ui import auth
 from xiancheng.ui.refusal import refusal_text
 
@@ -70,10 +71,18 @@ if not confirmed:
     st.stop()
 
 
+def audit(outcome: str, detail: str, target: str = "") -> None:
+    """One audit entry; if the store cannot take it (busy, unreachable), the page says so
+    beside what happened, which stands: a plan added stays added."""
+    try:
+        auth.workspace().audit(user.username, "plan.add", outcome, target=target, client=auth.client_address(), detail=detail)
+    except StoreError as error:
+        st.warning(refusal_text(error, within="manage.audit_missed"), icon=":material/history_toggle_off:")
+
+
 def audit_not_added(why) -> None:
     """One audit entry for every confirmed add that did not happen: who, which file, why."""
-    outcome, detail = intake.audit_record(upload.name, why)
-    auth.workspace().audit(user.username, "plan.add", outcome, client=auth.client_address(), detail=detail)
+    audit(*intake.audit_record(upload.name, why))
 
 
 fields = intake.corrected(proposal, values)
@@ -92,11 +101,11 @@ except intake.IntakeError as error:  # its text says "not added" itself
 except Exception as error:  # unexpected: audited too; the page's error boundary shows the calm message
     audit_not_added(error)
     raise
-auth.workspace().audit(user.username, "plan.add", "ok", target=added.document, client=auth.client_address(), detail=upload.name)
 ui.refresh_dataset()  # every page of this server shows the new plan from the next rerun
 data = ui.dataset()
 tasks = sum(1 for task in data.tasks if task.document == added.document)
 st.success(ui.md_quote(t("manage.added", name=added.document, tasks=tasks)), icon=":material/check_circle:")
+audit("ok", upload.name, target=added.document)
 for finding in added.warnings:
     st.warning(refusal_text(finding, within="manage.warning"))
 scope = fields["scope_adcode"]

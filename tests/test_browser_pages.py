@@ -94,3 +94,26 @@ def test_a_deep_link_asks_the_server_at_its_root(page, app_url):
     assert failed == [], failed
     assert f"{app_url}/_stcore/health" in stcore and f"{app_url}/_stcore/host-config" in stcore
     assert "county=141024" in page.url and "/county" in page.url
+
+
+def test_the_compact_head_is_the_same_when_started_with_plain_streamlit_run(browser, app_url):
+    """`make run` (ui.serve) puts the head's style rules in the page; an app started with a
+    plain `streamlit run app.py` adds them as an element: the title is as small in both."""
+    from appserver import running_app
+
+    def head_font_size(url: str) -> str:
+        context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+        try:
+            page = context.new_page()
+            page.goto(url + "/")
+            title = page.locator(".st-key-xc-head h1").first
+            title.wait_for(timeout=45000)
+            page.get_by_text("各市县城类型统计", exact=False).first.wait_for(timeout=45000)
+            return title.evaluate("(h) => getComputedStyle(h).fontSize")
+        finally:
+            context.close()
+
+    served = head_font_size(app_url)
+    with running_app(script="app.py") as (plain_url, _process, _seconds):
+        plain = head_font_size(plain_url)
+    assert served == plain == "24.8px", (served, plain)  # 1.55rem

@@ -291,3 +291,39 @@ def test_an_entry_left_for_the_new_file_name_refuses_the_add_and_is_audited(acco
     assert not app.success and files(plans_here) == before
     assert plan_adds_since(accounts, last) == [
         ("manage_admin", "plan.add", "refused", "", "", f"壶关县.txt: manifest.yaml could not take the entry: {why}")]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_plan_added_while_the_audit_trail_is_busy_stays_added_and_the_page_says_the_trail_missed_it(
+        accounts, plans_here, monkeypatch, lang):
+    """The audit entry of a successful add cannot be written (another writer holds the SQLite
+    file, for real): the plan is added and shown as added, and a warning in the user's
+    language says the audit trail did not record it; no error page."""
+    import sqlite3
+
+    from xiancheng import settings
+    from xiancheng.store import db
+
+    url = settings.get("database_url")
+    monkeypatch.setattr(db, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    st_store.forget(url)  # reopened with the short wait
+    near = (plans_here / "002_4ce72fc9d69db8e3.txt").read_text(encoding="utf-8")
+    near = near.replace("古政办发〔2024〕42号", "古政办发〔2024〕97号").replace("一、总体要求", "一、总体要求（第二次修订）").encode("utf-8")
+    app = upload(run_as_admin(accounts, None if lang == "zh" else lang), "古县修订二.txt", near)
+    last = last_audit_id(accounts)
+    holder = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")  # another writer holds the file while the add is confirmed
+    try:
+        app = confirm(app, near)
+    finally:
+        holder.close()
+        st_store.forget(url)
+    added = f"005_{hashlib.sha256(near).hexdigest()[:16]}.txt"
+    assert (plans_here / added).read_bytes() == near
+    assert not app.error and len(app.success) == 1 and added in as_read(app.success[0].value)
+    [warning] = [as_read(w.value) for w in app.warning if "审计" in w.value or "audit" in w.value]
+    if lang == "zh":
+        assert warning.startswith("审计记录没有写入，请告知系统管理员。未保存：数据库正忙"), warning
+    else:
+        assert warning.startswith("The audit trail did not record this; tell the system administrator. Not saved: the database was busy"), warning
+    assert plan_adds_since(accounts, last) == []  # nothing was recorded, and the page said so

@@ -481,6 +481,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "manage.open_county": ("打开 {place} 页面", "Open {place}'s page"),
     "manage.refused": ("未添加：{message}", "Not added: {message}"),
     "manage.warning": ("注意：{message}", "Note: {message}"),
+    "manage.audit_missed": ("审计记录没有写入，请告知系统管理员。{message}",
+                            "The audit trail did not record this; tell the system administrator. {message}"),
     "documents.open_lines": ("在原文中查看", "Show in the text"),
     # --- present
     "present.toggle": ("演示模式", "Presentation mode"),

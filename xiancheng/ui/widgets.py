@@ -279,6 +279,17 @@ COMPACT_CSS = """
 """
 
 
+def page_styles() -> None:
+    """COMPACT_CSS as an element, for an app started without ui.serve (a plain
+    `streamlit run app.py`), whose page has no such rules in its <head>. Not in AppTest
+    (no browser) nor under ui.serve."""
+    from . import WARMING
+
+    if WARMING.is_set() or not st.context.headers:
+        return
+    st.html(f"<style>{COMPACT_CSS}</style>")
+
+
 def compact_header(title: str, caption: str = "") -> None:
     """Page title and caption on one short line (styled by COMPACT_CSS through the container's key)."""
     from . import md_quote
