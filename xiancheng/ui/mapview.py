@@ -185,17 +185,13 @@ def register_map_component() -> None:
     files are served only once registered, which a script run's declaration does not do."""
     from streamlit.runtime import Runtime
 
-    if Runtime.exists() and not map_component_registered():
-        Runtime.instance().component_registry.register_component(map_component())
-
-
-def map_component_registered() -> bool:
-    """Whether the runtime serves the map component's files (False without a runtime)."""
-    from streamlit.runtime import Runtime
-
     from ..offline import MAP_COMPONENT
 
-    return Runtime.exists() and Runtime.instance().component_registry.get_component_path(MAP_COMPONENT) is not None
+    if not Runtime.exists():
+        return
+    registry = Runtime.instance().component_registry
+    if registry.get_component_path(MAP_COMPONENT) is None:
+        registry.register_component(map_component())
 
 
 def component_key(script: str, key: str) -> str:

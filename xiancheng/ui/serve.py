@@ -139,8 +139,9 @@ def _import_quietly(name: str) -> None:
     import importlib
     import logging
 
-    # Declaring a component outside a script run (streamlit_folium's import) logs a "missing
-    # ScriptRunContext" warning meant for bare scripts; here the component is registered already.
+    # Declaring a component outside a script run (streamlit_folium's import declares st_folium's,
+    # which the maps do not use: they use only its HTML helpers) logs a "missing
+    # ScriptRunContext" warning meant for bare scripts.
     context_log = logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context")
     level = context_log.level
     context_log.setLevel(logging.ERROR)
