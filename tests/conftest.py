@@ -79,3 +79,19 @@ def _page_errors(request):
 def expected_page_errors(_page_errors):
     """The log records of page errors the boundary caught during this test."""
     return _page_errors
+
+
+@pytest.fixture
+def app_on(monkeypatch, tmp_path):
+    """Point the app under AppTest at a plans folder of the test's own: app_on(plans) sets it,
+    with a dataset path in tmp_path, and rebuilds; the repository's own come back afterwards."""
+    from xiancheng import settings, ui
+
+    def use(plans):
+        monkeypatch.setattr(settings, "PLANS_DIR", plans)
+        monkeypatch.setattr(ui, "DATASET_PATH", tmp_path / "build" / "dataset.json")
+        ui.refresh_dataset()
+
+    yield use
+    monkeypatch.undo()
+    ui.refresh_dataset()

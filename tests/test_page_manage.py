@@ -64,19 +64,13 @@ def test_an_administrator_gets_the_upload_form(accounts):
 # wrong extension is tested on the function, in test_intake).
 
 @pytest.fixture
-def plans_here(monkeypatch, tmp_path):
+def plans_here(app_on, tmp_path):
     """The page adds into a plans folder of the test's own (the seeds), not the repository's."""
     from test_manifest_entries import seed_plans
 
-    from xiancheng import settings, ui
-
     plans = seed_plans(tmp_path)
-    monkeypatch.setattr(settings, "PLANS_DIR", plans)
-    monkeypatch.setattr(ui, "DATASET_PATH", tmp_path / "build" / "dataset.json")
-    ui.refresh_dataset()
-    yield plans
-    monkeypatch.undo()
-    ui.refresh_dataset()
+    app_on(plans)
+    return plans
 
 
 def run_as_admin(accounts, lang: str | None = None) -> AppTest:

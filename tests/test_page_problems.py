@@ -4,28 +4,13 @@ issue 12 item 2)."""
 
 from __future__ import annotations
 
-import pytest
 from plan_factory import county_plan
 from streamlit.testing.v1 import AppTest
 from test_manifest_entries import BROKEN, GOOD_NEW, SEEDS, broken_plans, entry_text, seed_plans
 
-from xiancheng import settings, ui
+from xiancheng import ui
 
 TIMEOUT = 60
-
-
-@pytest.fixture
-def app_on(monkeypatch, tmp_path):
-    """Point the app at a plans folder and dataset path of the test's own."""
-
-    def use(plans):
-        monkeypatch.setattr(settings, "PLANS_DIR", plans)
-        monkeypatch.setattr(ui, "DATASET_PATH", tmp_path / "build" / "dataset.json")
-        ui.refresh_dataset()
-
-    yield use
-    monkeypatch.undo()
-    ui.refresh_dataset()
 
 
 def run(page: str | None = "pages/documents.py") -> AppTest:

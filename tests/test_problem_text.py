@@ -15,7 +15,6 @@ from plan_builder import county_plan as county_fields
 from plan_factory import county_plan
 from streamlit.testing.v1 import AppTest
 
-from xiancheng import settings, ui
 from xiancheng.dataset import Dataset
 from xiancheng.i18n import STRINGS
 from xiancheng.ingest import pipeline
@@ -268,16 +267,12 @@ def test_facts_not_kept_show_the_headline_with_the_english_beneath(tmp_path):
 # --- the documents page and its banner ----------------------------------------------------------
 
 @pytest.fixture
-def problem_app(monkeypatch, tmp_path):
+def problem_app(app_on, monkeypatch, tmp_path):
     plans, corrections = problem_plans(tmp_path)
-    monkeypatch.setattr(settings, "PLANS_DIR", plans)
-    monkeypatch.setattr(ui, "DATASET_PATH", tmp_path / "build" / "dataset.json")
     # the app builds with the corrections written here (the seeds' would not apply to these plans)
     monkeypatch.setattr(pipeline, "build_dataset", functools.partial(pipeline.build_dataset, corrections_path=corrections))
-    ui.refresh_dataset()
-    yield plans
-    monkeypatch.undo()
-    ui.refresh_dataset()
+    app_on(plans)
+    return plans
 
 
 def run_documents(lang: str | None, doc: str | None = None) -> AppTest:
