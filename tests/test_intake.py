@@ -18,10 +18,12 @@ from xiancheng.ingest.pipeline import build_dataset
 from xiancheng.settings import ROOT
 
 
-def add_plan(plans: Path, file: Path, *args: str) -> subprocess.CompletedProcess:
+def add_plan(plans: Path, file: Path, *args: str, **run) -> subprocess.CompletedProcess:
+    """The CLI's add-plan in a process of its own; run: more of subprocess.run's arguments
+    (an environment, a resource limit set in the child)."""
     return subprocess.run(
         [sys.executable, "-m", "xiancheng", "--plans-dir", str(plans), "add-plan", str(file), *args],
-        capture_output=True, text=True, cwd=ROOT, timeout=120,
+        capture_output=True, text=True, cwd=ROOT, timeout=120, **run,
     )
 
 

@@ -8,9 +8,8 @@ for root too, unlike chmod)."""
 
 from __future__ import annotations
 
+import os
 import resource
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -196,10 +195,7 @@ def test_the_cli_names_a_size_setting_that_is_not_a_number(tmp_path):
     before = tree(plans)
     source = tmp_path / "壶关县.txt"
     source.write_text(other_county(), encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, "-m", "xiancheng", "--plans-dir", str(plans), "add-plan", str(source)],
-        capture_output=True, text=True, cwd=ROOT, timeout=120, env={**__import__("os").environ, "XIANCHENG_MAX_DOCUMENT_MB": "5MB"},
-    )
+    result = add_plan(plans, source, env={**os.environ, "XIANCHENG_MAX_DOCUMENT_MB": "5MB"})
     assert result.returncode == 2
     assert result.stderr == ("error: 壶关县.txt was not added: XIANCHENG_MAX_DOCUMENT_MB must be a number of MB, got '5MB'; "
                              "set it to a positive number of MB (the default is 5) and restart\n")
@@ -269,11 +265,8 @@ def test_the_cli_names_the_manifest_when_the_disk_is_full(tmp_path):
     before = tree(plans)
     source = tmp_path / "壶关县.txt"
     source.write_text(other_county(), encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, "-m", "xiancheng", "--plans-dir", str(plans), "add-plan", str(source)],
-        capture_output=True, text=True, cwd=ROOT, timeout=120,
-        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (2048, resource.getrlimit(resource.RLIMIT_FSIZE)[1])),
-    )
+    result = add_plan(plans, source, preexec_fn=lambda: resource.setrlimit(
+        resource.RLIMIT_FSIZE, (2048, resource.getrlimit(resource.RLIMIT_FSIZE)[1])))
     assert result.returncode == 1
     assert result.stderr == (f"error: {plans / 'manifest.yaml'} could not be written (File too large); nothing was added, "
                              "the plans folder and manifest.yaml are as they were\n")
