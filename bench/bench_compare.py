@@ -48,7 +48,7 @@ APPS = ("bare", "plain", "project")
 LOAD_SIZES = (1, 5, 20, 50)
 CLICK_COUNTY = ("140826", "绛县")  # clicked at its label point (inside the county)
 # The map's frame: the plain page's is st_folium's, the project's its own (xiancheng.mapframe).
-MAP_FRAME = "iframe[title*='streamlit_folium'], iframe[title='xiancheng.map']"
+MAP_FRAME = "iframe[title*='streamlit_folium']"
 
 # In the page (not the map iframe: an init script there runs in its initial about:blank
 # document, which the component page replaces), checked in every animation frame: when the
@@ -73,12 +73,15 @@ _WATCH = """(() => {
     requestAnimationFrame(check);
     const now = Date.now();
     if (!document.body) return;
-    const iframe = document.querySelector("iframe[title*='streamlit_folium'], iframe[title='xiancheng.map']");
-    if (iframe && !window.__xcFrame) window.__xcFrame = now;
-    const doc = iframe && iframe.contentDocument;
+    // The plain page's map is in st_folium's frame; the project's in the page (its element:
+    // the Streamlit v2 component's container).
+    const iframe = document.querySelector("iframe[title*='streamlit_folium']");
+    const inPage = !iframe && document.querySelector('[data-testid=stBidiComponentRegular]');
+    if ((iframe || inPage) && !window.__xcFrame) window.__xcFrame = now;
+    const doc = iframe ? iframe.contentDocument : (inPage ? document : null);
     if (doc && doc !== armed && doc.readyState !== 'uninitialized') {
       armed = doc;
-      doc.addEventListener('click', () => { window.__xcClick = Date.now(); }, {capture: true});
+      doc.addEventListener('click', (e) => { if (!inPage || (e.target.closest && e.target.closest('#map_div'))) window.__xcClick = Date.now(); }, {capture: true});
     }
     if (doc && !window.__xcDrawn && doc.querySelectorAll('path.leaflet-interactive').length >= 117) window.__xcDrawn = now;
     if (window.__xcDrawn && !window.__xcComplete && window.__xcCompleteTest && window.__xcCompleteTest()) window.__xcComplete = now;
@@ -86,6 +89,7 @@ _WATCH = """(() => {
     if (!window.__xcText && document.body.innerText.includes('县城一张图')) window.__xcText = now;
     if (window.__xcWanted && !window.__xcShown) {
       for (const el of document.querySelectorAll('h1,h2,h3,p')) {
+        if (el.closest('#map_div')) continue;
         if (el.textContent.trim() === window.__xcWanted) { window.__xcShown = now; break; }
       }
     }
@@ -110,8 +114,13 @@ def _deflated(messages: list[bytes]) -> int:
     return deflated_size(messages)
 
 
-def _map_frame(page):
-    return next(f for f in page.frames if "/component/streamlit_folium." in f.url or "/component/xiancheng.map/" in f.url)
+def _map_scope(page, kind: str):
+    """Where the map's elements are: the plain page's st_folium frame, the project's page."""
+    if kind == "project":
+        return page.main_frame
+    page.locator(MAP_FRAME).first.wait_for(timeout=60000)
+    page.frame_locator(MAP_FRAME).first.locator("path.leaflet-interactive").nth(116).wait_for(state="attached", timeout=60000)
+    return next(f for f in page.frames if "/component/streamlit_folium." in f.url)
 
 
 def browser_round(browser, url: str, kind: str, reload: bool = False) -> dict[str, float]:
@@ -169,8 +178,8 @@ def browser_round(browser, url: str, kind: str, reload: bool = False) -> dict[st
         take_phases("__xcText")
         context.close()
         return out
-    page.frame_locator(MAP_FRAME).first.locator("path.leaflet-interactive").nth(116).wait_for(state="attached", timeout=60000)
-    frame = _map_frame(page)
+    frame = _map_scope(page, kind)
+    frame.locator("path.leaflet-interactive").nth(116).wait_for(state="attached", timeout=60000)
     page.wait_for_function("() => window.__xcDrawn > 0", timeout=60000)
     out["drawn"] = (page.evaluate("() => window.__xcDrawn") - origin) / 1000
     take_cpu("__xcDrawn")
@@ -186,7 +195,7 @@ def browser_round(browser, url: str, kind: str, reload: bool = False) -> dict[st
 
     lat, lng = label_points()[CLICK_COUNTY[0]]
     point = frame.evaluate("([lat, lng]) => { const p = window.map.latLngToContainerPoint([lat, lng]); const r = window.map.getContainer().getBoundingClientRect(); return [p.x + r.left, p.y + r.top]; }", [lat, lng])
-    box = page.locator(MAP_FRAME).first.bounding_box()
+    box = page.locator(MAP_FRAME).first.bounding_box() if kind != "project" else {"x": 0, "y": 0}
     page.evaluate("(name) => { window.__xcWanted = name; window.__xcShown = 0; window.__xcCard = 0; window.__xcClick = 0; }", CLICK_COUNTY[1])
     page.mouse.click(box["x"] + point[0], box["y"] + point[1])
     page.wait_for_function("() => window.__xcShown > 0", timeout=30000)
@@ -200,7 +209,6 @@ def browser_round(browser, url: str, kind: str, reload: bool = False) -> dict[st
         page.goto("about:blank")
         page.goto(url)
         origin = page.evaluate("() => performance.timeOrigin")
-        page.frame_locator(MAP_FRAME).first.locator("path.leaflet-interactive").nth(116).wait_for(state="attached", timeout=60000)
         page.wait_for_function("() => window.__xcDrawn > 0", timeout=60000)
         out["reload"] = (page.evaluate("() => window.__xcDrawn") - origin) / 1000
     context.close()

@@ -121,7 +121,7 @@ if indicator.categorical:  # an imported category list: its own colours and lege
 
 view = imported.values(snapshot, key, period) if indicator.source == "import" else indicators.values(data, key, period)
 # Notes about the indicator go in one container that is always there: the map keeps its
-# place in the page, so switching indicators updates its iframe instead of replacing it.
+# place in the page, so switching indicators updates its element instead of replacing it.
 notes = st.container()
 if indicator.derived:
     notes.caption(t(f"indicators.about.{key}"))
@@ -141,7 +141,7 @@ elif used.k < k:
 map_col, info_col = st.columns([3, 1])
 with map_col:
     # The base map depends on the city only; the indicator's fills and legend are a layer
-    # that the map's frame swaps in place, so a switch does not redraw the whole map.
+    # that the map swaps in place, so a switch does not redraw the whole map.
     # Both are built once per process for their key and reused by every session.
     clicked = map_view(
         lambda: maps.indicator_base(city or None, height=MAP_HEIGHT, lang=lang), ("indicator-base", city, lang, MAP_HEIGHT),

@@ -103,7 +103,7 @@ with card_col:
 
 # The map last: its component is the heaviest part of a step, the card paints first.
 with map_col:
-    # The set's map stays in its iframe (key without the county): a step swaps only the
+    # The set's map stays in its element (key without the county): a step swaps only the
     # outline-and-zoom layer, no reload.
     # Both built once per process (set and county), the same for every presenter.
     map_view(

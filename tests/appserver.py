@@ -72,13 +72,13 @@ def running_app(timeout: float = 60.0, env: dict | None = None, script: str | No
         process.log_path.unlink(missing_ok=True)
 
 
-# The maps' frame (xiancheng.mapframe): the iframe's title is the component's name.
-MAP_FRAME = "iframe[title='xiancheng.map']"
-MAP_FRAME_URL = "/component/xiancheng.map/"
+# The maps are drawn in the page itself (xiancheng/ui/map_component.js, a Streamlit v2
+# component): the element Streamlit makes for it, and the map's own container inside it.
+MAP_ELEMENT = "[data-testid='stBidiComponentRegular']"
+MAP = "#map_div"
 
 
-def map_frame(page, timeout_ms: int = 30000):
-    """The map's iframe (frame locator), once it exists."""
-    page.wait_for_selector(MAP_FRAME, timeout=timeout_ms)
-    frame = page.frame_locator(MAP_FRAME).first
-    return frame
+def map_scope(page, timeout_ms: int = 30000):
+    """Where the map's elements are found (the page: there is no frame), once the map exists."""
+    page.wait_for_selector(MAP, state="attached", timeout=timeout_ms)
+    return page

@@ -780,7 +780,7 @@ def indicator_map(
 def indicator_base(city_adcode: str | None = None, basemap: str = "none", tianditu_key: str = "", height: int = 680, lang: str = "zh") -> folium.Map:
     """What the indicator map keeps while the indicator changes: view, city outlines, labels.
 
-    It depends on the city only, so the map keeps its iframe and swaps indicator_layer in
+    It depends on the city only, so the map keeps its element and swaps indicator_layer in
     place (feature_group_to_add) instead of drawing a whole new map on every switch.
     """
     counties = geo.counties_of_city(city_adcode) if city_adcode else list(geo.counties())
@@ -971,56 +971,25 @@ class FitToData(MacroElement):
 
 
 # --------------------------------------------------------------------------- presentation slides
-# One base map per slide set (fills, labels, legend) stays in its iframe; a step swaps only
+# One base map per slide set (fills, labels, legend) stays in its element; a step swaps only
 # slide_layer (outline + zoom) inside it, as the indicator switch swaps indicator_layer.
 
 SLIDE_MAX_ZOOM = 8.5  # a county with its neighbours around it, not a county filling the screen
 
 _SLIDE_CSS = """<style>
-#map_div,.folium-map{height:100vh !important}
+#map_div,.folium-map{height:100% !important}
 .xc-legend{font-size:16px;line-height:1.35;max-width:330px;padding:8px 12px}
 .xc-note{font-size:16px}
 .xc-swatch{width:22px;height:15px}
 .xc-label span{font-size:13px}
 </style>"""
 
-_SLIDE_KEYS_JS = _script_template(
-    """
-{% macro script(this, kwargs) %}
-(function () {
-  // While presenting, the arrow keys and Esc belong to the slideshow, even after a click
-  // put the focus in this map: hand them to the page, whose shortcuts step the slides.
-  var keys = {ArrowLeft: 1, ArrowRight: 1, Escape: 1};
-  function forward(event) {
-    if (!keys[event.key]) { return; }
-    event.preventDefault();
-    event.stopPropagation();
-    try {
-      window.parent.document.dispatchEvent(new KeyboardEvent(event.type, {
-        key: event.key, code: event.code, keyCode: event.keyCode, which: event.which, bubbles: true}));
-    } catch (error) { /* a map opened on its own has no slideshow around it */ }
-  }
-  window.addEventListener('keydown', forward, true);
-  window.addEventListener('keyup', forward, true);
-})();
-{% endmacro %}
-"""
-)
-
-
-class _SlideKeys(MacroElement):
-    def __init__(self):
-        super().__init__()
-        self._name = "SlideKeys"
-        self._template = _SLIDE_KEYS_JS
-
 
 def slide_map(all_types: dict, lang: str, slides: list[str], height: int = 600) -> folium.Map:
-    """The type map of one slide set, for presentation: fills the frame, big legend, no keys."""
+    """The type map of one slide set, for presentation: fills the slide, big legend, no keys."""
     fmap = type_map(all_types, lang, focus=slides, height=height)
     fmap.options["keyboard"] = False  # arrows step slides, they do not pan the map
     fmap.get_root().header.add_child(Element(_SLIDE_CSS))
-    _SlideKeys().add_to(fmap)
     return fmap
 
 

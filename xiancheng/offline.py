@@ -11,7 +11,6 @@ from __future__ import annotations
 import filecmp
 import hashlib
 import json
-import os
 import re
 import shutil
 from functools import lru_cache
@@ -127,7 +126,7 @@ def mark_immutable_static() -> None:
     starlette_app.create_app_static_serving_routes = routes
 
 
-# The maps' component (xiancheng.mapframe): its name is the frame's title and URL folder.
+# The maps' component (ui/map_component.js, a Streamlit v2 component drawn in the page).
 MAP_COMPONENT = "xiancheng.map"
 # The component value's field and the container key of a page whose rest waits for its map
 # (ui.mapview.rest_waits_for_map; the map's script in maps.py): here, not in maps, so that
@@ -136,36 +135,16 @@ MAP_DRAWN_FIELD = "xc_drawn"
 AFTER_MAP_KEY = "xc-after-map"
 
 
-def map_frame_dir(build_dir: Path | None = None) -> Path:
-    """The map component's folder: its index.html (xiancheng.mapframe) names this Leaflet,
-    so it is written here (beside the built dataset) whenever it differs. Where that folder
-    cannot be written (a read-only install), a folder in the system's temporary directory
-    serves instead: the page is derived from the code, nothing is lost."""
-    import tempfile
-
-    from . import mapframe
-    from .settings import DATASET_PATH
-
-    body = mapframe.page(LEAFLET_JS, LEAFLET_CSS).encode("utf-8")
-    fallback = Path(tempfile.gettempdir()) / f"xiancheng-mapframe-{os.getuid() if hasattr(os, 'getuid') else 'user'}"
-    for folder in (Path(build_dir or DATASET_PATH.parent) / "mapframe", fallback):
-        index = folder / "index.html"
-        try:
-            if not index.exists() or index.read_bytes() != body:
-                folder.mkdir(parents=True, exist_ok=True)
-                tmp = index.with_suffix(f".{os.getpid()}.tmp")
-                tmp.write_bytes(body)
-                tmp.replace(index)  # atomic: a frame never reads half a page
-            return folder
-        except OSError:
-            continue
-    raise OSError(f"the map frame's page could not be written to {folder} nor to {fallback}")
-
-
 @lru_cache(maxsize=1)
 def map_prefetch_tags() -> str:
-    """<link rel="prefetch"> for what every map frame loads: Leaflet and the geometry. Put in
-    the page itself, they arrive while Streamlit is still drawing the page, and the map
-    frame (created later) takes them from the browser's cache."""
-    urls = [LEAFLET_JS, LEAFLET_CSS, *(geometry_url(n) for n in GEOMETRY_FILES)]
+    """<link rel="prefetch"> for what every map loads besides Leaflet's script: Leaflet's
+    style sheet and the geometry. They arrive while Streamlit is still drawing the page, and
+    the map (drawn once its element exists) takes them from the browser's cache."""
+    urls = [LEAFLET_CSS, *(geometry_url(n) for n in GEOMETRY_FILES)]
     return "".join(f'<link rel="prefetch" href="{url}">' for url in urls)
+
+
+def leaflet_script_tag() -> str:
+    """Leaflet's script for the page itself, deferred: it runs after Streamlit's own module
+    (before it in the page), while the frontend waits for the server, not while it draws."""
+    return f'<script defer src="{LEAFLET_JS}"></script>'

@@ -1,12 +1,12 @@
 """Maps in the page: the folium map's HTML and script built once per process, not once per
-page view, and shown in this project's own frame (xiancheng.mapframe).
+page view, and drawn in the page itself by this project's component (map_component.js).
 
 A map here depends only on what its builder is given (city, language, basemap, the dataset,
 which is fixed for the life of the server), never on the session. st_folium renders the
 folium map on every rerun of every session (~0.15 s of CPU for the overview); map_view
 renders it the first time a cache key is seen and then sends the same bytes to everyone.
-The arguments sent to the component, and the values it returns, are st_folium's own; its
-frame is lighter (xiancheng.mapframe says why).
+The arguments sent to the component, and the values it returns, are st_folium's own; it
+draws without a frame (map_component.js says why).
 
 A map built with persist=True is also kept on disk (xiancheng.mapcache): after a restart
 the server sends the bytes it rendered before, and its first page imports neither folium
@@ -149,54 +149,43 @@ def map_view(
     hash_key = _cached(("hash", cache_key, key), lambda: component_key(rendered.script, key))
 
     def on_change():
-        value = st.session_state.get(hash_key, {})
+        value = (st.session_state.get(hash_key) or {}).get("map") or {}
         st.session_state[key] = value
         if painted(value):
             # before the run it starts: app.py then draws the sidebar's widgets (map_pending)
             st.session_state[_MAP_SHOWN] = True
 
-    register_map_component()
-    return map_component()(
-        script=rendered.script, header=rendered.header, html=rendered.html, id=rendered.map_id,
-        key=hash_key, height=height, width=None, returned_objects=returned_objects, default=defaults,
-        zoom=None, center=None, feature_group=layer, return_on_hover=False, layer_control=None,
-        pixelated=False, css_links=list(rendered.css_links), js_links=list(rendered.js_links),
-        on_change=on_change, wrap_longitude=False,
+    # The state is named "map", not "value": Streamlit unwraps a state whose only name is
+    # "value" and would then look for a callback per field of the map's values.
+    result = map_component()(
+        key=hash_key, height=height, default={"map": defaults}, on_map_change=on_change,
+        data=dict(
+            script=rendered.script, header=rendered.header, html=rendered.html, id=rendered.map_id,
+            height=height, returned_objects=returned_objects, default=defaults,
+            zoom=None, center=None, feature_group=layer, return_on_hover=False, layer_control=None,
+            css_links=list(rendered.css_links), js_links=list(rendered.js_links),
+        ),
     )
+    return result.get("map", defaults)
 
 
 @lru_cache(maxsize=1)
 def map_component():
-    """The maps' component: st_folium's arguments and values, this project's frame
-    (xiancheng.mapframe), declared without importing streamlit_folium."""
-    from streamlit import config
-    from streamlit.components.v1.custom_component import CustomComponent
+    """The maps' component: a Streamlit v2 component drawn in the page (map_component.js),
+    with st_folium's arguments as its data and st_folium's values as its state "map"."""
+    from pathlib import Path
 
-    from ..offline import MAP_COMPONENT, map_frame_dir
-
-    # declare_component's own rule for the (hidden) component base URL setting
-    base = config.get_option("server.customComponentBaseUrlPath")
-    return CustomComponent(name=MAP_COMPONENT, path=str(map_frame_dir()), url=f"{base}/{MAP_COMPONENT}/" if base else None,
-                           module_name=MAP_COMPONENT.rsplit(".", 1)[0])
-
-
-def register_map_component() -> None:
-    """Register the map component with the runtime (a no-op without one, or once done): its
-    files are served only once registered, which a script run's declaration does not do."""
-    from streamlit.runtime import Runtime
+    from streamlit.components.v2 import component
 
     from ..offline import MAP_COMPONENT
 
-    if not Runtime.exists():
-        return
-    registry = Runtime.instance().component_registry
-    if registry.get_component_path(MAP_COMPONENT) is None:
-        registry.register_component(map_component())
+    js = Path(__file__).with_name("map_component.js").read_text(encoding="utf-8")
+    return component(MAP_COMPONENT, js=js, isolate_styles=False)
 
 
 def component_key(script: str, key: str) -> str:
     """The component instance's key, as st_folium's generate_js_hash(script, key, False)
-    makes it (element ids stripped: a re-rendered map keeps its iframe)."""
+    makes it (element ids stripped: a re-rendered map keeps its element, and is not drawn again)."""
     standardized = re.sub(r"(_[a-z0-9]+)", "", script) + str(key)
     standardized = re.sub(r"(maps\/[-a-z0-9]+\/)", "", standardized) + str(key) + str(False)
     return hashlib.sha256(standardized.encode()).hexdigest()
@@ -228,14 +217,14 @@ def rest_waits_for_map(value, note: str, show_now: str) -> bool:
     has painted the map. Call right after map_view, with its value, where the rest begins.
 
     Rendering the page's other elements (sidebar widgets, tables, lists, ~20) took the
-    browser's main thread while the map's frame waited to be created: the map came last.
+    browser's main thread while the map's element waited to be created: the map came last.
     On a session's first view the page draws its map, shows note in a container the map's
     script looks for (offline.AFTER_MAP_KEY), and stops; once the counties are painted the map
     sets its value (offline.MAP_DRAWN_FIELD) and the rerun draws everything. Later views of the
     session draw everything at once (the browser has the code of every element by then)."""
     from ..offline import AFTER_MAP_KEY  # not maps: no folium on a first page
 
-    # If the map never paints (a script error in its frame), the rest is one click away;
+    # If the map never paints (a script error in its code), the rest is one click away;
     # the click is read before the note is drawn, so the note goes in the same run.
     if not map_pending() or painted(value):
         st.session_state[_MAP_SHOWN] = True

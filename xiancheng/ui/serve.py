@@ -36,11 +36,11 @@ def warm() -> None:
     try:
         with _giving_way():
             _server_started()
-            # The map component (its frame page written now, off the first page's path),
+            # The map component (its script read now, off the first page's path),
             # registered before any script run declares it.
             from . import mapview
 
-            mapview.register_map_component()
+            mapview.map_component()
             _page_head()  # the first thing the browser asks for
             from .. import geo, mapcache, offline
             from ..settings import DATASET_PATH
@@ -227,7 +227,7 @@ class BackendAtRoot:
                 if message.get("more_body"):
                     return
                 page = body
-                if STREAMLIT_INDEX in body:  # not a component's page inside an iframe
+                if STREAMLIT_INDEX in body:  # Streamlit's page, not another HTML file
                     first, last = _page_head()
                     page = body.replace(b"<head>", b"<head>" + first, 1)
                     # after Streamlit's own preloads, which come first
@@ -254,7 +254,9 @@ def _page_head() -> tuple[bytes, bytes]:
     asked for meanwhile waits for that instead of making it a second time on the thread
     that answers the browser."""
     with _PAGE_HEAD_LOCK:
-        return _backend_script() + _map_prefetch() + _page_css(), _element_preloads()
+        from ..offline import leaflet_script_tag
+
+        return _backend_script() + _map_prefetch() + _page_css(), _element_preloads() + leaflet_script_tag().encode()
 
 
 def _backend_script() -> bytes:
@@ -283,8 +285,8 @@ def _map_prefetch() -> bytes:
 # Elements whose code Streamlit's frontend fetches only once one of them has arrived (a
 # chain of ~20-40 requests each). What a session's first view of the overview draws before
 # its map is painted (the map, the waiting note's button) is preloaded with the page: it
-# loads while the websocket opens, and the map's frame is not kept waiting for it.
-FIRST_VIEW_ELEMENTS = ("Button", "ComponentInstance")
+# loads while the websocket opens, and the map's element is not kept waiting for it.
+FIRST_VIEW_ELEMENTS = ("Button", "BidiComponent")
 # What the rest of that view draws once the map is painted (the sidebar's language toggle,
 # the city picker, the basemap choice) is preloaded only then: the map's script calls
 # window.xcPreloadRest as it reports itself painted, so this code loads while the server
@@ -394,17 +396,17 @@ def _quick_filter(original):
 
 
 def _plain_component_args() -> None:
-    """Streamlit asks of every argument a component is called with that is not a str or a
-    number whether it is a data frame, and that question imports pandas (~0.5 s of CPU)
-    in the middle of the first page that shows a map. An argument built only of dicts,
-    lists, strings, numbers, booleans and None (every argument map_view sends) is none of
-    the data frame kinds Streamlit knows (its answer for them is always no), so it is
-    answered here without the import; anything else still goes to Streamlit's check."""
+    """Streamlit asks of every value in a component's data that is not a str or a number
+    whether it is a data frame, and that question imports pandas (~0.5 s of CPU) in the
+    middle of the first page that shows a map. A value built only of dicts, lists, strings,
+    numbers, booleans and None (all that map_view sends) is none of the data frame kinds
+    Streamlit knows (its answer for them is always no), so it is answered here without the
+    import; anything else still goes to Streamlit's check."""
     try:
-        from streamlit.components.v1 import custom_component
+        from streamlit.components.v2.bidi_component import serialization
     except ImportError:
         return
-    _wrap_once(custom_component, "is_dataframe_like", _plain_first)
+    _wrap_once(serialization, "is_dataframe_like", _plain_first)
 
 
 def _plain_first(original):

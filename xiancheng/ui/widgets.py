@@ -310,7 +310,7 @@ h1 {font-size: 2.4rem !important; padding: 0 0 0.3rem !important;}
 /* The arrow keys put keyboard focus on the main area, and Streamlit frames a focused main
    area with a grey ring: on a projector that frame cuts through the slide. */
 [data-testid="stMain"]::before {display: none !important;}
-iframe[title="xiancheng.map"] {height: calc(100vh - 5.2rem) !important;}
+.stBidiComponent, .stBidiComponent > div, [data-testid="stBidiComponentRegular"] {height: calc(100vh - 5.2rem) !important;}
 .stButton button p {white-space: nowrap;}
 </style>
 """

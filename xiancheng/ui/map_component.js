@@ -1,0 +1,228 @@
+// The maps' component (ui.mapview): a Streamlit v2 component drawn in the page itself, not
+// in a frame. It takes st_folium's arguments (the folium map's script, its header's style
+// rules, the feature group swapped in place) and answers with st_folium's values
+// (last_active_drawing, bounds, zoom, …) as its state "map".
+//
+// Why in the page: a frame is a second document that Streamlit creates only once it has
+// rendered the element; the map then waited for that document, Leaflet's script in it and a
+// message round trip before drawing. Here Leaflet is already in the page (loaded while the
+// frontend waits for the server) and the map is drawn as soon as its element exists.
+//
+// A folium map's script works on globals (var map_div = L.map("map_div", …), and the maps'
+// own scripts use window.map, window.__GLOBAL_DATA__ and window.Streamlit): a page shows one
+// map at a time, and when Streamlit removes its element the map takes them away again, with
+// its style rules.
+const STATE = '__xcMapState';
+
+function textOf(html) {
+  const span = document.createElement('span');
+  span.innerHTML = html;
+  return (span.textContent || '').trim();
+}
+
+// folium's header is written for a page of its own: its rules for html, body and #map and
+// its meta tags would change Streamlit's page, so only the maps' own style rules are kept,
+// with folium's 1rem for the map's text in pixels (the page's rem grows when presenting).
+function styleRules(header) {
+  const holder = document.createElement('template');
+  holder.innerHTML = header || '';
+  return Array.from(holder.content.querySelectorAll('style'))
+    .map((style) => style.textContent)
+    .filter((css) => !/^\s*(html\s*,\s*body|#map)\s*\{/.test(css))
+    .join('\n')
+    .replace(/\.leaflet-container\s*\{\s*font-size:\s*1rem;\s*\}/g, '.leaflet-container { font-size: 16px; }');
+}
+
+function sameUrl(a, b) {
+  return new URL(a, document.baseURI).href === new URL(b, document.baseURI).href;
+}
+
+// A style sheet the map needs, once in the page: resolved when it applies (or fails: the
+// map without Leaflet's rules rather than no map).
+function loadSheet(href) {
+  let link = Array.prototype.find.call(document.querySelectorAll('link[rel=stylesheet]'), (el) => sameUrl(el.href, href));
+  if (link && link.sheet) { return Promise.resolve(); }
+  return new Promise((resolve) => {
+    if (!link) {
+      link = document.createElement('link');
+      link.rel = 'stylesheet';
+      link.href = href;
+      document.head.appendChild(link);
+    }
+    link.addEventListener('load', resolve);
+    link.addEventListener('error', resolve);
+  });
+}
+
+// A script the map needs, once in the page, in order. Leaflet's is in the page's head
+// (deferred, ui.serve): it may still be loading, or done.
+function loadScript(src) {
+  return new Promise((resolve, reject) => {
+    let script = Array.prototype.find.call(document.querySelectorAll('script[src]'), (el) => sameUrl(el.src, src));
+    if (script && (script.dataset.xcLoaded || (/leaflet/i.test(src) && window.L))) { resolve(); return; }
+    if (!script) {
+      script = document.createElement('script');
+      script.src = src;
+      script.async = false;
+      document.head.appendChild(script);
+    }
+    script.addEventListener('load', () => { script.dataset.xcLoaded = '1'; resolve(); });
+    script.addEventListener('error', reject);
+  });
+}
+
+// Run code in the page's global scope, as a frame's <script> would: folium's code declares
+// its layers as globals and the maps' scripts refer to them by name.
+function runGlobal(code) {
+  const script = document.createElement('script');
+  script.textContent = code;
+  document.body.appendChild(script);
+  script.remove();
+}
+
+function start(root, state, args) {
+  const g = {
+    lat_lng_clicked: null, last_object_clicked: null, last_object_clicked_count: 0,
+    last_object_clicked_tooltip: null, last_object_clicked_popup: null, all_drawings: null,
+    last_active_drawing: null, zoom: null, returned_objects: args.returned_objects,
+    previous_data: args['default'], last_zoom: null, last_center: null,
+    last_feature_group: null, last_layer_control: null, height: args.height
+  };
+  state.data = window.__GLOBAL_DATA__ = g;
+  window.Streamlit = state.streamlit = {
+    setComponentValue: (value) => state.setStateValue('map', value),
+    setFrameHeight: () => {}
+  };
+
+  // As st_folium: the values it returns, compared and sent as plain data (Leaflet's objects
+  // by their fields), only when they changed.
+  const report = () => {
+    const map = state.map;
+    if (!map || state.gone) { return; }
+    const all = {
+      last_clicked: g.lat_lng_clicked, last_object_clicked: g.last_object_clicked,
+      last_object_clicked_count: g.last_object_clicked_count,
+      last_object_clicked_tooltip: g.last_object_clicked_tooltip,
+      last_object_clicked_popup: g.last_object_clicked_popup, all_drawings: g.all_drawings,
+      last_active_drawing: g.last_active_drawing, last_geocoder_result: null,
+      bounds: map.getBounds(), zoom: map.getZoom(), last_circle_radius: null,
+      last_circle_polygon: null, center: map.getCenter(), selected_layers: [], selected_tags: []
+    };
+    let data = {};
+    if (g.returned_objects) {
+      g.returned_objects.forEach((key) => { if (key in all) { data[key] = all[key]; } });
+    } else {
+      data = all;
+    }
+    data = JSON.parse(JSON.stringify(data));
+    if (JSON.stringify(g.previous_data) !== JSON.stringify(data)) {
+      g.previous_data = data;
+      state.streamlit.setComponentValue(data);
+    }
+  };
+  // st_folium reports a change after 250 ms without another event (made for panning).
+  let pending = null;
+  const reportSoon = () => { clearTimeout(pending); pending = setTimeout(report, 250); };
+  const onLayerClick = (e) => {
+    g.last_object_clicked = e.latlng || null;
+    g.last_object_clicked_count += 1;
+    try {
+      const source = e.sourceTarget;
+      if (source && typeof source.getTooltip === 'function' && source._tooltip && source._tooltip._content) {
+        const content = source.getTooltip().getContent();
+        g.last_object_clicked_tooltip = typeof content === 'function' ? textOf(content(source)) : textOf(content);
+      }
+    } catch (error) { console.log(error); }
+    if (e.layer && typeof e.layer.toGeoJSON === 'function') { g.last_active_drawing = e.layer.toGeoJSON(); }
+    g.all_drawings = [];
+    reportSoon();
+  };
+  state.listen = (map, onHover) => {
+    Object.keys(map._layers).forEach((key) => {
+      const layer = map._layers[key];
+      if (!layer || typeof layer.on !== 'function') { return; }
+      layer.off('click', onLayerClick);
+      layer.on('click', onLayerClick);
+      if (onHover) { layer.off('mouseover', onLayerClick); layer.on('mouseover', onLayerClick); }
+    });
+  };
+  window.initComponent = (map, onHover) => {
+    state.map = map;
+    map.on('click', (e) => { g.lat_lng_clicked = e.latlng; reportSoon(); });
+    map.on('moveend', reportSoon);
+    state.listen(map, onHover);
+    report();
+  };
+
+  const div = document.createElement('div');
+  div.id = 'map_div';
+  div.style.height = args.height + 'px';
+  root.appendChild(div);
+  state.style = document.createElement('style');
+  state.style.textContent = styleRules(args.header);
+  document.head.appendChild(state.style);
+  const sheets = Promise.all((args.css_links || []).map(loadSheet));
+  (args.js_links || []).reduce((chain, src) => chain.then(() => loadScript(src)), sheets).then(() => {
+    if (state.gone) { return; }
+    if (args.html) {
+      const holder = document.createElement('div');
+      holder.innerHTML = args.html;
+      root.appendChild(holder);
+    }
+    runGlobal(args.script + '\nwindow.map = map_div; window.initComponent(map_div, ' + Boolean(args.return_on_hover) + ');');
+    finish(state, state.latest || args);
+  });
+}
+
+// What st_folium does on every render once the map exists: swap the feature group (the
+// indicator layer, the slide's outline) in place, and apply a changed zoom or centre.
+function finish(state, args) {
+  const map = state.map;
+  if (!map) { state.latest = args; return; }
+  const g = state.data;
+  const group = args.feature_group || '', control = args.layer_control || '';
+  if (group !== (g.last_feature_group || '') || control !== (g.last_layer_control || '')) {
+    (window.feature_group || []).forEach((layer) => map.removeLayer(layer));
+    window.feature_group = [];
+    if (window.layer_control) { map.removeControl(window.layer_control); }
+    g.last_feature_group = group;
+    g.last_layer_control = control;
+    runGlobal(group + control);  // folium's code for the group declares globals, as in st_folium
+    if (group) { state.listen(map, Boolean(args.return_on_hover)); }
+  }
+  let zoom = map.getZoom(), center = map.getCenter(), changed = false;
+  if (args.zoom && args.zoom !== g.last_zoom) { zoom = args.zoom; g.last_zoom = args.zoom; changed = true; }
+  if (args.center && JSON.stringify(args.center) !== JSON.stringify(g.last_center)) {
+    center = args.center; g.last_center = args.center; changed = true;
+  }
+  if (changed) { map.setView(center, zoom); }
+}
+
+function remove(root) {
+  const state = root[STATE];
+  if (!state || state.gone) { return; }
+  state.gone = true;
+  if (state.map) { state.map.remove(); }
+  if (state.style) { state.style.remove(); }
+  if (window.__GLOBAL_DATA__ === state.data) {
+    ['__GLOBAL_DATA__', 'map', 'map_div', 'feature_group', 'layer_control', 'initComponent', 'Streamlit'].forEach((name) => { delete window[name]; });
+  }
+  root.replaceChildren();
+  delete root[STATE];
+}
+
+export default function (component) {
+  const root = component.parentElement;
+  const args = component.data || {};
+  let state = root[STATE];
+  if (!state) {
+    state = root[STATE] = {setStateValue: component.setStateValue};
+    start(root, state, args);
+  } else {
+    state.setStateValue = component.setStateValue;
+    finish(state, args);
+  }
+  // Streamlit calls this when it removes the element, and also for a render it dropped
+  // (new arguments came while the module loaded): only a map whose element left the page goes.
+  return () => { if (!root.isConnected) { remove(root); } };
+}
