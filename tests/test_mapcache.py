@@ -37,8 +37,8 @@ def sent(monkeypatch):
     calls = []
 
     def record(**kwargs):
-        calls.append(kwargs)
-        return kwargs.get("default")
+        calls.append({**kwargs["data"], "key": kwargs["key"]})  # what the page's component gets
+        return kwargs["default"]
 
     monkeypatch.setattr(mapview, "map_component", lambda: record)
     return calls
@@ -155,8 +155,8 @@ serve._plain_component_args()  # as the server does at start
 app = AppTest.from_file(sys.argv[1], default_timeout=60)
 app.run()
 assert not app.exception, app.exception
-frames = [e for e in app.get("component_instance")]
-assert len(frames) == 1 and frames[0].proto.component_name == "xiancheng.map", frames
+maps = [e for e in app.get("bidi_component")]
+assert len(maps) == 1 and maps[0].proto.component_name == "xiancheng.map", maps
 print(",".join(m for m in ("folium", "streamlit_folium", "pandas", "branca") if m in sys.modules))
 """
 
