@@ -11,6 +11,7 @@ indicator switch < 500 ms, explorer filter < 200 ms, slide step < 500 ms.
 
 from __future__ import annotations
 
+import json
 import statistics
 import sys
 import time
@@ -21,7 +22,13 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
-from appserver import CHROMIUM, CHROMIUM_ARGS, MAP_FRAME, MAP_FRAME_URL, running_app  # noqa: E402
+from appserver import CHROMIUM, CHROMIUM_ARGS, MAP, MAP_ELEMENT, running_app  # noqa: E402
+
+# The map is drawn in the page itself (ui/map_component.js): no frame to wait for. Its
+# counties are in the map's container; its legend in the panel beside it, in the same element.
+COUNTIES = f"{MAP} path.leaflet-interactive"
+LEGEND_TITLE = f"{MAP_ELEMENT} .xc-legend .xc-title"
+OUTLINE = f'{MAP} path[stroke-width="4.5"]'  # a slide's county outline
 
 RERUNS = 7
 
@@ -84,12 +91,14 @@ def browser_numbers() -> dict[str, float]:
         cdp.on("Network.requestWillBeSent", on_request)
         cdp.on("Network.loadingFinished", on_finished)
         cdp.on("Network.webSocketFrameReceived", on_ws)
-        # By URL: a file the page prefetches and the map frame then reads from the cache is
-        # one download, though Playwright reports a response for each read.
+        # By URL: a file the page prefetches and the map then reads from the cache is one
+        # download, though Playwright reports a response for each read. The map's files are
+        # Leaflet and the geometry (static files); the map component's own script comes in
+        # its websocket message, and Streamlit's code for the element is in its bundle.
         component_bytes: dict[str, int] = {}
 
         def is_map_file(url: str) -> bool:
-            return "/component/" in url or "/app/static/" in url
+            return "/app/static/" in url
 
         def on_pw_response(response):
             if is_map_file(response.url):
@@ -102,8 +111,7 @@ def browser_numbers() -> dict[str, float]:
         started = time.perf_counter()
         with running_app() as (url, process, healthy_after):
             page.goto(url)
-            frame = page.frame_locator(MAP_FRAME).first
-            frame.locator("path.leaflet-interactive").nth(116).wait_for(timeout=60000)
+            page.locator(COUNTIES).nth(116).wait_for(timeout=60000)
             results["server healthy after start (s)"] = healthy_after
             results["first map drawn after server start (s)"] = (time.perf_counter() - started, 4)
             # What the server did until then, whatever else runs on the machine (wall time waits for it).
@@ -116,7 +124,7 @@ def browser_numbers() -> dict[str, float]:
             results["first visit: all HTTP bytes on the wire, incl. Streamlit frontend (KB)"] = all_wire / 1024
             results["  of which Streamlit's own bundle, cached for a year (KB)"] = (all_wire - map_files_wire) / 1024
             results["map page: websocket messages, content (KB)"] = ws_content / 1024
-            results["map page: map iframe + Leaflet files, content (KB)"] = sum(component_bytes.values()) / 1024
+            results["map page: map files (Leaflet, geometry), content (KB)"] = sum(component_bytes.values()) / 1024
             results["map page payload, content = websocket + map files (KB)"] = ((ws_content + sum(component_bytes.values())) / 1024, 600)
             results["map page payload, on the wire (deflate/gzip) (KB)"] = (ws_wire + map_files_wire) / 1024
 
@@ -124,8 +132,7 @@ def browser_numbers() -> dict[str, float]:
             wire.clear()
             messages.clear()
             page.reload()
-            frame = page.frame_locator(MAP_FRAME).first
-            frame.locator("path.leaflet-interactive").nth(116).wait_for(timeout=60000)
+            page.locator(COUNTIES).nth(116).wait_for(timeout=60000)
             page.wait_for_timeout(1000)
             results["reload (warm cache): HTTP + websocket bytes on the wire (KB)"] = (sum(wire.values()) + deflated_size(messages)) / 1024
             results["server peak memory (MB)"] = peak_rss_mb(process.pid)
@@ -157,8 +164,7 @@ def first_map_not_stored_numbers() -> dict[str, float]:
         started = time.perf_counter()
         with running_app(env={"XIANCHENG_DATASET_PATH": str(dataset)}) as (url, process, _healthy):
             page.goto(url)
-            frame = page.frame_locator(MAP_FRAME).first
-            frame.locator("path.leaflet-interactive").nth(116).wait_for(timeout=60000)
+            page.locator(COUNTIES).nth(116).wait_for(timeout=60000)
             results["first map after a start whose map is not stored yet (after an update) (s)"] = time.perf_counter() - started
             results["  server process CPU from its start until that first map (s)"] = process_cpu_seconds(process.pid)
         browser.close()
@@ -263,43 +269,39 @@ def explorer_filter_numbers() -> dict[str, float]:
     return results
 
 
-# In the page: the time of the last click (main document) and, inside the map iframe, the
-# time a legend with the expected title appeared, read after the next animation frame
-# (the frame that paints it). Date.now() is shared by the page and its iframe.
+# In the page (the map is drawn in it, no frame): the time of the last click and the time
+# the map's legend with the expected title appeared, read after the next animation frame
+# (the frame that paints it).
 _ARM_CLICK = "() => { window.__xcClick = 0; document.addEventListener('click', () => { window.__xcClick = Date.now(); }, {capture: true, once: true}); }"
 _ARM_LEGEND = """(name) => { window.__xcLegend = 0; const seen = () => {
-  const title = document.querySelector('.xc-legend .xc-title');
+  const title = document.querySelector(LEGEND_TITLE);
   if (title && title.textContent.includes(name) && !window.__xcLegend) {
     requestAnimationFrame(() => { window.__xcLegend = Date.now(); }); return true; }
   return false; };
   if (!seen()) { const o = new MutationObserver(() => { if (seen()) o.disconnect(); });
-    o.observe(document.body, {childList: true, subtree: true, characterData: true}); } }"""
-
-
-FRAME_SELECTOR = MAP_FRAME
+    o.observe(document.body, {childList: true, subtree: true, characterData: true}); } }""".replace("LEGEND_TITLE", json.dumps(LEGEND_TITLE))
 
 
 def switch_indicators(page, names: list[str], server_pid: int) -> tuple[list[float], list[float], list[float]]:
     """On an open indicator page, pick each of names in the picker in turn. Per switch: from
-    the click until the map iframe paints that indicator's legend, timed inside the browser
+    the click until the map paints that indicator's legend, timed inside the browser
     (ms); the wall clock around Playwright's click, which adds the automation's own
     actionability checks (s); the server's CPU time from the click until 0.5 s after the legend (s)."""
     from streamlit_client import process_cpu_seconds
 
     in_page, wall, cpu = [], [], []
     for name in names:
-        map_frame = next(f for f in page.frames if MAP_FRAME_URL in f.url)
         page.get_by_role("combobox", name="指标", exact=True).click()
         page.keyboard.type(name)
         option = page.get_by_role("option", name=name).first
         option.wait_for(timeout=10000)
         page.evaluate(_ARM_CLICK)
-        map_frame.evaluate(_ARM_LEGEND, name)
+        page.evaluate(_ARM_LEGEND, name)
         start, start_cpu = time.perf_counter(), process_cpu_seconds(server_pid)
         option.click()
-        map_frame.wait_for_function("() => window.__xcLegend > 0", timeout=30000)  # set once that legend paints
+        page.wait_for_function("() => window.__xcLegend > 0", timeout=30000)  # set once that legend paints
         wall.append(time.perf_counter() - start)
-        in_page.append(map_frame.evaluate("() => window.__xcLegend") - page.evaluate("() => window.__xcClick"))
+        in_page.append(page.evaluate("() => window.__xcLegend - window.__xcClick"))
         page.wait_for_timeout(500)  # the rest of the rerun (the page never goes network-idle here)
         cpu.append(process_cpu_seconds(server_pid) - start_cpu)
     return in_page, wall, cpu
@@ -315,7 +317,7 @@ def indicator_switch_numbers(switches: int = 6) -> dict[str, float]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(url + "/indicators?indicator=derived-tasks")
-        page.frame_locator(FRAME_SELECTOR).first.locator(".xc-legend .xc-title", has_text="适用任务数").wait_for(timeout=60000)
+        page.locator(LEGEND_TITLE, has_text="适用任务数").wait_for(timeout=60000)
         in_page, wall, cpu = switch_indicators(page, (names * 2)[:switches], process.pid)
         browser.close()
     n = len(in_page)
@@ -326,22 +328,23 @@ def indicator_switch_numbers(switches: int = 6) -> dict[str, float]:
     }
 
 
-# A slide step: the key press (main document), then inside the map iframe the moment a new
-# slide outline (stroke-width 4.5) replaced the old one, and in the page the moment the
+# A slide step, all in the page (the map is drawn in it): the key press, the moment a new
+# slide outline (stroke-width 4.5) replaced the old one in the map, and the moment the
 # card's heading names the next county, each read after the frame that paints it.
 _ARM_KEY = "() => { window.__xcKey = 0; document.addEventListener('keydown', () => { window.__xcKey = Date.now(); }, {capture: true, once: true}); }"
-_ARM_OUTLINE = """() => { window.__xcOutline = 0; const old = document.querySelector('path[stroke-width="4.5"]');
-  const seen = () => { const now = document.querySelector('path[stroke-width="4.5"]');
+_ARM_OUTLINE = """() => { window.__xcOutline = 0; const old = document.querySelector(OUTLINE);
+  const seen = () => { const now = document.querySelector(OUTLINE);
     if (now && now !== old && !window.__xcOutline) { requestAnimationFrame(() => { window.__xcOutline = Date.now(); }); return true; }
     return false; };
   if (!seen()) { const o = new MutationObserver(() => { if (seen()) o.disconnect(); });
-    o.observe(document.body, {childList: true, subtree: true}); } }"""
+    o.observe(document.body, {childList: true, subtree: true}); } }""".replace("OUTLINE", json.dumps(OUTLINE))
+# The page's card heading, not anything the map (now in the same document) may show.
 _ARM_HEADING = """(name) => { window.__xcHeading = 0; const seen = () => {
-  const h = [...document.querySelectorAll('h1')].find(e => e.textContent.trim() === name);
+  const h = [...document.querySelectorAll('h1')].find(e => !e.closest(MAP_ELEMENT) && e.textContent.trim() === name);
   if (h && !window.__xcHeading) { requestAnimationFrame(() => { window.__xcHeading = Date.now(); }); return true; }
   return false; };
   if (!seen()) { const o = new MutationObserver(() => { if (seen()) o.disconnect(); });
-    o.observe(document.body, {childList: true, subtree: true, characterData: true}); } }"""
+    o.observe(document.body, {childList: true, subtree: true, characterData: true}); } }""".replace("MAP_ELEMENT", json.dumps(MAP_ELEMENT))
 
 
 def slide_step_numbers(steps: int = 6) -> dict[str, float]:
@@ -361,18 +364,17 @@ def slide_step_numbers(steps: int = 6) -> dict[str, float]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1366, "height": 768})
         page.goto(url + "/?mode=present&set=city:140800")
-        page.frame_locator(FRAME_SELECTOR).first.locator('path[stroke-width="4.5"]').wait_for(state="attached", timeout=60000)
+        page.locator(OUTLINE).wait_for(state="attached", timeout=60000)
         page.wait_for_load_state("networkidle")
         for step in range(1, steps + 1):
-            map_frame = next(f for f in page.frames if MAP_FRAME_URL in f.url)
             page.evaluate(_ARM_KEY)
             page.evaluate(_ARM_HEADING, names[step % len(names)])
-            map_frame.evaluate(_ARM_OUTLINE)
+            page.evaluate(_ARM_OUTLINE)
             start_cpu = process_cpu_seconds(process.pid)
             page.keyboard.press("ArrowRight")
             page.wait_for_function("() => window.__xcHeading > 0", timeout=30000)
-            map_frame.wait_for_function("() => window.__xcOutline > 0", timeout=30000)
-            painted = max(page.evaluate("() => window.__xcHeading"), map_frame.evaluate("() => window.__xcOutline"))
+            page.wait_for_function("() => window.__xcOutline > 0", timeout=30000)
+            painted = page.evaluate("() => Math.max(window.__xcHeading, window.__xcOutline)")
             in_page.append(painted - page.evaluate("() => window.__xcKey"))
             page.wait_for_load_state("networkidle")
             cpu.append(process_cpu_seconds(process.pid) - start_cpu)

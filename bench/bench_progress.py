@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 os.environ["XIANCHENG_DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='bench-progress-')}/bench.sqlite"
 
 from appserver import CHROMIUM, CHROMIUM_ARGS, running_app  # noqa: E402
-from bench_app import FRAME_SELECTOR, load_line, print_rows, switch_indicators  # noqa: E402
+from bench_app import LEGEND_TITLE, load_line, print_rows, switch_indicators  # noqa: E402
 
 ROWS = 10_000
 RERUNS = 7
@@ -118,7 +118,7 @@ def county_rerun_numbers() -> dict[str, float]:
 
 
 def indicator_switch_numbers(switches: int = 6) -> dict[str, float]:
-    """Click on a progress indicator → its legend painted in the map iframe (in the browser)."""
+    """Click on a progress indicator → its legend painted in the map (drawn in the page; in the browser)."""
     from playwright.sync_api import sync_playwright
 
     names = ["任务完成率", "滞后事项数", "项目投资完成率"]
@@ -126,7 +126,7 @@ def indicator_switch_numbers(switches: int = 6) -> dict[str, float]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(url + "/indicators?indicator=derived-projects")
-        page.frame_locator(FRAME_SELECTOR).first.locator(".xc-legend .xc-title").first.wait_for(timeout=90000)
+        page.locator(LEGEND_TITLE).first.wait_for(timeout=90000)
         in_page, wall, cpu = switch_indicators(page, (names * 3)[:switches], process.pid)
         browser.close()
     n = len(in_page)

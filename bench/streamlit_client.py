@@ -28,8 +28,9 @@ def _is_map(msg: ForwardMsg) -> bool:
         return False
     from xiancheng.offline import MAP_COMPONENT
 
+    # A Streamlit v2 component (ui.mapview): the element is a bidi_component, its id the widget's.
     element = msg.delta.new_element
-    return element.WhichOneof("type") == "component_instance" and element.component_instance.component_name == MAP_COMPONENT
+    return element.WhichOneof("type") == "bidi_component" and element.bidi_component.component_name == MAP_COMPONENT
 
 
 def _waits_for_map(msg: ForwardMsg) -> bool:
@@ -41,13 +42,15 @@ def _waits_for_map(msg: ForwardMsg) -> bool:
 
 
 def _drawn_state(map_id: str) -> WidgetState:
-    """The map's value once its counties are painted (maps.py's mapShown)."""
+    """The map's value once its counties are painted (maps.py's mapShown), as the browser
+    sends it: the component's setStateValue('map', value) makes the widget's JSON value
+    {"map": value} (its state by name; "map" is the only one)."""
     import json
 
     from xiancheng.offline import MAP_DRAWN_FIELD
 
     state = WidgetState(id=map_id)
-    state.json_value = json.dumps({"last_active_drawing": None, MAP_DRAWN_FIELD: True})
+    state.json_value = json.dumps({"map": {"last_active_drawing": None, MAP_DRAWN_FIELD: True}})
     return state
 
 
@@ -64,7 +67,7 @@ async def open_page(ws_url: str, query_string: str = "", timeout: float = 120) -
         back.rerun_script.query_string = query_string
         back.rerun_script.page_script_hash = ""
         await ws.send(back.SerializeToString())
-        map_id, waiting = None, False
+        map_id, waiting, reported = None, False, False
         async with asyncio.timeout(timeout):
             async for data in ws:
                 received += len(data)
@@ -72,12 +75,14 @@ async def open_page(ws_url: str, query_string: str = "", timeout: float = 120) -
                 msg.ParseFromString(data)
                 if map_at is None and _is_map(msg):
                     map_at = time.perf_counter() - started
-                    map_id = msg.delta.new_element.component_instance.id
+                    map_id = msg.delta.new_element.bidi_component.id
                 waiting = waiting or _waits_for_map(msg)
                 if msg.WhichOneof("type") == "script_finished":
+                    if waiting and reported:  # the report did not reach the map's value: no rest would come
+                        raise RuntimeError("the page still waits for its map after the map's painted report")
                     if not (waiting and map_id):
                         break
-                    waiting = False
+                    waiting, reported = False, True
                     back = BackMsg()
                     back.rerun_script.query_string = query_string
                     back.rerun_script.page_script_hash = ""
@@ -117,7 +122,7 @@ async def warm_reruns(ws_url: str, page_name: str, query_string: str, reruns: in
     cached: set[str] = set()
     async with connect(ws_url, subprotocols=["streamlit"], max_size=None, compression="deflate",
                        additional_headers=headers) as ws:
-        drawn, map_id = None, None  # a page that waits for its map: reported painted with the next request
+        drawn, map_id, reported = None, None, False  # a page that waits for its map: reported painted with the next request
         for run in range(reruns + 2):  # the first run fills the caches, the second is the first rerun
             back = BackMsg()
             back.rerun_script.query_string = query_string
@@ -125,7 +130,7 @@ async def warm_reruns(ws_url: str, page_name: str, query_string: str, reruns: in
             back.rerun_script.cached_message_hashes.extend(sorted(cached))
             if drawn:
                 back.rerun_script.widget_states.widgets.append(drawn)
-                drawn = None
+                drawn, reported = None, True
             cpu = process_cpu_seconds(pid)
             started = time.perf_counter()
             await ws.send(back.SerializeToString())
@@ -136,8 +141,10 @@ async def warm_reruns(ws_url: str, page_name: str, query_string: str, reruns: in
                     if msg.metadata.cacheable and msg.hash:
                         cached.add(msg.hash)
                     if _is_map(msg):
-                        map_id = msg.delta.new_element.component_instance.id
+                        map_id = msg.delta.new_element.bidi_component.id
                     if _waits_for_map(msg):
+                        if reported:  # reported painted before: the page must not wait again
+                            raise RuntimeError("the page still waits for its map after the map's painted report")
                         drawn = _drawn_state(map_id)
                     if msg.WhichOneof("type") == "script_finished":
                         break

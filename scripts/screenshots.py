@@ -9,11 +9,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from appserver import CHROMIUM, CHROMIUM_ARGS, running_app  # noqa: E402
+from appserver import CHROMIUM, CHROMIUM_ARGS, MAP, MAP_ELEMENT, running_app  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 VIEWPORT = {"width": 1366, "height": 768}
-MAP = "iframe[title*='streamlit_folium']"
 SHOTS = {
     "overview.png": "/",
     "indicators.png": "/indicators",
@@ -30,9 +29,9 @@ def main() -> None:
         for name, path in SHOTS.items():
             page = browser.new_page(viewport=VIEWPORT, locale="zh-CN")
             page.goto(url + path)
-            frame = page.frame_locator(MAP).first
-            frame.locator(".xc-legend").wait_for(timeout=90000)
-            frame.locator("path.leaflet-interactive").nth(116).wait_for(state="attached", timeout=90000)
+            # The map is drawn in the page: its legend beside it in its element, its counties in it.
+            page.locator(f"{MAP_ELEMENT} .xc-legend").wait_for(timeout=90000)
+            page.locator(f"{MAP} path.leaflet-interactive").nth(116).wait_for(state="attached", timeout=90000)
             page.wait_for_load_state("networkidle")
             page.wait_for_timeout(1500)  # fonts and the last re-layout settle
             page.mouse.move(0, VIEWPORT["height"] - 1)  # no hover tooltip in the picture
