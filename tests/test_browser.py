@@ -7,21 +7,25 @@ from pathlib import Path
 
 import pytest
 
-from appserver import MAP_FRAME
+from appserver import MAP, MAP_ELEMENT, map_scope
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+# The map's element in the page (the one holding the map's container): the map's shapes,
+# labels and controls are looked for inside it only.
+IN_MAP = f"{MAP_ELEMENT}:has(> {MAP})"
 
 
-def county_label(frame, name):
+def county_label(scope, name):
     """The map label of one county (exact: 绛县 must not match 新绛县)."""
-    return frame.locator(".xc-label span").get_by_text(name, exact=True)
+    return scope.locator(".xc-label span").get_by_text(name, exact=True)
 
 
 def wait_for_counties(page, count=117):
-    frame = page.frame_locator(MAP_FRAME).first
-    frame.locator("path.leaflet-interactive").nth(count - 1).wait_for(state="attached", timeout=45000)
-    return frame
+    """The map's element, once count county shapes are drawn in it."""
+    scope = map_scope(page, timeout_ms=45000).locator(IN_MAP)
+    scope.locator("path.leaflet-interactive").nth(count - 1).wait_for(state="attached", timeout=45000)
+    return scope
 
 
 def test_map_draws_117_counties_offline_and_a_click_shows_the_county(page, app_url):
@@ -84,8 +88,7 @@ def test_presentation_keys_step_through_counties(page, app_url):
     page.goto(app_url + "/?mode=present&set=type:ecological")
     page.get_by_role("heading", name="垣曲县").wait_for(timeout=45000)
     assert page.locator("[data-testid='stSidebar']").is_hidden()
-    # Keys go to the page, not the map iframe; the shortcut listener is attached once the
-    # button is drawn.
+    # The shortcut listener is attached once the button is drawn.
     page.get_by_role("button", name="下一个").wait_for(timeout=20000)
     page.wait_for_load_state("networkidle")
     page.get_by_role("heading", name="垣曲县").click()
