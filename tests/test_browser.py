@@ -104,3 +104,41 @@ def test_presentation_keys_step_through_counties(page, app_url):
     page.screenshot(path=str(ARTIFACTS / "presentation.png"))
     page.keyboard.press("ArrowLeft")
     page.get_by_role("heading", name="平陆县").wait_for(timeout=20000)
+
+
+# What a map leaves in the page (it is drawn in the page, not in a frame of its own): its
+# containers and shapes, the page globals its scripts use, and its style rules.
+_MAP_TRACES = """() => ({
+  containers: document.querySelectorAll('#map_div').length,
+  shapes: document.querySelectorAll('path.leaflet-interactive').length,
+  globals: ['map', 'map_div', '__GLOBAL_DATA__', 'Streamlit', 'feature_group', 'layer_control', 'initComponent']
+    .filter(name => window[name] !== undefined),
+  styles: [...document.head.querySelectorAll('style')].filter(s => s.textContent.includes('.xc-label')).length,
+})"""
+
+
+def test_a_map_leaving_the_page_takes_its_traces_and_comes_back_whole(page, app_url):
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.goto(app_url)
+    wait_for_counties(page)
+    shown = page.evaluate(_MAP_TRACES)
+    assert shown["containers"] == 1 and shown["shapes"] == 117 and shown["styles"] == 1, shown
+    assert {"map", "map_div", "__GLOBAL_DATA__", "Streamlit"} <= set(shown["globals"]), shown
+    nav = page.get_by_test_id("stSidebarNav")
+    nav.get_by_text("文件", exact=False).first.click()  # a page without a map, in the same tab
+    page.wait_for_url("**/documents*", timeout=20000)
+    page.wait_for_function("() => !document.querySelector('#map_div')", timeout=20000)
+    page.wait_for_timeout(500)
+    assert page.evaluate(_MAP_TRACES) == {"containers": 0, "shapes": 0, "globals": [], "styles": 0}
+    nav.get_by_text("总览", exact=True).click()
+    wait_for_counties(page)
+    again = page.evaluate(_MAP_TRACES)
+    assert again["containers"] == 1 and again["shapes"] == 117 and again["styles"] == 1, again
+    # the map drawn again answers clicks
+    box = county_label(page.locator(IN_MAP), "绛县").first.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.get_by_text("140826").wait_for(timeout=20000)
+    assert errors == [], errors
+    assert page.outside_requests == [], page.outside_requests
