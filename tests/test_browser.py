@@ -7,21 +7,25 @@ from pathlib import Path
 
 import pytest
 
-from appserver import MAP_FRAME
+from appserver import MAP, MAP_ELEMENT, map_scope
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+# The map's element in the page (the one holding the map's container): the map's shapes,
+# labels and controls are looked for inside it only.
+IN_MAP = f"{MAP_ELEMENT}:has(> {MAP})"
 
 
-def county_label(frame, name):
+def county_label(scope, name):
     """The map label of one county (exact: 绛县 must not match 新绛县)."""
-    return frame.locator(".xc-label span").get_by_text(name, exact=True)
+    return scope.locator(".xc-label span").get_by_text(name, exact=True)
 
 
 def wait_for_counties(page, count=117):
-    frame = page.frame_locator(MAP_FRAME).first
-    frame.locator("path.leaflet-interactive").nth(count - 1).wait_for(state="attached", timeout=45000)
-    return frame
+    """The map's element, once count county shapes are drawn in it."""
+    scope = map_scope(page, timeout_ms=45000).locator(IN_MAP)
+    scope.locator("path.leaflet-interactive").nth(count - 1).wait_for(state="attached", timeout=45000)
+    return scope
 
 
 def test_map_draws_117_counties_offline_and_a_click_shows_the_county(page, app_url):
@@ -84,8 +88,7 @@ def test_presentation_keys_step_through_counties(page, app_url):
     page.goto(app_url + "/?mode=present&set=type:ecological")
     page.get_by_role("heading", name="垣曲县").wait_for(timeout=45000)
     assert page.locator("[data-testid='stSidebar']").is_hidden()
-    # Keys go to the page, not the map iframe; the shortcut listener is attached once the
-    # button is drawn.
+    # The shortcut listener is attached once the button is drawn.
     page.get_by_role("button", name="下一个").wait_for(timeout=20000)
     page.wait_for_load_state("networkidle")
     page.get_by_role("heading", name="垣曲县").click()
@@ -101,3 +104,41 @@ def test_presentation_keys_step_through_counties(page, app_url):
     page.screenshot(path=str(ARTIFACTS / "presentation.png"))
     page.keyboard.press("ArrowLeft")
     page.get_by_role("heading", name="平陆县").wait_for(timeout=20000)
+
+
+# What a map leaves in the page (it is drawn in the page, not in a frame of its own): its
+# containers and shapes, the page globals its scripts use, and its style rules.
+_MAP_TRACES = """() => ({
+  containers: document.querySelectorAll('#map_div').length,
+  shapes: document.querySelectorAll('path.leaflet-interactive').length,
+  globals: ['map', 'map_div', '__GLOBAL_DATA__', 'Streamlit', 'feature_group', 'layer_control', 'initComponent']
+    .filter(name => window[name] !== undefined),
+  styles: [...document.head.querySelectorAll('style')].filter(s => s.textContent.includes('.xc-label')).length,
+})"""
+
+
+def test_a_map_leaving_the_page_takes_its_traces_and_comes_back_whole(page, app_url):
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.goto(app_url)
+    wait_for_counties(page)
+    shown = page.evaluate(_MAP_TRACES)
+    assert shown["containers"] == 1 and shown["shapes"] == 117 and shown["styles"] == 1, shown
+    assert {"map", "map_div", "__GLOBAL_DATA__", "Streamlit"} <= set(shown["globals"]), shown
+    nav = page.get_by_test_id("stSidebarNav")
+    nav.get_by_text("文件", exact=False).first.click()  # a page without a map, in the same tab
+    page.wait_for_url("**/documents*", timeout=20000)
+    page.wait_for_function("() => !document.querySelector('#map_div')", timeout=20000)
+    page.wait_for_timeout(500)
+    assert page.evaluate(_MAP_TRACES) == {"containers": 0, "shapes": 0, "globals": [], "styles": 0}
+    nav.get_by_text("总览", exact=True).click()
+    wait_for_counties(page)
+    again = page.evaluate(_MAP_TRACES)
+    assert again["containers"] == 1 and again["shapes"] == 117 and again["styles"] == 1, again
+    # the map drawn again answers clicks
+    box = county_label(page.locator(IN_MAP), "绛县").first.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.get_by_text("140826").wait_for(timeout=20000)
+    assert errors == [], errors
+    assert page.outside_requests == [], page.outside_requests

@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from appserver import MAP_FRAME, running_app
+from appserver import MAP, MAP_ELEMENT, map_scope, running_app
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -93,8 +93,8 @@ def test_editor_imports_corrects_saves_and_sees_the_indicator(browser, own_app, 
         ("141025", "一般公共预算收入", "亿元", 2023, 3.2), ("141024", "城镇化率", "%", 2023, 47.0)}
     key = imported.indicator_key("一般公共预算收入", "亿元", "value", False)
     page.goto(f"{app_url}/indicators?indicator={key}")
-    frame = page.frame_locator(MAP_FRAME).first
-    legend = frame.locator(".xc-legend")
+    # the legend of the map's own element (the one holding the map's container)
+    legend = map_scope(page, timeout_ms=45000).locator(f"{MAP_ELEMENT}:has(> {MAP}) .xc-legend")
     legend.wait_for(timeout=45000)
     assert "一般公共预算收入（亿元）" in legend.inner_text()
     page.screenshot(path=str(ARTIFACTS / "imports-map.png"))

@@ -9,14 +9,24 @@ import re
 import pytest
 from PIL import Image
 
-from appserver import MAP_FRAME, MAP_FRAME_URL
+from appserver import MAP, MAP_ELEMENT, map_scope
 pytestmark = pytest.mark.browser
-MAP = MAP_FRAME
+# The map's element in the page (the one holding the map's container): the map's shapes,
+# labels and controls are looked for inside it only.
+IN_MAP = f"{MAP_ELEMENT}:has(> {MAP})"
 SCREENS = {"1920x1080": (1920, 1080), "1366x768": (1366, 768)}
 
+# The map's element, in the page's scripts below (ROOT in them).
+_ROOT = "document.getElementById('map_div').parentElement"
+
+
+def _js(script: str) -> str:
+    return script.replace("ROOT", _ROOT)
+
+
 # Pairs of visible label boxes that intersect (labels hidden by culling or zoom excluded).
-_OVERLAPS = """() => {
-  const boxes = [...document.querySelectorAll('.xc-label span')]
+_OVERLAPS = _js("""() => {
+  const boxes = [...ROOT.querySelectorAll('.xc-label span')]
     .filter(s => s.offsetParent && getComputedStyle(s).visibility !== 'hidden')
     .map(s => ({name: s.textContent, r: s.getBoundingClientRect()}));
   const pairs = [];
@@ -25,11 +35,11 @@ _OVERLAPS = """() => {
     if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) pairs.push([boxes[i].name, boxes[j].name]);
   }
   return {visible: boxes.length, pairs};
-}"""
+}""")
 
 # Points on a 4 px grid over the legend where a county shape lies underneath it.
-_UNDER_LEGEND = """() => {
-  const legend = document.querySelector('.xc-legend').getBoundingClientRect();
+_UNDER_LEGEND = _js("""() => {
+  const legend = ROOT.querySelector('.xc-legend').getBoundingClientRect();
   const hits = new Set();
   for (let x = legend.left; x <= legend.right; x += 4) for (let y = legend.top; y <= legend.bottom; y += 4) {
     for (const el of document.elementsFromPoint(x, y)) {
@@ -37,7 +47,7 @@ _UNDER_LEGEND = """() => {
     }
   }
   return {width: legend.width, covered: hits.size};
-}"""
+}""")
 
 
 def open_map(browser, app_url, path, size, lang="zh"):
@@ -45,38 +55,37 @@ def open_map(browser, app_url, path, size, lang="zh"):
     context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
     page = context.new_page()
     page.goto(app_url + path)
-    frame = page.frame_locator(MAP).first
-    frame.locator("path.leaflet-interactive").nth(0).wait_for(state="attached", timeout=45000)
-    frame.locator(".xc-legend").wait_for(timeout=45000)
+    scope = map_scope(page, timeout_ms=45000).locator(IN_MAP)
+    scope.locator("path.leaflet-interactive").nth(0).wait_for(state="attached", timeout=45000)
+    scope.locator(".xc-legend").wait_for(timeout=45000)
     page.wait_for_timeout(1500)  # fonts, fitting beside the legend, label culling
-    map_frame = next(f for f in page.frames if MAP_FRAME_URL in f.url)
-    return context, page, map_frame
+    return context, page, scope
 
 
 @pytest.mark.parametrize("size", SCREENS)
 @pytest.mark.parametrize("path", ["/", "/indicators"])
 def test_labels_never_overlap_and_hidden_ones_show_on_zoom(browser, app_url, size, path):
-    context, page, frame = open_map(browser, app_url, path, size)
+    context, page, scope = open_map(browser, app_url, path, size)
     try:
-        shown = frame.evaluate(_OVERLAPS)
+        shown = page.evaluate(_OVERLAPS)
         assert shown["pairs"] == [], shown["pairs"]
         assert shown["visible"] >= 12, shown  # not zero overlaps by showing nothing
-        hidden = frame.evaluate("""() => [...document.querySelectorAll('.xc-label:not(.xc-label-d) span')]
-            .filter(s => getComputedStyle(s).visibility === 'hidden').map(s => s.textContent)""")
+        hidden = page.evaluate(_js("""() => [...ROOT.querySelectorAll('.xc-label:not(.xc-label-d) span')]
+            .filter(s => getComputedStyle(s).visibility === 'hidden').map(s => s.textContent)"""))
         if not hidden:
             return
         # Zoom in on a hidden label: it gets room and is shown, still without overlaps.
         name = hidden[0]
-        frame.evaluate("""(name) => {
-            const span = [...document.querySelectorAll('.xc-label span')].find(s => s.textContent === name);
+        page.evaluate(_js("""(name) => {
+            const span = [...ROOT.querySelectorAll('.xc-label span')].find(s => s.textContent === name);
             const marker = Object.values(window.map._layers).find(l => l.getElement && l.getElement() && l.getElement().firstChild === span);
             window.map.setView(marker.getLatLng(), window.map.getZoom() + 2, {animate: false});
-        }""", name)
+        }"""), name)
         page.wait_for_timeout(500)
-        visible = frame.evaluate("""(name) => [...document.querySelectorAll('.xc-label span')]
-            .some(s => s.textContent === name && getComputedStyle(s).visibility !== 'hidden')""", name)
+        visible = page.evaluate(_js("""(name) => [...ROOT.querySelectorAll('.xc-label span')]
+            .some(s => s.textContent === name && getComputedStyle(s).visibility !== 'hidden')"""), name)
         assert visible, name
-        assert frame.evaluate(_OVERLAPS)["pairs"] == []
+        assert page.evaluate(_OVERLAPS)["pairs"] == []
     finally:
         context.close()
 
@@ -96,18 +105,23 @@ def test_every_label_is_readable_on_the_darkest_fill(browser, app_url):
     The indicator page's top class is the darkest fill (芮城县 among them); the text colour is
     the darkest 5 % of a label's pixels, the background the median.
     """
-    context, page, frame = open_map(browser, app_url, "/indicators?indicator=derived-tasks", "1366x768")
+    context, page, scope = open_map(browser, app_url, "/indicators?indicator=derived-tasks", "1366x768")
     try:
-        boxes = frame.evaluate("""() => [...document.querySelectorAll('.xc-label span')]
-            .filter(s => s.offsetParent && getComputedStyle(s).visibility !== 'hidden')
-            .map(s => { const r = s.getBoundingClientRect(); return [s.textContent, r.left, r.top, r.width, r.height]; })""")
-        shot = Image.open(io.BytesIO(page.locator(MAP).first.screenshot())).convert("RGB")
-        offset = {"x": 0, "y": 0}  # label boxes are relative to the map's frame, as the shot
+        # The shot is of the map's container: label boxes relative to it (taken after the shot,
+        # which scrolls the container into view).
+        shot = Image.open(io.BytesIO(page.locator(MAP).screenshot())).convert("RGB")
+        boxes = page.evaluate(_js("""() => {
+            const m = document.getElementById('map_div').getBoundingClientRect();
+            return [...ROOT.querySelectorAll('.xc-label span')]
+              .filter(s => s.offsetParent && getComputedStyle(s).visibility !== 'hidden')
+              .map(s => { const r = s.getBoundingClientRect(); return [s.textContent, r.left - m.left, r.top - m.top, r.width, r.height]; });
+        }"""))
+        size = page.evaluate("() => { const m = document.getElementById('map_div').getBoundingClientRect(); return [m.width, m.height]; }")
+        assert all(abs(a - b) <= 1 for a, b in zip(shot.size, size)), (shot.size, size)  # the shot is the container
         names = [b[0] for b in boxes]
         assert "芮城县" in names, names
         worst = []
-        for name, left, top, width, height in boxes:
-            x, y = offset["x"] + left, offset["y"] + top
+        for name, x, y, width, height in boxes:
             crop = shot.crop((round(x), round(y), round(x + width), round(y + height)))
             levels = sorted(_luminance(p) for p in crop.get_flattened_data())
             text = sum(levels[: max(1, len(levels) // 20)]) / max(1, len(levels) // 20)
@@ -125,29 +139,29 @@ def test_every_label_is_readable_on_the_darkest_fill(browser, app_url):
 def test_the_legend_never_covers_a_county(browser, app_url, size, lang):
     query = "?lang=en" if lang == "en" else ""
     for path in ("/", "/indicators"):
-        context, page, frame = open_map(browser, app_url, path + query, size)
+        context, page, scope = open_map(browser, app_url, path + query, size)
         try:
-            under = frame.evaluate(_UNDER_LEGEND)
+            under = page.evaluate(_UNDER_LEGEND)
             assert under["covered"] == 0, (path, under)
         finally:
             context.close()
 
 
 def test_attribution_without_flag_and_metric_scale(browser, app_url):
-    context, page, frame = open_map(browser, app_url, "/", "1366x768")
+    context, page, scope = open_map(browser, app_url, "/", "1366x768")
     try:
-        attribution = frame.locator(".leaflet-control-attribution")
+        attribution = scope.locator(".leaflet-control-attribution")
         assert attribution.locator("svg, img").count() == 0
         assert "Leaflet" in attribution.inner_text()
-        lines = frame.locator(".leaflet-control-scale-line").all_inner_texts()
+        lines = scope.locator(".leaflet-control-scale-line").all_inner_texts()
         assert len(lines) == 1 and lines[0].strip().endswith(("km", " m")), lines
     finally:
         context.close()
 
 
-def _on_screen(frame, name):
+def _on_screen(page, name):
     """Whether a county's shape is inside the map's visible area (its box centre)."""
-    return frame.evaluate("""(name) => {
+    return page.evaluate("""(name) => {
         const layer = Object.values(window.map._layers).find(l => l.feature && l.feature.properties.name === name && l._path);
         const c = window.map.latLngToContainerPoint(layer.getBounds().getCenter());
         const size = window.map.getSize();
@@ -158,55 +172,56 @@ def _on_screen(frame, name):
 def test_overview_opens_where_the_data_is_and_one_click_shows_the_province(browser, app_url):
     # The loaded documents classify 运城's counties only: the map opens on them, not on a
     # screen of grey, and the 全省 button shows the whole province.
-    context, page, frame = open_map(browser, app_url, "/", "1366x768")
+    context, page, scope = open_map(browser, app_url, "/", "1366x768")
     try:
-        assert _on_screen(frame, "芮城县") and _on_screen(frame, "河津市")
-        assert not _on_screen(frame, "天镇县")
-        frame.get_by_role("button", name="全省").click()
+        assert _on_screen(page, "芮城县") and _on_screen(page, "河津市")
+        assert not _on_screen(page, "天镇县")
+        scope.get_by_role("button", name="全省").click()
         page.wait_for_timeout(400)
-        assert _on_screen(frame, "天镇县") and _on_screen(frame, "芮城县")
-        assert frame.evaluate(_UNDER_LEGEND)["covered"] == 0
+        assert _on_screen(page, "天镇县") and _on_screen(page, "芮城县")
+        assert page.evaluate(_UNDER_LEGEND)["covered"] == 0
     finally:
         context.close()
 
 
 def test_a_click_shows_the_county_card_inside_the_map(browser, app_url):
-    context, page, frame = open_map(browser, app_url, "/", "1366x768")
+    context, page, scope = open_map(browser, app_url, "/", "1366x768")
     try:
         # A real click at the county's label point (labels let clicks through to the shape).
         # The whole map in view first: a press on a map cut off by the window's edge scrolls
         # the page (focus), and the release then lands elsewhere.
-        page.locator(MAP).first.scroll_into_view_if_needed()
+        page.locator(MAP).scroll_into_view_if_needed()
         page.wait_for_timeout(300)
-        x, y = frame.evaluate("""() => {
+        # the map's container points are offset by the container's place in the window
+        x, y = page.evaluate("""() => {
             const marker = Object.values(window.map._layers).find(l => l.getElement && l.getElement() && l.getElement().textContent === '稷山县');
             const p = window.map.latLngToContainerPoint(marker.getLatLng());
-            return [p.x, p.y];
+            const box = window.map.getContainer().getBoundingClientRect();
+            return [box.left + p.x, box.top + p.y];
         }""")
-        box = page.locator(MAP).first.bounding_box()
-        page.mouse.click(box["x"] + x, box["y"] + y)
-        card = page.frame_locator(MAP).first.locator(".xc-card")
+        page.mouse.click(x, y)
+        card = scope.locator(".xc-card")
         card.wait_for(timeout=2000)
         text = card.inner_text()
         assert "稷山县" in text and "运城市" in text
-        assert frame.evaluate(_UNDER_LEGEND)["covered"] == 0
+        assert page.evaluate(_UNDER_LEGEND)["covered"] == 0
         page.get_by_role("heading", name="稷山县").wait_for(timeout=20000)  # the side panel follows
     finally:
         context.close()
 
 
-# Moments (Date.now) when the map's frame is created, its 117 county shapes exist, and the
-# overview's per-city table (its last element) appears, watched in every animation frame.
+# Moments (Date.now) when the map's container is created, its 117 county shapes exist, and
+# the overview's per-city table (its last element) appears, watched in every animation frame.
 _ORDER = """(() => {
   if (window !== window.top) return;
   window.__order = {};
   const check = () => {
     const o = window.__order, now = Date.now();
-    const frame = document.querySelector("iframe[title='xiancheng.map']");
-    const box = () => { const r = frame.getBoundingClientRect(); return [r.x, r.y, r.width]; };
-    if (frame && !o.frame) o.frame = now;
-    const doc = frame && frame.contentDocument;
-    if (doc && !o.drawn && doc.querySelectorAll('path.leaflet-interactive').length >= 117) { o.drawn = now; o.drawnBox = box(); }
+    const container = document.getElementById('map_div');
+    const box = () => { const r = container.getBoundingClientRect(); return [r.x, r.y, r.width]; };
+    if (container && !o.container) o.container = now;
+    const root = container && container.parentElement;
+    if (root && !o.drawn && root.querySelectorAll('path.leaflet-interactive').length >= 117) { o.drawn = now; o.drawnBox = box(); }
     if (!o.sidebarWidget && document.querySelector('[data-testid=stSidebar] .stButton, [data-testid=stSidebar] .stCheckbox')) o.sidebarWidget = now;
     if (!o.table && document.querySelectorAll('[data-testid=stMain] table').length >= 2) { o.table = now; o.tableBox = box(); }
     if (!o.table) requestAnimationFrame(check);
@@ -216,7 +231,7 @@ _ORDER = """(() => {
 
 
 def test_overview_draws_the_map_first_and_the_rest_once_it_is_painted(browser, app_url):
-    # The page's other elements no longer hold up the map's frame: on a first view they are
+    # The page's other elements no longer hold up the map: on a first view they are
     # sent once the map reports its counties painted, and then all of them arrive.
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
     context.add_init_script(_ORDER)
@@ -225,7 +240,7 @@ def test_overview_draws_the_map_first_and_the_rest_once_it_is_painted(browser, a
         page.goto(app_url + "/")
         page.wait_for_function("() => window.__order.table > 0", timeout=60000)
         order = page.evaluate("() => window.__order")
-        assert order["frame"] and order["drawn"], order
+        assert order["container"] and order["drawn"], order
         assert order["drawn"] <= order["table"], order
         # the sidebar's own widgets (language, 演示模式, sign-in) come with the rest: nothing
         # there can be clicked in the moment the map reports itself painted

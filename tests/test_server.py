@@ -119,32 +119,33 @@ def test_quick_component_scan_keeps_streamlits_choice(tmp_path, monkeypatch):
     assert [quick(d) for d in importlib.metadata.distributions(path=[str(tmp_path)])].count(True) == 3
 
 
-def test_the_map_frame_is_served_before_any_page_has_run_and_the_page_prefetches_what_it_loads():
-    """A fresh server registers the map component itself: its frame page answers with no
-    script run (no browser) yet. The page prefetches Leaflet and the geometry the frame then
-    loads, preloads the first view's element code (the map's component, the note's button),
-    and leaves the rest's (checkbox, select box, radio) to window.xcPreloadRest, which the
-    map calls once it is painted."""
+def test_the_page_loads_leaflet_itself_and_preloads_what_the_first_view_draws():
+    """The map is drawn in the page (ui/map_component.js): the page's head carries Leaflet's
+    script, deferred and after Streamlit's own module script (it runs after that module, while
+    the frontend waits for the server), prefetches the rest the map loads (Leaflet's style
+    sheet, the geometry), preloads the first view's element code (the map's BidiComponent
+    chunk, the note's button), and leaves the rest's (checkbox, select box, radio) to
+    window.xcPreloadRest, which the map calls once it is painted."""
     import re
-    import time
 
-    from xiancheng.offline import LEAFLET_CSS, LEAFLET_JS, MAP_COMPONENT
+    from xiancheng.offline import LEAFLET_CSS, LEAFLET_JS
 
-    frame_page = f"/component/{MAP_COMPONENT}/index.html"
     with running_app() as (url, _process, _seconds):
-        deadline = time.monotonic() + 10
-        while status(url + frame_page) != 200 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert status(url + frame_page) == 200
-        with urllib.request.urlopen(url + frame_page, timeout=10) as response:
-            assert f'<script src="{LEAFLET_JS}"></script>'.encode() in response.read()
         with urllib.request.urlopen(url + "/", timeout=10) as response:
             page = response.read().decode()
-        for prefetched in (LEAFLET_JS, LEAFLET_CSS, "/app/static/geo/counties-web."):
-            assert f'<link rel="prefetch" href="{prefetched}' in page
-        preloaded = re.findall(r'<link rel="modulepreload" crossorigin href="./static/js/([\w.-]+)">', page)
-        assert any(n.startswith("ComponentInstance.") for n in preloaded) and any(n.startswith("Button.") for n in preloaded)
-        later = re.search(r"window\.xcPreloadRest=function\(\).*?(\[.*?\])\.forEach", page)
+        head = page.split("</head>")[0]
+        leaflet = f'<script defer src="{LEAFLET_JS}"></script>'
+        assert head.count(leaflet) == 1 and page.count(LEAFLET_JS) == 1, "Leaflet's script once, in the head"
+        streamlit_module = re.search(r'<script type="module" crossorigin src="\./static/js/index\.[\w-]+\.js"></script>', head)
+        assert streamlit_module, "no Streamlit module script in the head"
+        assert head.index(leaflet) > streamlit_module.end()
+        assert status(url + LEAFLET_JS) == 200
+        for prefetched in (LEAFLET_CSS, "/app/static/geo/counties-web."):
+            assert f'<link rel="prefetch" href="{prefetched}' in head
+        preloaded = re.findall(r'<link rel="modulepreload" crossorigin href="./static/js/([\w.-]+)">', head)
+        assert any(n.startswith("BidiComponent.") for n in preloaded) and any(n.startswith("Button.") for n in preloaded)
+        assert not any(n.startswith("ComponentInstance.") for n in preloaded)  # no frame component any more
+        later = re.search(r"window\.xcPreloadRest=function\(\).*?(\[.*?\])\.forEach", head)
         assert later, "no xcPreloadRest in the page"
         rest = json.loads(later.group(1))
         assert {n.split(".")[0] for n in rest} >= {"Checkbox", "Selectbox", "Radio"}
@@ -153,25 +154,34 @@ def test_the_map_frame_is_served_before_any_page_has_run_and_the_page_prefetches
 
 
 def test_plain_component_arguments_are_not_taken_for_data_frames_without_pandas():
-    """The server answers Streamlit's "is this a data frame?" for arguments made only of
-    dicts, lists, strings, numbers and None as Streamlit does (no), without importing pandas;
-    a real data frame, or anything else, still goes to Streamlit's own check."""
+    """The server answers Streamlit's "is this a data frame?" for the values of a v2
+    component's data made only of dicts, lists, strings, numbers and None as Streamlit does
+    (no), without importing pandas; a real data frame, or anything else, still goes to
+    Streamlit's own check. Data shaped as map_view's is sent as plain JSON."""
     import subprocess
     import sys
 
     check = """
 import sys
-from streamlit.components.v1 import custom_component
+import json
+from streamlit.components.v2.bidi_component import serialization
+from streamlit.proto.BidiComponent_pb2 import BidiComponent
 from streamlit import dataframe_util
 from xiancheng.ui import serve
 serve._plain_component_args()
 plain = [None, "a", 1, 2.5, True, ["x", 1], {"a": [1, {"b": None}]}, {"_southWest": {"lat": 1.0}}, [], {}]
-assert not any(custom_component.is_dataframe_like(v) for v in plain)
+assert not any(serialization.is_dataframe_like(v) for v in plain)
+data = dict(script="var map_div = L.map();", header="<style></style>", html="", id="map_div", height=600,
+            returned_objects=["last_active_drawing"], default={"zoom": 7}, zoom=None, center=None,
+            feature_group=None, return_on_hover=False, layer_control=None, css_links=["/a.css"], js_links=["/a.js"])
+proto = BidiComponent()
+serialization.serialize_mixed_data(data, proto)
+assert proto.WhichOneof("data") == "json" and json.loads(proto.json) == data
 assert "pandas" not in sys.modules and "numpy" not in sys.modules
 assert [dataframe_util.is_dataframe_like(v) for v in plain] == [False] * len(plain)  # Streamlit's own answer
 import pandas as pd
-assert custom_component.is_dataframe_like(pd.DataFrame({"a": [1]}))
-assert custom_component.is_dataframe_like({"a": pd.Series([1])}) == dataframe_util.is_dataframe_like({"a": pd.Series([1])})
+assert serialization.is_dataframe_like(pd.DataFrame({"a": [1]}))
+assert serialization.is_dataframe_like({"a": pd.Series([1])}) == dataframe_util.is_dataframe_like({"a": pd.Series([1])})
 """
     result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -192,8 +202,18 @@ def test_a_first_click_that_replaces_the_map_s_painted_report_still_shows_the_re
     from streamlit.proto.BackMsg_pb2 import BackMsg
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
     from streamlit.proto.WidgetStates_pb2 import WidgetState
-    from streamlit_client import _is_map, _waits_for_map
+    from streamlit_client import _waits_for_map
     from websockets.asyncio.client import connect
+
+    from xiancheng.offline import MAP_COMPONENT
+
+    def map_element(msg):
+        """The map's element (a v2 component), if msg adds it."""
+        if msg.WhichOneof("type") == "delta" and msg.delta.WhichOneof("type") == "new_element":
+            element = msg.delta.new_element
+            if element.WhichOneof("type") == "bidi_component" and element.bidi_component.component_name == MAP_COMPONENT:
+                return element.bidi_component
+        return None
 
     def texts(messages: list) -> str:
         out = []
@@ -216,17 +236,19 @@ def test_a_first_click_that_replaces_the_map_s_painted_report_still_shows_the_re
                     msg = ForwardMsg()
                     msg.ParseFromString(data)
                     current.append(msg)
-                    if _is_map(msg):
-                        map_id = msg.delta.new_element.component_instance.id
+                    if map_element(msg):
+                        map_id = map_element(msg).id
                     waited = waited or _waits_for_map(msg)
                     if msg.WhichOneof("type") == "script_finished":
                         runs.append(current)
                         current = []
                         if len(runs) == 2:
                             return runs, waited
-                        click = WidgetState(id=map_id)  # 绛县, as the map's click sends it: no painted field
-                        click.json_value = json.dumps({"last_active_drawing": {"type": "Feature", "geometry": None,
-                                                       "properties": {"adcode": "140826", "name": "绛县", "city_name": "运城市"}}})
+                        assert map_id, "no map element in the first run"
+                        # 绛县, as the map's click sends it (its state "map"): no painted field
+                        click = WidgetState(id=map_id)
+                        click.json_value = json.dumps({"map": {"last_active_drawing": {"type": "Feature", "geometry": None,
+                                                       "properties": {"adcode": "140826", "name": "绛县", "city_name": "运城市"}}}})
                         back = BackMsg()
                         back.rerun_script.query_string = ""
                         back.rerun_script.page_script_hash = ""

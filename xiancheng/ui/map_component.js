@@ -205,7 +205,11 @@ function remove(root) {
   if (state.map) { state.map.remove(); }
   if (state.style) { state.style.remove(); }
   if (window.__GLOBAL_DATA__ === state.data) {
-    ['__GLOBAL_DATA__', 'map', 'map_div', 'feature_group', 'layer_control', 'initComponent', 'Streamlit'].forEach((name) => { delete window[name]; });
+    // folium's `var map_div = …` (run as a classic script) cannot be deleted: in this module's
+    // strict code delete throws, so such a name is emptied instead (its map is let go).
+    ['__GLOBAL_DATA__', 'map', 'map_div', 'feature_group', 'layer_control', 'initComponent', 'Streamlit'].forEach((name) => {
+      try { delete window[name]; } catch (error) { window[name] = undefined; }
+    });
   }
   root.replaceChildren();
   delete root[STATE];
