@@ -197,7 +197,7 @@ def test_type_maps_are_built_again_when_an_imported_list_changes_the_types(works
     from xiancheng.ui import mapview
 
     sent = []
-    monkeypatch.setattr(mapview, "map_component", lambda: lambda **kwargs: sent.append(kwargs["script"]) or kwargs.get("default"))
+    monkeypatch.setattr(mapview, "map_component", lambda: lambda **kwargs: sent.append(kwargs["data"]["script"]) or kwargs.get("default"))
     import json
     import re
 

@@ -216,9 +216,9 @@ def test_document_text_is_escaped_in_tooltips():
 
 
 def map_component(app: AppTest) -> tuple[str, dict]:
-    """(element id, arguments) of the st_folium map on the page."""
-    (element,) = app.get("component_instance")
-    return element.proto.id, json.loads(element.proto.json_args)
+    """(element id, st_folium's arguments) of the map on the page (its component's data)."""
+    (element,) = app.get("bidi_component")
+    return element.proto.id, json.loads(element.proto.json)
 
 
 def test_switching_the_indicator_keeps_the_map_and_swaps_only_its_layer():
@@ -227,7 +227,7 @@ def test_switching_the_indicator_keeps_the_map_and_swaps_only_its_layer():
     app.selectbox(key="indicator").set_value("derived-key-towns").run()
     assert not app.exception, app.exception
     second_id, second = map_component(app)
-    # Same element and base script: the browser keeps the iframe and its drawn shapes.
+    # Same element and base script: the browser keeps the map and its drawn shapes.
     assert second_id == first_id and second["script"] == first["script"]
     # What changes travels in the (small) feature group: fills, tooltips, legend.
     assert "适用任务数（合计：本县＋市级规划）（项）" in first["feature_group"] and "重点镇数量（个）" in second["feature_group"]
