@@ -27,7 +27,7 @@ ui.set_query_param("city", city)
 basemap = st.session_state.get("basemap") if st.session_state.get("basemap") in basemaps else basemaps[0]
 
 # The head (title, why counties are grey) is drawn after the map into this place: the map's
-# element then reaches the browser first, and its frame is created in the first render.
+# element then reaches the browser first, and the map is drawn in the first render.
 head = st.container()
 shown = geo.counties_of_city(city) if city else list(ui.counties())
 tianditu_key = settings.get("tianditu_key") if basemap == "tianditu" else ""

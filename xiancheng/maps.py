@@ -152,7 +152,7 @@ _PATTERN_JS = _script_template(
       defs.appendChild(pat);
     });
   }
-  // A layer, not a bare script: it works inside a feature group that the map's frame swaps in
+  // A layer, not a bare script: it works inside a feature group that the map's component swaps in
   // place, and it stops listening when that group is removed.
   var layer = new L.Layer();
   layer.onAdd = function (m) { map = m; install(); map.on('layeradd', install); return this; };
@@ -454,9 +454,9 @@ _STATIC_SHAPES_JS = _script_template(
   var map = {{ this._parent.get_name() }};
   var keep = {{ this.keep_json }};  // adcodes to draw, or null for all
   function esc(s) { var d = document.createElement('div'); d.textContent = s; return d.innerHTML; }
-  // The map's frame reports a click to Streamlit only after 250 ms without another event
+  // The map's component reports a click to Streamlit only after 250 ms without another event
   // (st_folium's debounce, made for panning). A click on a county is reported at once, with
-  // exactly the value the frame builds (asked only for last_active_drawing); its own report
+  // exactly the value the component builds (asked only for last_active_drawing); its own report
   // then finds nothing new and sends nothing, so the page reruns once, 250 ms sooner.
   function reportNow(shape) {
     var data = window.__GLOBAL_DATA__;
@@ -563,7 +563,7 @@ _COUNTY_STYLE_JS = _script_template(
     return styles[unit ? unit[0] : 0];  // styles[0]: unpainted
   }
   // Paints the base map's county shapes (found by their role). As a layer it can sit in
-  // a feature group that the map's frame swaps in place when the indicator changes.
+  // a feature group that the map's component swaps in place when the indicator changes.
   var layer = new L.Layer();
   layer.onAdd = function (map) {
     map.eachLayer(function (counties) {

@@ -81,7 +81,7 @@ def install_static_assets(static_dir: Path = STATIC_DIR) -> Path:
 def use_local_leaflet() -> None:
     """Point folium at the local Leaflet and drop its CDN extras (jQuery, Bootstrap, icons).
 
-    folium's defaults load six files from CDNs; on an intranet the st_folium iframe then
+    folium's defaults load six files from CDNs; on an intranet the map then
     stays blank. Our maps use only Leaflet itself.
     """
     import folium  # here, not at module level: ui.serve imports this before the server starts
