@@ -6,20 +6,28 @@ from pathlib import Path
 
 import pytest
 
-from appserver import MAP_FRAME
+from appserver import MAP, MAP_ELEMENT, map_scope
 from xiancheng import indicators
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 PREFAB = indicators.indicator_key("新开工装配式建筑占城镇新建建筑面积比例", "%")
-MAP = MAP_FRAME
+# The map is drawn in the page: its elements are looked for inside the map's own element.
+IN_MAP = f"{MAP_ELEMENT} {MAP}"
+
+# Marks on what a redraw would replace: the Leaflet map object and its container element
+# (the page's window stays whatever happens to the map, so a mark there would prove nothing).
+MARK = "() => { window.map_div._xcMark = 1; document.querySelector('#map_div').dataset.xcMark = '1'; }"
+MARKED = ("() => !!window.map_div && window.map_div._xcMark === 1"
+          " && document.querySelectorAll('#map_div').length === 1"
+          " && document.querySelector('#map_div').dataset.xcMark === '1'")
 
 
 def legend(page, has_text: str, timeout: float = 45000):
-    """The legend title inside the map iframe once it reads has_text."""
-    title = page.frame_locator(MAP).first.locator(".xc-legend .xc-title", has_text=has_text)
+    """The map's legend once its title reads has_text."""
+    title = page.locator(f"{MAP_ELEMENT} .xc-legend .xc-title", has_text=has_text)
     title.wait_for(timeout=timeout)
-    return page.frame_locator(MAP).first.locator(".xc-legend")
+    return page.locator(f"{MAP_ELEMENT} .xc-legend")
 
 
 def wait_for_param(page, pair: str) -> None:
@@ -56,18 +64,16 @@ def test_changing_the_indicator_changes_the_legend_and_back_restores_it(page, ap
     page.goto(app_url + "/indicators?indicator=derived-tasks")
     before = legend(page, "适用任务数").inner_text()
     assert "33 项" in before and "43 项" in before and "无数据" in before
-    # The switch repaints the map in place: the same iframe document, one legend.
-    iframe = page.locator(MAP).first.element_handle().content_frame()
-    iframe.evaluate("() => { window.__xcMark = 1; }")
+    # The switch repaints the indicator layer in place: the same map and container, one legend.
+    map_scope(page).wait_for_function("() => !!window.map_div", timeout=20000)
+    page.evaluate(MARK)
     choose(page, "指标", "重点镇数量")
     after = legend(page, "重点镇数量").inner_text()
     assert after != before and "个" in after
-    iframe = page.locator(MAP).first.element_handle().content_frame()
-    assert iframe.evaluate("() => window.__xcMark") == 1
-    assert iframe.evaluate("() => document.querySelectorAll('.xc-legend').length") == 1
+    assert page.evaluate(MARKED), "the switch redrew the base map"
+    assert page.evaluate("() => document.querySelectorAll('.xc-legend').length") == 1
     wait_for_param(page, "indicator=derived-key-towns")
-    frame = page.frame_locator(MAP).first
-    frame.locator("path.leaflet-interactive").nth(116).wait_for(state="attached", timeout=20000)
+    page.locator(f"{IN_MAP} path.leaflet-interactive").nth(116).wait_for(state="attached", timeout=20000)
     # The back button returns to the previous indicator: URL, widget and legend.
     page.go_back()
     wait_for_param(page, "indicator=derived-tasks")
@@ -96,23 +102,20 @@ def test_a_city_level_value_and_a_click_on_a_county(page, app_url):
     page.goto(app_url + f"/indicators?indicator={water}&year=2027-target&city=140800")
     text = legend(page, "全市县城公共供水普及率").inner_text()
     assert "市级数值" in text
-    frame = page.frame_locator(MAP).first
-    label = frame.locator(".xc-label", has_text=re.compile("^绛县$")).first  # not 新绛县
+    label = page.locator(f"{IN_MAP} .xc-label", has_text=re.compile("^绛县$")).first  # not 新绛县
     label.wait_for(timeout=20000)
     if label.locator("span").count():  # the name is drawn in an inner span, shifted onto the point
         label = label.locator("span").first
     box = stable_box(page, label)
-    # Mark the map's document: if the click made Streamlit remount or redraw the map, the mark goes.
-    iframe = page.locator(MAP).first.element_handle().content_frame()
-    iframe.evaluate("() => { window.__xcMark = 1; document.querySelector('.leaflet-container').dataset.xcMark = '1'; }")
+    # Mark the map: if the click made Streamlit remount or redraw the map, the mark goes.
+    page.evaluate(MARK)
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     wait_for_param(page, "county=140826")
     page.get_by_role("heading", name="绛县").wait_for(timeout=20000)
     page.get_by_text("仅有市级数值（运城市），不代表本县").first.wait_for(timeout=20000)
     page.wait_for_timeout(1000)  # let any further rerun land
-    assert page.locator(MAP).count() == 1
-    iframe = page.locator(MAP).first.element_handle().content_frame()
-    assert iframe.evaluate("() => window.__xcMark === 1 && document.querySelector('.leaflet-container').dataset.xcMark === '1'")
+    assert page.locator(MAP_ELEMENT).count() == 1 and page.locator(MAP).count() == 1
+    assert page.evaluate(MARKED), "the click redrew the map"
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "indicators-city-level.png"))
     assert page.outside_requests == [], page.outside_requests
@@ -124,12 +127,11 @@ SPAN = """() => { const b = window.map_div.getBounds();
 
 def map_span(page, test: str, timeout: float = 20000):
     """The map's [south, west, north, east] once test (JS over s, w, n, e) holds for them."""
-    page.wait_for_selector(MAP, timeout=45000)
-    frame = page.locator(MAP).first.element_handle().content_frame()
-    frame.wait_for_function(f"() => {{ const b = window.map_div && window.map_div.getBounds(); if (!b) return false;"
-                            f" const [s, w, n, e] = [b.getSouth(), b.getWest(), b.getNorth(), b.getEast()]; return {test}; }}",
-                            timeout=timeout)
-    return frame.evaluate(SPAN)
+    page = map_scope(page, timeout_ms=45000)
+    page.wait_for_function(f"() => {{ const b = window.map_div && window.map_div.getBounds(); if (!b) return false;"
+                           f" const [s, w, n, e] = [b.getSouth(), b.getWest(), b.getNorth(), b.getEast()]; return {test}; }}",
+                           timeout=timeout)
+    return page.evaluate(SPAN)
 
 
 def test_an_indicator_with_a_handful_of_units_zooms_to_them_and_the_next_goes_back(page, app_url):

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from appserver import MAP_FRAME
+from appserver import MAP, MAP_ELEMENT, map_scope
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-MAP = MAP_FRAME
+# The map is drawn in the page: its elements are looked for inside the map's own element.
+IN_MAP = f"{MAP_ELEMENT} {MAP}"
 
 
 @pytest.fixture
@@ -24,11 +25,10 @@ CENTER = "() => [window.map_div.getCenter().lat, window.map_div.getCenter().lng]
 
 
 def map_window(page):
-    """The map iframe's own frame (to mark it and see that a step keeps it)."""
-    page.wait_for_selector(MAP, timeout=45000)
-    frame = page.locator(MAP).first.element_handle().content_frame()
-    frame.wait_for_selector("path.leaflet-interactive", state="attached", timeout=45000)
-    return frame
+    """Where the map's elements and globals are (the page), once its counties are drawn."""
+    page = map_scope(page, timeout_ms=45000)
+    page.wait_for_selector(f"{IN_MAP} path.leaflet-interactive", state="attached", timeout=45000)
+    return page
 
 
 def slide_shown(page, name):
@@ -101,16 +101,31 @@ def test_leaving_a_deep_link_opens_the_overview_of_its_county(projector, app_url
     projector.wait_for_load_state("networkidle")
     leave(projector, "esc")
     assert "/?" in projector.url and "city=140800" in projector.url and "county=140827" in projector.url
+    # The slide map's style rules left with it: the page has only the overview map's rules
+    # (a leftover would pile up with every slideshow, and is hidden only while the later
+    # map's rules happen to name the same things).
+    map_window(projector)
+    projector.wait_for_function("""() => document.querySelectorAll('#map_div').length === 1
+        && getComputedStyle(document.querySelector('.xc-legend') || document.body).fontSize === '12px'""", timeout=30000)
+    assert projector.evaluate(LEGEND_RULES) == ["12px"], "the slide map's style rules stayed in the page"
+
+
+LEGEND_RULES = """() => [...document.styleSheets].flatMap(sheet => {
+  try { return [...sheet.cssRules]; } catch (error) { return []; }
+}).filter(rule => rule.selectorText === '.xc-legend').map(rule => rule.style.fontSize)"""
 
 
 def test_a_slide_fits_the_projector_with_the_card_beside_the_map(projector, app_url):
     projector.goto(app_url + "/?mode=present&set=city:140800&county=140827&lang=en")
     slide_shown(projector, "垣曲县")
-    frame = map_window(projector)
+    map_window(projector)
     width, height, scroll = projector.evaluate("() => [innerWidth, innerHeight, document.scrollingElement.scrollHeight]")
     assert scroll <= height, "the slide scrolls"
-    box = projector.locator(MAP).first.bounding_box()
+    # The map fills the slide below the title: its element, and the map's own container in it.
+    box = projector.locator(MAP_ELEMENT).bounding_box()
     assert box["y"] + box["height"] <= height and box["height"] >= height - 150, box
+    inner = projector.locator(IN_MAP).bounding_box()
+    assert inner["y"] + inner["height"] <= height and inner["height"] >= height - 150, inner
     title = projector.get_by_role("heading", name="垣曲县", exact=True).bounding_box()
     assert title["x"] >= box["x"] + box["width"] - 1 and title["y"] < height / 3  # beside, at the top
     counts = projector.get_by_text("own 0 · city-wide").first.bounding_box()
@@ -118,7 +133,8 @@ def test_a_slide_fits_the_projector_with_the_card_beside_the_map(projector, app_
     label = projector.get_by_role("button", name="Exit presentation").locator("p").first
     cut = label.evaluate("e => e.scrollWidth > e.clientWidth || e.getBoundingClientRect().right > e.closest('button').getBoundingClientRect().right")
     assert not cut
-    sizes = frame.evaluate("() => [...document.querySelectorAll('.xc-legend .xc-row span, .xc-legend .xc-title, .xc-legend .xc-note')].map(e => parseFloat(getComputedStyle(e).fontSize))")
+    legend = projector.locator(f"{MAP_ELEMENT} .xc-legend")
+    sizes = legend.evaluate("l => [...l.querySelectorAll('.xc-row span, .xc-title, .xc-note')].map(e => parseFloat(getComputedStyle(e).fontSize))")
     assert sizes and min(sizes) >= 16, sizes
     ARTIFACTS.mkdir(exist_ok=True)
     projector.screenshot(path=str(ARTIFACTS / "slide-1366.png"))
@@ -127,19 +143,22 @@ def test_a_slide_fits_the_projector_with_the_card_beside_the_map(projector, app_
 def test_arrow_keys_step_after_a_map_click_and_keep_the_map(projector, app_url):
     projector.goto(app_url + "/?mode=present&set=type:ecological")
     slide_shown(projector, "垣曲县")
-    frame = map_window(projector)
+    map_window(projector)
     projector.wait_for_load_state("networkidle")
-    frame.evaluate("() => { window.xcSameMap = true; }")
-    before = frame.evaluate(CENTER)
-    projector.locator(MAP).first.click(position={"x": 60, "y": 400})  # focus goes into the map
-    assert projector.evaluate("() => document.activeElement.tagName") == "IFRAME"
+    # on the map object and its container: a reload replaces both (the page's window stays)
+    projector.evaluate("() => { window.map_div.xcSameMap = true; document.querySelector('#map_div').dataset.xcSameMap = '1'; }")
+    before = projector.evaluate(CENTER)
+    projector.evaluate("() => { window.xcClicked = null; document.addEventListener('mousedown', e => { window.xcClicked = e.target; }, {once: true, capture: true}); }")
+    projector.locator(IN_MAP).click(position={"x": 60, "y": 400})  # a click on the map itself
+    assert projector.evaluate("() => !!window.xcClicked && document.querySelector('#map_div').contains(window.xcClicked)")
     projector.keyboard.press("ArrowRight")
     slide_shown(projector, "平陆县")
     projector.keyboard.press("ArrowRight")
     slide_shown(projector, "古县")
     # zoomed to 古县 in place (the card paints first, the map follows)
-    frame.wait_for_function(f"(before) => JSON.stringify(({CENTER})()) !== JSON.stringify(before)", arg=before, timeout=10000)
-    assert frame.evaluate("() => window.xcSameMap === true"), "the step reloaded the map"
+    projector.wait_for_function(f"(before) => JSON.stringify(({CENTER})()) !== JSON.stringify(before)", arg=before, timeout=10000)
+    assert projector.evaluate("() => window.map_div.xcSameMap === true && document.querySelectorAll('#map_div').length === 1"
+                              " && document.querySelector('#map_div').dataset.xcSameMap === '1'"), "the step reloaded the map"
     projector.keyboard.press("ArrowLeft")
     slide_shown(projector, "平陆县")
     assert "county=140829" in projector.url
@@ -147,7 +166,7 @@ def test_arrow_keys_step_after_a_map_click_and_keep_the_map(projector, app_url):
 
 COLOURED_IN_VIEW = """() => {
   const grey = new Set(['#d9d9d9', '#eeeeee', '#ffffff', 'transparent', 'none']);
-  return [...document.querySelectorAll('path.leaflet-interactive')].filter(p => {
+  return [...document.querySelectorAll('#map_div path.leaflet-interactive')].filter(p => {
     const fill = (p.getAttribute('fill') || '').toLowerCase();
     return fill && !grey.has(fill) && !fill.startsWith('url(#xc-hatch');
   }).map(p => { const r = p.getBoundingClientRect(); return [r.top, r.bottom, r.left, r.right]; });
@@ -157,14 +176,14 @@ COLOURED_IN_VIEW = """() => {
 @pytest.mark.parametrize("path, painted", [("/", 12), ("/indicators", 6)])
 def test_the_coloured_map_is_on_a_projector_first_screen(projector, app_url, path, painted):
     projector.goto(app_url + path)
-    frame = map_window(projector)
-    frame.wait_for_selector(".xc-legend", timeout=30000)
+    map_window(projector)
+    projector.wait_for_selector(f"{MAP_ELEMENT} .xc-legend", timeout=30000)
     projector.wait_for_timeout(500)
-    box = projector.locator(MAP).first.bounding_box()
+    box = projector.locator(MAP_ELEMENT).bounding_box()
     assert box["y"] + box["height"] <= 768, "a tall head pushes the map below the first screen"
-    coloured = frame.evaluate(COLOURED_IN_VIEW)
+    coloured = projector.evaluate(COLOURED_IN_VIEW)  # in the page's viewport, as the boxes above
     assert len(coloured) >= painted
-    below = [r for r in coloured if box["y"] + r[1] > 768]
+    below = [r for r in coloured if r[1] > 768]
     assert not below, f"{len(below)} coloured counties below the first screen"
     ARTIFACTS.mkdir(exist_ok=True)
     projector.screenshot(path=str(ARTIFACTS / f"first-screen{path.replace('/', '-')}.png"))
@@ -173,8 +192,7 @@ def test_the_coloured_map_is_on_a_projector_first_screen(projector, app_url, pat
 def test_city_and_county_travel_with_the_sidebar_navigation(projector, app_url):
     projector.goto(app_url + "/?city=140800")
     map_window(projector)
-    frame = projector.frame_locator(MAP).first
-    label = frame.locator(".xc-label span").get_by_text("垣曲县", exact=True).first
+    label = projector.locator(f"{IN_MAP} .xc-label span").get_by_text("垣曲县", exact=True).first
     box = label.bounding_box()
     projector.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     projector.get_by_text("140827").wait_for(timeout=30000)
