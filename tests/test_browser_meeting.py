@@ -126,6 +126,11 @@ def test_a_slide_fits_the_projector_with_the_card_beside_the_map(projector, app_
     assert box["y"] + box["height"] <= height and box["height"] >= height - 150, box
     inner = projector.locator(IN_MAP).bounding_box()
     assert inner["y"] + inner["height"] <= height and inner["height"] >= height - 150, inner
+    # the panel beside the map (legend, card) may be as tall as the map, not the 600 px it was built with
+    side = projector.locator(f"{MAP_ELEMENT} .xc-side").evaluate("""e => {
+        const tall = document.createElement('div'); tall.style.height = '5000px'; e.appendChild(tall);
+        const height = e.getBoundingClientRect().height; tall.remove(); return height; }""")
+    assert abs(side - inner["height"]) <= 1, (side, inner)
     title = projector.get_by_role("heading", name="垣曲县", exact=True).bounding_box()
     assert title["x"] >= box["x"] + box["width"] - 1 and title["y"] < height / 3  # beside, at the top
     counts = projector.get_by_text("own 0 · city-wide").first.bounding_box()
