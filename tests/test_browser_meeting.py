@@ -54,6 +54,9 @@ def leave(page, how):
         page.get_by_role("button", name="退出演示").click()
     page.get_by_role("button", name="演示模式").wait_for(timeout=30000)
     assert page.locator("[data-testid='stSidebar']").is_visible()
+    # The address follows the run's query parameters, which can reach the page a moment after
+    # the sidebar is drawn (the map is drawn in between, on the same thread): wait for it.
+    page.wait_for_function("() => !location.search.includes('mode=present')", timeout=20000)
     assert "mode=present" not in page.url
 
 
