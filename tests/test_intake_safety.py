@@ -8,8 +8,11 @@ for root too, unlike chmod)."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import resource
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -25,8 +28,8 @@ GU_SEED = (ROOT / "plans" / GU_LOADED).read_text(encoding="utf-8")  # adding it 
 
 
 def tree(folder: Path) -> dict:
-    """Every file and folder under folder with its bytes. The empty lock file add() takes is left
-    out: it is how two writers wait for each other, not part of an add."""
+    """Every file and folder under folder with its bytes. The empty lock file an add that wrote
+    leaves is left out: it is how two writers wait for each other, not part of an add."""
     return {str(p.relative_to(folder)): (None if p.is_dir() else p.read_bytes())
             for p in sorted(folder.rglob("*")) if p.name != ".manifest.lock"}
 
@@ -271,3 +274,113 @@ def test_the_cli_names_the_manifest_when_the_disk_is_full(tmp_path):
     assert result.stderr == (f"error: {plans / 'manifest.yaml'} could not be written (File too large); nothing was added, "
                              "the plans folder and manifest.yaml are as they were\n")
     assert tree(plans) == before
+
+
+# --- what an add leaves of the folder's own settings: the manifest's mode, no lock file after a refusal
+
+def listing(folder: Path) -> list[str]:
+    """Every name under folder, hidden ones (a lock file, a temporary) included."""
+    return sorted(os.path.relpath(os.path.join(top, name), folder)
+                  for top, dirs, files in os.walk(folder) for name in dirs + files)
+
+
+@pytest.mark.parametrize("mode", [0o640, 0o664], ids=["owner-only", "shared-group"])
+def test_a_manifest_keeps_the_mode_an_administrator_gave_it_after_an_add(tmp_path, mode):
+    plans = seed_plans(tmp_path)
+    manifest = plans / "manifest.yaml"
+    manifest.chmod(mode)
+    source = tmp_path / "壶关县.txt"
+    source.write_text(other_county(), encoding="utf-8")
+    result = add_plan(plans, source, preexec_fn=lambda: os.umask(0o022))  # a default (0644) unlike either mode
+    assert result.returncode == 0, result.stderr
+    assert "壶关县" in manifest.read_text(encoding="utf-8")  # the manifest was replaced, not left alone
+    assert oct(manifest.stat().st_mode & 0o7777) == oct(mode)
+    [text] = [p for p in plans.glob("*.txt") if p.name not in GU_SEED_NAMES]
+    assert oct(text.stat().st_mode & 0o7777) == oct(0o644)  # a new file: the umask default, as before
+
+
+GU_SEED_NAMES = {p.name for p in (ROOT / "plans").glob("*.txt")}
+
+
+def refused_as_duplicate(plans: Path) -> None:
+    proposal = intake.propose("古县.txt", GU_SEED.encode("utf-8"))
+    intake.add(proposal, proposal.fields, plans)
+
+
+def refused_for_a_broken_manifest(plans: Path) -> None:  # the test broke the manifest
+    proposal = intake.propose("壶关县.txt", other_county().encode("utf-8"))
+    intake.add(proposal, proposal.fields, plans)
+
+
+def failed_on_a_full_disk(plans: Path) -> None:
+    proposal = intake.propose("壶关县.txt", other_county().encode("gbk"))
+    restore = limited_file_size(2048)  # the manifest does not fit: the text and original written are undone
+    try:
+        intake.add(proposal, proposal.fields, plans)
+    finally:
+        restore()
+
+
+@pytest.mark.parametrize("refuse", [refused_as_duplicate, refused_for_a_broken_manifest, failed_on_a_full_disk],
+                         ids=["duplicate", "broken-manifest", "full-disk"])
+def test_an_add_that_writes_nothing_leaves_no_new_file_in_the_plans_folder(tmp_path, refuse):
+    plans = seed_plans(tmp_path)
+    if refuse is refused_for_a_broken_manifest:
+        (plans / "manifest.yaml").write_bytes(SEED_MANIFEST.replace("\ndocuments:", "\ndocs:").encode("utf-8"))
+    before = listing(plans)
+    assert ".manifest.lock" not in before
+    with pytest.raises(intake.IntakeError):
+        refuse(plans)
+    assert listing(plans) == before
+
+
+def test_a_lock_file_left_by_an_earlier_add_is_kept_by_a_refused_one(tmp_path):
+    plans = seed_plans(tmp_path)
+    (plans / ".manifest.lock").write_bytes(b"")  # made by an add that wrote, or by an older version
+    before = listing(plans)
+    with pytest.raises(intake.IntakeError):
+        refused_as_duplicate(plans)
+    assert listing(plans) == before
+
+
+def test_an_add_waiting_while_a_refused_add_removes_the_lock_file_still_excludes_the_next(tmp_path):
+    """The refused add removes its lock file while an add waits on it; the waiter must then hold
+    the lock file the folder has, so a third add (here: this test) cannot take it as well."""
+    plans = seed_plans(tmp_path)
+    before = listing(plans)
+    entered, leave = threading.Event(), threading.Event()
+
+    def second() -> None:
+        with intake._manifest_lock(plans):
+            entered.set()
+            leave.wait(30)
+
+    with intake._manifest_lock(plans):  # the first add, made the lock file, writes nothing
+        waiter = threading.Thread(target=second)
+        waiter.start()
+        for _ in range(500):  # until the second add has opened the file and waits in flock (a kernel
+            if _waits_on_a_lock(waiter):  # that hides wait channels: 5 s, time enough to get there)
+                break
+            time.sleep(0.01)
+        assert not entered.is_set()
+    assert entered.wait(30)  # the first add left: the second holds the lock now
+    try:
+        third = os.open(plans / ".manifest.lock", os.O_RDWR | os.O_CREAT)
+        try:
+            with pytest.raises(BlockingIOError):
+                fcntl.flock(third, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        finally:
+            os.close(third)
+    finally:
+        leave.set()
+        waiter.join(30)
+    assert listing(plans) == before  # nothing written: no lock file left either
+
+
+def _waits_on_a_lock(thread: threading.Thread) -> bool:
+    """Whether the thread sleeps in the kernel waiting for a file lock (its wait channel)."""
+    try:
+        wchan = Path(f"/proc/self/task/{thread.native_id}/wchan").read_text()
+    except OSError:
+        return False
+    return "lock" in wchan

@@ -25,6 +25,7 @@ import io
 import json
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from datetime import date as Date
 from pathlib import Path
@@ -438,21 +439,63 @@ def _any_lines(data: bytes) -> list[str]:
     return split_lines(text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
+LOCK_NAME = ".manifest.lock"
+
+
+def _open_lock(path: Path) -> tuple[int, bool]:
+    """(descriptor, whether this call made the file) of the lock file, made if missing."""
+    while True:
+        try:
+            return os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666), True
+        except FileExistsError:
+            try:
+                return os.open(path, os.O_RDWR), False
+            except FileNotFoundError:  # removed between the two opens: make it again
+                continue
+
+
 @contextlib.contextmanager
 def _manifest_lock(plans_dir: Path):
-    """One writer at a time (two administrators adding at once, or the CLI and the app)."""
-    try:
-        handle = open(Path(plans_dir) / ".manifest.lock", "w")
-    except OSError as exc:  # the folder is missing, read-only or a file: nothing was written yet
-        detail = exc.strerror or str(exc)
-        raise IntakeError(f"nothing can be written in the plans folder {plans_dir} ({detail}); nothing was added",
-                          message_key="intake.folder_unwritable", folder=str(plans_dir), detail=detail) from None
-    with handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    """One writer at a time (two administrators adding at once, or the CLI and the app).
+
+    Yields a list: the add appends to it what it leaves written in plans/. A lock file this add
+    made is removed again when the add leaves nothing (refused, or a failed write undone), so
+    plans/ is as it was.
+    It is removed while still locked, so whoever waits on it may hold a file no longer in
+    plans/: after taking the lock each add checks that it locked the file the name now points
+    to, else takes the lock again on the file there (the usual flock-and-unlink discipline)."""
+    path = Path(plans_dir) / LOCK_NAME
+    while True:
         try:
-            yield
+            fd, made = _open_lock(path)
+        except OSError as exc:  # the folder is missing, read-only or a file: nothing was written yet
+            detail = exc.strerror or str(exc)
+            raise IntakeError(f"nothing can be written in the plans folder {plans_dir} ({detail}); nothing was added",
+                              message_key="intake.folder_unwritable", folder=str(plans_dir), detail=detail) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            held = os.fstat(fd)
+            try:
+                current = os.stat(path)
+            except FileNotFoundError:
+                current = None
+            if current is not None and (current.st_dev, current.st_ino) == (held.st_dev, held.st_ino):
+                break
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)  # the file was removed (or replaced) while this add waited: lock the one there now
+    wrote: list = []
+    try:
+        yield wrote
+    finally:
+        try:
+            if made and not wrote:
+                with contextlib.suppress(OSError):
+                    path.unlink()
         finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
 
 
 def next_name(plans_dir: Path, text: str) -> str:
@@ -502,7 +545,7 @@ def add(proposal: Proposal, fields: dict, plans_dir: Path, *, remove_source: Opt
     failure is removed again, so plans/ and the manifest are as they were. The manifest is
     re-read before it is replaced, and not replaced if the new entry does not come back valid."""
     plans_dir = Path(plans_dir)
-    with _manifest_lock(plans_dir):
+    with _manifest_lock(plans_dir) as wrote:
         source = proposal.source
         document = next_name(plans_dir, source.text)
         result = check(proposal, fields, plans_dir, document, source_path=remove_source)
@@ -546,9 +589,11 @@ def add(proposal: Proposal, fields: dict, plans_dir: Path, *, remove_source: Opt
                     written.append(folder)
                 _write_whole(plans_dir / original, source.data, written)
             _write_whole(manifest_path, new_text.encode("utf-8"), None)  # last: the entry appears with its files in place
+            wrote.append(manifest_path)
         except BaseException:
             left = _undo(written)
             if left:  # a second failure while undoing: say what to delete by hand
+                wrote.extend(left)
                 raise IntakeError(f"could not undo a failed add: delete {', '.join(map(str, left))} by hand",
                                   message_key="intake.left_behind", left=[str(p) for p in left]) from None
             raise
@@ -593,7 +638,7 @@ def _try(path: Path, action, *args):
 def _write_whole(path: Path, data: bytes, written: Optional[list]) -> None:
     """data as path, complete or not at all: into a hidden temporary beside it, on the disk
     (fsync), then renamed over path. written: where path is noted once it exists (None for
-    the manifest, which replaces itself and is never removed)."""
+    the manifest, which replaces itself and is never removed). A file replaced keeps its mode."""
     tmp = path.with_name(f".{path.name}.tmp")
 
     def write() -> None:
@@ -601,6 +646,10 @@ def _write_whole(path: Path, data: bytes, written: Optional[list]) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        # the file replaced keeps its mode (an administrator's 0640 or group 0664), not the
+        # temporary's umask default; its owner is not carried over (only root could)
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))
         os.replace(tmp, path)
 
     try:
