@@ -76,6 +76,10 @@ def running_app(timeout: float = 60.0, env: dict | None = None, script: str | No
 # component): the element Streamlit makes for it, and the map's own container inside it.
 MAP_ELEMENT = "[data-testid='stBidiComponentRegular']"
 MAP = "#map_div"
+# The map's element: its container and the panel beside it (legend, card).
+MAP_BOX = f"{MAP_ELEMENT}:has(> {MAP})"
+# The map's container in that element (the shapes, labels and controls).
+MAP_DIV = f"{MAP_ELEMENT} {MAP}"
 
 
 def map_scope(page, timeout_ms: int = 30000):

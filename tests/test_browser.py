@@ -7,13 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from appserver import MAP, MAP_ELEMENT, map_scope
+from appserver import MAP_BOX, map_scope
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-# The map's element in the page (the one holding the map's container): the map's shapes,
-# labels and controls are looked for inside it only.
-IN_MAP = f"{MAP_ELEMENT}:has(> {MAP})"
 
 
 def county_label(scope, name):
@@ -23,7 +20,7 @@ def county_label(scope, name):
 
 def wait_for_counties(page, count=117):
     """The map's element, once count county shapes are drawn in it."""
-    scope = map_scope(page, timeout_ms=45000).locator(IN_MAP)
+    scope = map_scope(page, timeout_ms=45000).locator(MAP_BOX)
     scope.locator("path.leaflet-interactive").nth(count - 1).wait_for(state="attached", timeout=45000)
     return scope
 
@@ -137,7 +134,7 @@ def test_a_map_leaving_the_page_takes_its_traces_and_comes_back_whole(page, app_
     again = page.evaluate(_MAP_TRACES)
     assert again["containers"] == 1 and again["shapes"] == 117 and again["styles"] == 1, again
     # the map drawn again answers clicks
-    box = county_label(page.locator(IN_MAP), "绛县").first.bounding_box()
+    box = county_label(page.locator(MAP_BOX), "绛县").first.bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.get_by_text("140826").wait_for(timeout=20000)
     assert errors == [], errors

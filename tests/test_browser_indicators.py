@@ -6,14 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from appserver import MAP, MAP_ELEMENT, map_scope
+from appserver import MAP, MAP_ELEMENT, MAP_DIV, map_scope
 from xiancheng import indicators
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 PREFAB = indicators.indicator_key("新开工装配式建筑占城镇新建建筑面积比例", "%")
-# The map is drawn in the page: its elements are looked for inside the map's own element.
-IN_MAP = f"{MAP_ELEMENT} {MAP}"
 
 # Marks on what a redraw would replace: the Leaflet map object and its container element
 # (the page's window stays whatever happens to the map, so a mark there would prove nothing).
@@ -73,7 +71,7 @@ def test_changing_the_indicator_changes_the_legend_and_back_restores_it(page, ap
     assert page.evaluate(MARKED), "the switch redrew the base map"
     assert page.evaluate("() => document.querySelectorAll('.xc-legend').length") == 1
     wait_for_param(page, "indicator=derived-key-towns")
-    page.locator(f"{IN_MAP} path.leaflet-interactive").nth(116).wait_for(state="attached", timeout=20000)
+    page.locator(f"{MAP_DIV} path.leaflet-interactive").nth(116).wait_for(state="attached", timeout=20000)
     # The back button returns to the previous indicator: URL, widget and legend.
     page.go_back()
     wait_for_param(page, "indicator=derived-tasks")
@@ -102,7 +100,7 @@ def test_a_city_level_value_and_a_click_on_a_county(page, app_url):
     page.goto(app_url + f"/indicators?indicator={water}&year=2027-target&city=140800")
     text = legend(page, "全市县城公共供水普及率").inner_text()
     assert "市级数值" in text
-    label = page.locator(f"{IN_MAP} .xc-label", has_text=re.compile("^绛县$")).first  # not 新绛县
+    label = page.locator(f"{MAP_DIV} .xc-label", has_text=re.compile("^绛县$")).first  # not 新绛县
     label.wait_for(timeout=20000)
     if label.locator("span").count():  # the name is drawn in an inner span, shifted onto the point
         label = label.locator("span").first

@@ -9,11 +9,8 @@ import re
 import pytest
 from PIL import Image
 
-from appserver import MAP, MAP_ELEMENT, map_scope
+from appserver import MAP, MAP_BOX, map_scope
 pytestmark = pytest.mark.browser
-# The map's element in the page (the one holding the map's container): the map's shapes,
-# labels and controls are looked for inside it only.
-IN_MAP = f"{MAP_ELEMENT}:has(> {MAP})"
 SCREENS = {"1920x1080": (1920, 1080), "1366x768": (1366, 768)}
 
 # The map's element, in the page's scripts below (ROOT in them).
@@ -55,7 +52,7 @@ def open_map(browser, app_url, path, size, lang="zh"):
     context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
     page = context.new_page()
     page.goto(app_url + path)
-    scope = map_scope(page, timeout_ms=45000).locator(IN_MAP)
+    scope = map_scope(page, timeout_ms=45000).locator(MAP_BOX)
     scope.locator("path.leaflet-interactive").nth(0).wait_for(state="attached", timeout=45000)
     scope.locator(".xc-legend").wait_for(timeout=45000)
     page.wait_for_timeout(1500)  # fonts, fitting beside the legend, label culling

@@ -6,11 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from appserver import MAP, MAP_ELEMENT, map_scope
+from appserver import MAP_ELEMENT, MAP_DIV, map_scope
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-# The map is drawn in the page: its elements are looked for inside the map's own element.
-IN_MAP = f"{MAP_ELEMENT} {MAP}"
 
 
 @pytest.fixture
@@ -27,7 +25,7 @@ CENTER = "() => [window.map_div.getCenter().lat, window.map_div.getCenter().lng]
 def map_window(page):
     """Where the map's elements and globals are (the page), once its counties are drawn."""
     page = map_scope(page, timeout_ms=45000)
-    page.wait_for_selector(f"{IN_MAP} path.leaflet-interactive", state="attached", timeout=45000)
+    page.wait_for_selector(f"{MAP_DIV} path.leaflet-interactive", state="attached", timeout=45000)
     return page
 
 
@@ -127,7 +125,7 @@ def test_a_slide_fits_the_projector_with_the_card_beside_the_map(projector, app_
     # The map fills the slide below the title: its element, and the map's own container in it.
     box = projector.locator(MAP_ELEMENT).bounding_box()
     assert box["y"] + box["height"] <= height and box["height"] >= height - 150, box
-    inner = projector.locator(IN_MAP).bounding_box()
+    inner = projector.locator(MAP_DIV).bounding_box()
     assert inner["y"] + inner["height"] <= height and inner["height"] >= height - 150, inner
     # the panel beside the map (legend, card) may be as tall as the map, not the 600 px it was built with
     side = projector.locator(f"{MAP_ELEMENT} .xc-side").evaluate("""e => {
@@ -157,7 +155,7 @@ def test_arrow_keys_step_after_a_map_click_and_keep_the_map(projector, app_url):
     projector.evaluate("() => { window.map_div.xcSameMap = true; document.querySelector('#map_div').dataset.xcSameMap = '1'; }")
     before = projector.evaluate(CENTER)
     projector.evaluate("() => { window.xcClicked = null; document.addEventListener('mousedown', e => { window.xcClicked = e.target; }, {once: true, capture: true}); }")
-    projector.locator(IN_MAP).click(position={"x": 60, "y": 400})  # a click on the map itself
+    projector.locator(MAP_DIV).click(position={"x": 60, "y": 400})  # a click on the map itself
     assert projector.evaluate("() => !!window.xcClicked && document.querySelector('#map_div').contains(window.xcClicked)")
     projector.keyboard.press("ArrowRight")
     slide_shown(projector, "平陆县")
@@ -200,7 +198,7 @@ def test_the_coloured_map_is_on_a_projector_first_screen(projector, app_url, pat
 def test_city_and_county_travel_with_the_sidebar_navigation(projector, app_url):
     projector.goto(app_url + "/?city=140800")
     map_window(projector)
-    label = projector.locator(f"{IN_MAP} .xc-label span").get_by_text("垣曲县", exact=True).first
+    label = projector.locator(f"{MAP_DIV} .xc-label span").get_by_text("垣曲县", exact=True).first
     box = label.bounding_box()
     projector.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     projector.get_by_text("140827").wait_for(timeout=30000)
