@@ -716,15 +716,15 @@ def type_map(
     return fmap
 
 
-def add_highlight(fmap: folium.Map, adcode: str) -> None:
-    """A heavy outline around one unit (the county being presented)."""
+def add_highlight(parent: folium.Map | folium.FeatureGroup, adcode: str) -> None:
+    """A heavy outline around one unit (the county being presented), on a map or in a layer."""
     feature = next(f for f in _web_features() if f["properties"]["adcode"] == adcode)
     folium.GeoJson(
         {"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": feature["geometry"], "properties": {}}]},
         style_function=lambda _: {"color": "#000000", "weight": 4.5, "fill": False, "opacity": 1},
         interactive=False,
         control=False,
-    ).add_to(fmap)
+    ).add_to(parent)
 
 
 # --------------------------------------------------------------------------- indicator map
@@ -1030,12 +1030,6 @@ class _FitOnAdd(MacroElement):
 def slide_layer(adcode: str, legend_room: int = 340) -> folium.FeatureGroup:
     """The county on the current slide: a heavy outline, and the view zoomed to it in place."""
     layer = folium.FeatureGroup(name="slide", control=False)
-    feature = next(f for f in _web_features() if f["properties"]["adcode"] == adcode)
-    folium.GeoJson(
-        {"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": feature["geometry"], "properties": {}}]},
-        style_function=lambda _: {"color": "#000000", "weight": 4.5, "fill": False, "opacity": 1},
-        interactive=False,
-        control=False,
-    ).add_to(layer)
+    add_highlight(layer, adcode)
     _FitOnAdd(bounds_of([adcode]), SLIDE_MAX_ZOOM, legend_room).add_to(layer)
     return layer
