@@ -359,14 +359,32 @@ _VIEW_JS = _script_template(
   // A page may draw its map first and the rest of itself once the map is on screen (it then
   // shows a container keyed AFTER_MAP_KEY, see ui.mapview.rest_waits_for_map): once the
   // counties are painted, the map tells it through the component's value, as a click does.
-  function mapShown() {
-    var waiting = null;
-    try { waiting = window.parent.document.querySelector('.st-key-{{ this.after_map_key }}'); } catch (e) { return; }
+  var WAITING = '.st-key-{{ this.after_map_key }}';
+  var reported = false;
+  function report() {
     var data = window.__GLOBAL_DATA__;
-    if (!waiting || !data || !window.Streamlit) { return; }
+    if (reported || !data || !window.Streamlit) { return; }
+    reported = true;
     // the code of the rest's elements (ui.serve.REST_ELEMENTS) loads while the server runs it
     if (typeof window.parent.xcPreloadRest === 'function') { window.parent.xcPreloadRest(); }
     window.Streamlit.setComponentValue({last_active_drawing: null, {{ this.drawn_field }}: true});
+  }
+  // The container can reach the page a moment after the map has painted (the server sent
+  // them in two messages): without it in the page the map keeps watching for it a while,
+  // else that first view would wait for the rest for good.
+  var WATCH_SECONDS = 30;
+  function mapShown() {
+    var doc = null;
+    try { doc = window.parent.document; } catch (e) { return; }
+    if (doc.querySelector(WAITING)) { report(); return; }
+    if (!window.MutationObserver) { return; }
+    var watch = new MutationObserver(function () {
+      if (doc.querySelector(WAITING)) { stop(); report(); }
+    });
+    function stop() { watch.disconnect(); clearTimeout(timer); map.off('unload', stop); }
+    var timer = setTimeout(stop, WATCH_SECONDS * 1000);
+    map.on('unload', stop);  // the map left the page
+    watch.observe(doc.body, {childList: true, subtree: true, attributes: true, attributeFilter: ['class']});
   }
   function afterPaint() { requestAnimationFrame(function () { setTimeout(mapShown, 0); }); }
   if (map.xcCountiesDrawn) { afterPaint(); } else { map.once('xc:counties', afterPaint); }
