@@ -127,6 +127,14 @@ def test_a_slide_fits_the_projector_with_the_card_beside_the_map(projector, app_
     assert box["y"] + box["height"] <= height and box["height"] >= height - 150, box
     inner = projector.locator(MAP_DIV).bounding_box()
     assert inner["y"] + inner["height"] <= height and inner["height"] >= height - 150, inner
+    # ... and all of it is seen: nothing around it cuts off its bottom (the scale bar there)
+    seen = projector.evaluate("""() => {
+        const map = document.querySelector('#map_div'), box = map.getBoundingClientRect();
+        const scale = document.querySelector('#map_div .leaflet-control-scale').getBoundingClientRect();
+        const at = (x, y) => document.elementFromPoint(x, y);
+        return [map.contains(at(box.x + box.width / 2, box.bottom - 3)),
+                !!at(scale.x + scale.width / 2, scale.y + scale.height / 2).closest('.leaflet-control-scale')]; }""")
+    assert seen == [True, True], seen
     # the panel beside the map (legend, card) may be as tall as the map, not the 600 px it was built with
     side = projector.locator(f"{MAP_ELEMENT} .xc-side").evaluate("""e => {
         const tall = document.createElement('div'); tall.style.height = '5000px'; e.appendChild(tall);

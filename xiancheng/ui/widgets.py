@@ -311,6 +311,9 @@ h1 {font-size: 2.4rem !important; padding: 0 0 0.3rem !important;}
    area with a grey ring: on a projector that frame cuts through the slide. */
 [data-testid="stMain"]::before {display: none !important;}
 .stBidiComponent, .stBidiComponent > div, [data-testid="stBidiComponentRegular"] {height: calc(100vh - 5.2rem) !important;}
+/* and the map's element container: Streamlit gives it the height the map was built with and
+   scrolls what overflows, which cut off the map's bottom (its scale, its attribution) */
+[data-testid="stElementContainer"]:has(> .stBidiComponent) {height: calc(100vh - 5.2rem) !important; overflow: visible !important;}
 .stButton button p {white-space: nowrap;}
 </style>
 """
