@@ -144,6 +144,39 @@ def test_the_legend_never_covers_a_county(browser, app_url, size, lang):
             context.close()
 
 
+@pytest.mark.parametrize("path", ["/", "/indicators?lang=en"])
+def test_on_a_narrow_screen_the_map_keeps_its_width_and_the_legend_folds(browser, app_url, path):
+    # At 1024 px the legend beside the map left the map 142 px of a 390 px element. There the
+    # map takes the whole width and the legend waits behind a button, over the map's edge.
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="zh-CN")
+    page = context.new_page()
+    try:
+        page.goto(app_url + path)
+        scope = map_scope(page, timeout_ms=45000).locator(MAP_BOX)
+        scope.locator("path.leaflet-interactive").nth(0).wait_for(state="attached", timeout=45000)
+        page.wait_for_timeout(1500)
+        element, inner = scope.bounding_box(), scope.locator("#map_div").bounding_box()
+        assert inner["width"] >= element["width"] - 1 and element["width"] < 600, (element, inner)
+        legend, toggle = scope.locator(".xc-legend"), scope.locator(".xc-legend-toggle")
+        assert legend.is_hidden() and toggle.is_visible()
+        assert toggle.inner_text() == ("图例" if path == "/" else "Legend")
+        toggle.click()
+        legend.wait_for(state="visible", timeout=5000)
+        assert toggle.get_attribute("aria-expanded") == "true"
+        box = legend.bounding_box()  # over the map's right edge, inside it
+        assert box["x"] + box["width"] <= inner["x"] + inner["width"] and box["x"] > inner["x"], (box, inner)
+        toggle.click()
+        legend.wait_for(state="hidden", timeout=5000)
+        # a wide screen keeps the legend beside the map, with no button
+        page.set_viewport_size({"width": 1920, "height": 1080})
+        legend.wait_for(state="visible", timeout=5000)
+        page.wait_for_timeout(500)
+        inner, box = scope.locator("#map_div").bounding_box(), legend.bounding_box()
+        assert toggle.is_hidden() and box["x"] >= inner["x"] + inner["width"], (box, inner)
+    finally:
+        context.close()
+
+
 def test_attribution_without_flag_and_metric_scale(browser, app_url):
     context, page, scope = open_map(browser, app_url, "/", "1366x768")
     try:

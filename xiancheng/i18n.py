@@ -45,6 +45,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "legend.type_title": ("县城类型", "County-town type"),
     "map.whole_province": ("全省", "Whole province"),
+    "map.legend": ("图例", "Legend"),
     "legend.counts_of_set": ("数字：本组 {n} 个县级单位", "Counts: the {n} units of this set"),
     "legend.two_types_note": (
         "条纹：文件将该县列入两种类型",

@@ -300,18 +300,40 @@ _VIEW_JS = _script_template(
   var target = {{ this.bounds_json }};
   var moved = false;  // once the user pans or zooms, the map no longer refits by itself
   // Legend and county card sit in a panel beside the map, not on it: at any zoom they
-  // never cover a county. The map keeps the rest of the width.
+  // never cover a county. The map keeps the rest of the width. Where that rest would be
+  // too narrow to read (a 1024 px screen: the map was 142 px wide), the map takes the whole
+  // width and the panel lies over its right edge, the legend folded behind a button until
+  // asked for (open, it would cover the counties: the map is as narrow as the legend is wide).
+  var NARROW = {{ this.narrow }};  // px of the map's element
   var container = map.getContainer();
   container.parentNode.style.position = 'relative';
   var side = L.DomUtil.create('div', 'xc-side', container.parentNode);
   side.style.maxHeight = '100%';  // the map's height, also where a page's style sizes it (a slide)
   map.xcSide = side;
-  var sideWidth = -1;
+  {% if this.legend_label %}
+  var toggle = L.DomUtil.create('button', 'xc-legend-toggle', side);
+  toggle.type = 'button';
+  toggle.textContent = {{ this.legend_label_json }};
+  toggle.setAttribute('aria-expanded', 'true');
+  L.DomEvent.disableClickPropagation(toggle);
+  var folded = function (yes) {
+    side.classList.toggle('xc-legend-hidden', yes);
+    toggle.setAttribute('aria-expanded', yes ? 'false' : 'true');
+  };
+  L.DomEvent.on(toggle, 'click', function () { folded(!side.classList.contains('xc-legend-hidden')); });
+  {% else %}
+  var folded = function () {};
+  {% endif %}
+  var sideState = '';
   map.xcSideChanged = function () {
     var legend = side.querySelector('.xc-legend');
-    var width = legend ? side.offsetWidth : 0;
-    if (width === sideWidth) { return; }
-    sideWidth = width;
+    var over = !!legend && container.parentNode.clientWidth < NARROW;
+    var width = legend && !over ? side.offsetWidth : 0;
+    var state = over ? 'over' : 'beside ' + width;
+    if (state === sideState) { return; }
+    if (over !== (sideState === 'over')) { folded(over); }
+    sideState = state;
+    side.classList.toggle('xc-side-over', over);
     container.style.width = width ? 'calc(100% - ' + (width + 8) + 'px)' : '100%';  // folium's own rule says 100%
     map.invalidateSize({pan: false});
     map.xcFit();
@@ -328,7 +350,7 @@ _VIEW_JS = _script_template(
   ['dragstart', 'boxzoomend'].forEach(function (name) { map.on(name, function () { moved = true; }); });
   container.addEventListener('wheel', function () { moved = true; }, {passive: true});
   container.addEventListener('dblclick', function () { moved = true; });
-  map.on('resize', function () { map.xcFit(); });
+  map.on('resize', function () { map.xcSideChanged(); map.xcFit(); });  // the page's width changed
   // Metric scale only, and the attribution without the flag icon (it ends up in screenshots).
   L.control.scale({imperial: false}).addTo(map);
   map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
@@ -398,7 +420,11 @@ _VIEW_JS = _script_template(
 class _View(MacroElement):
     """Initial view, refitting beside the legend, scale, attribution, 'whole province', county card."""
 
-    def __init__(self, bounds: list[list[float]], home_label: str = ""):
+    # Below this width of the map's element the legend panel lies over the map's right edge
+    # instead of beside it (at 1366×768 the overview's element is 631 px, at 1024 px 390).
+    narrow = 600
+
+    def __init__(self, bounds: list[list[float]], home_label: str = "", legend_label: str = ""):
         super().__init__()
         self._name = "View"
         self._template = _VIEW_JS
@@ -406,6 +432,8 @@ class _View(MacroElement):
         self.province_json = json.dumps(PROVINCE_BOUNDS)
         self.home_label = home_label
         self.home_label_json = json.dumps(html.escape(home_label), ensure_ascii=False)
+        self.legend_label = legend_label
+        self.legend_label_json = json.dumps(legend_label, ensure_ascii=False)
         self.after_map_key = AFTER_MAP_KEY
         self.drawn_field = MAP_DRAWN_FIELD
 
@@ -429,14 +457,20 @@ _MAP_CSS = """<style>
 .xc-card:empty{display:none}
 .xc-card b{font-size:15px}
 .xc-home a{width:auto !important;padding:0 6px;font-size:12px;white-space:nowrap}
+.xc-side-over{top:10px;right:10px;max-height:calc(100% - 20px) !important}
+.xc-legend-toggle{display:none;order:-1;align-self:flex-end;background:#fff;border:1px solid #bbb;border-radius:4px;
+ padding:2px 8px;font-size:12px;cursor:pointer;font-family:inherit}
+.xc-side-over .xc-legend-toggle{display:block}
+.xc-side-over.xc-legend-hidden .xc-legend{display:none}
 </style>"""
 
 
-def base_map(bounds: list[list[float]] | None = None, basemap: str = "none", tianditu_key: str = "", height: int = 680, legend_room: int = 270, home_label: str = "") -> folium.Map:
+def base_map(bounds: list[list[float]] | None = None, basemap: str = "none", tianditu_key: str = "", height: int = 680, legend_room: int = 270, home_label: str = "", legend_label: str = "") -> folium.Map:
     """An empty map fitted to bounds: no tiles unless the user asks for a basemap.
 
     The legend sits in a panel beside the map (legend_room is no longer used).
-    home_label: a button that fits the whole province.
+    home_label: a button that fits the whole province. legend_label: the button that hides
+    the legend where it lies over a narrow map.
     """
     fmap = folium.Map(
         tiles=None,
@@ -459,7 +493,7 @@ def base_map(bounds: list[list[float]] | None = None, basemap: str = "none", tia
     # fills are added later (the indicator layer is swapped in after the base map).
     folium.map.CustomPane(CITY_PANE, z_index=450, pointer_events=False).add_to(fmap)
     folium.map.CustomPane(CITY_VALUE_PANE, z_index=390, pointer_events=False).add_to(fmap)
-    _View(bounds or PROVINCE_BOUNDS, home_label).add_to(fmap)
+    _View(bounds or PROVINCE_BOUNDS, home_label, legend_label).add_to(fmap)
     # st_folium asks the map for its bounds, which folium computes by walking every vertex
     # of every layer (~100 ms a rerun, on every click too); we already know them.
     fitted = bounds or PROVINCE_BOUNDS
@@ -717,7 +751,7 @@ def type_map(
 
     adcodes = geo.counties_of_city(city_adcode) if city_adcode else None
     view = focus or adcodes or data_extent([a for a, c in all_types.items() if c.types])
-    fmap = base_map(bounds_of(view) if view else None, basemap, tianditu_key, height=height, home_label=t("map.whole_province", lang))
+    fmap = base_map(bounds_of(view) if view else None, basemap, tianditu_key, height=height, home_label=t("map.whole_province", lang), legend_label=t("map.legend", lang))
     fills = {a: type_fill(c) for a, c in all_types.items()}
     tips = {}
     for adcode, county_types in all_types.items():
@@ -806,7 +840,7 @@ def indicator_base(city_adcode: str | None = None, basemap: str = "none", tiandi
     counties = geo.counties_of_city(city_adcode) if city_adcode else list(geo.counties())
     from .i18n import t
 
-    fmap = base_map(bounds_of(counties) if city_adcode else PROVINCE_BOUNDS, basemap, tianditu_key, height, home_label=t("map.whole_province", lang))
+    fmap = base_map(bounds_of(counties) if city_adcode else PROVINCE_BOUNDS, basemap, tianditu_key, height, home_label=t("map.whole_province", lang), legend_label=t("map.legend", lang))
     add_county_shapes(fmap, counties if city_adcode else None)
     add_city_outlines(fmap)
     add_labels(fmap, counties)
