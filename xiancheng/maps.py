@@ -382,11 +382,9 @@ _VIEW_JS = _script_template(
   // shows a container keyed AFTER_MAP_KEY, see ui.mapview.rest_waits_for_map): once the
   // counties are painted, the map tells it through the component's value, as a click does.
   var WAITING = '.st-key-{{ this.after_map_key }}';
-  var reported = false;
-  function report() {
+  function report() {  // once: mapShown runs once per map, its watch stops before it reports
     var data = window.__GLOBAL_DATA__;
-    if (reported || !data || !window.Streamlit) { return; }
-    reported = true;
+    if (!data || !window.Streamlit) { return; }
     // the code of the rest's elements (ui.serve.REST_ELEMENTS) loads while the server runs it
     if (typeof window.parent.xcPreloadRest === 'function') { window.parent.xcPreloadRest(); }
     window.Streamlit.setComponentValue({last_active_drawing: null, {{ this.drawn_field }}: true});
