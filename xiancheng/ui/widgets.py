@@ -312,7 +312,8 @@ h1 {font-size: 2.4rem !important; padding: 0 0 0.3rem !important;}
 [data-testid="stMain"]::before {display: none !important;}
 .stBidiComponent, .stBidiComponent > div, [data-testid="stBidiComponentRegular"] {height: calc(100vh - 5.2rem) !important;}
 /* and the map's element container: Streamlit gives it the height the map was built with and
-   scrolls what overflows, which cut off the map's bottom (its scale, its attribution) */
+   scrolls what overflows, which cut off the map's bottom (its scale, its attribution). A rule
+   of its own: a browser without :has() drops the whole rule its selector is in. */
 [data-testid="stElementContainer"]:has(> .stBidiComponent) {height: calc(100vh - 5.2rem) !important; overflow: visible !important;}
 .stButton button p {white-space: nowrap;}
 </style>
