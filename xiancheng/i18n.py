@@ -46,6 +46,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "legend.type_title": ("县城类型", "County-town type"),
     "map.whole_province": ("全省", "Whole province"),
     "map.legend": ("图例", "Legend"),
+    # Shown instead of a blank page by a browser that cannot run the dashboard (ui/compat.js).
+    "compat.old_browser": (
+        "此浏览器无法打开县城一张图：它的内核版本过旧。请使用 Chrome 或 Edge 109 及以上版本；"
+        "360、QQ 等浏览器请切换到“极速模式”。",
+        "This browser cannot open the dashboard: its engine is too old. Please use Chrome or Edge 109 "
+        "or newer; in 360, QQ and similar browsers, switch to the fast (Chromium) mode.",
+    ),
     "legend.counts_of_set": ("数字：本组 {n} 个县级单位", "Counts: the {n} units of this set"),
     "legend.two_types_note": (
         "条纹：文件将该县列入两种类型",

@@ -1,6 +1,7 @@
-"""Serve Leaflet and the map geometry as static files, so maps draw with no internet.
+"""Serve Leaflet, the map geometry and core-js as static files, so pages work with no internet.
 
-Leaflet comes from the installed xstatic-leaflet package. The county and city-line geometry
+Leaflet comes from the installed xstatic-leaflet package; core-js (for older browsers, see
+ui.serve's compatibility loader) from the project's vendor folder. The county and city-line geometry
 is written once per process as content-hashed files (name changes when the bytes do), which
 the browser fetches once and then keeps (ui.serve marks these paths immutable for a year)
 instead of receiving ~180 KB of coordinates inside every map page.
@@ -27,8 +28,17 @@ LEAFLET_DIR = f"leaflet-{xstatic_leaflet.VERSION}"
 LEAFLET_JS = f"{STATIC_URL}/{LEAFLET_DIR}/leaflet.js"
 LEAFLET_CSS = f"{STATIC_URL}/{LEAFLET_DIR}/leaflet.css"
 GEOMETRY_DIR = "geo"
-# Paths whose content never changes under the same name (Leaflet's versioned folder, hashed geometry).
-IMMUTABLE_PATH = re.compile(rf"/app/static/({re.escape(LEAFLET_DIR)}/|{GEOMETRY_DIR}/[\w-]+\.[0-9a-f]{{12}}\.json$)")
+# core-js: the standard library's newer parts (Array.prototype.toSorted, Object.groupBy, …)
+# for a browser older than Streamlit's frontend expects. npm's core-js-bundle, vendored as
+# published (no PyPI package carries it); versioned folder, as Leaflet's.
+CORE_JS_VERSION = "3.50.0"
+CORE_JS_SOURCE = Path(__file__).with_name("vendor") / f"core-js-bundle-{CORE_JS_VERSION}" / "minified.js"
+CORE_JS_DIR = f"core-js-{CORE_JS_VERSION}"
+CORE_JS = f"{STATIC_URL}/{CORE_JS_DIR}/core-js.min.js"
+# Paths whose content never changes under the same name (versioned folders, hashed geometry).
+IMMUTABLE_PATH = re.compile(
+    rf"/app/static/({re.escape(LEAFLET_DIR)}/|{re.escape(CORE_JS_DIR)}/|{GEOMETRY_DIR}/[\w-]+\.[0-9a-f]{{12}}\.json$)"
+)
 # What a click and a tooltip need of a county; everything else is looked up by adcode.
 COUNTY_PROPERTIES = ("adcode", "name", "city_name")
 
@@ -55,17 +65,14 @@ def geometry_url(name: str) -> str:
 
 
 def install_static_assets(static_dir: Path = STATIC_DIR) -> Path:
-    """Copy Leaflet into static_dir (only what changed) and write the geometry files."""
+    """Copy Leaflet and core-js into static_dir (only what changed) and write the geometry files."""
     source = Path(xstatic_leaflet.BASE_DIR)
     target = Path(static_dir) / LEAFLET_DIR
     for path in source.rglob("*"):
         if path.is_dir() or path.suffix == ".map":
             continue
-        dest = target / path.relative_to(source)
-        if dest.exists() and filecmp.cmp(path, dest, shallow=False):
-            continue
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, dest)
+        _copy_if_changed(path, target / path.relative_to(source))
+    _copy_if_changed(CORE_JS_SOURCE, Path(static_dir) / CORE_JS_DIR / "core-js.min.js")
     geometry = Path(static_dir) / GEOMETRY_DIR
     geometry.mkdir(parents=True, exist_ok=True)
     for name in GEOMETRY_FILES:
@@ -76,6 +83,13 @@ def install_static_assets(static_dir: Path = STATIC_DIR) -> Path:
             tmp.write_bytes(body)
             tmp.replace(dest)  # atomic: a browser never reads half a file
     return target
+
+
+def _copy_if_changed(path: Path, dest: Path) -> None:
+    if dest.exists() and filecmp.cmp(path, dest, shallow=False):
+        return
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(path, dest)
 
 
 def use_local_leaflet() -> None:

@@ -256,7 +256,23 @@ def _page_head() -> tuple[bytes, bytes]:
     with _PAGE_HEAD_LOCK:
         from ..offline import leaflet_script_tag
 
-        return _backend_script() + _map_prefetch() + _page_css(), _element_preloads() + leaflet_script_tag().encode()
+        return _compat_script() + _backend_script() + _map_prefetch() + _page_css(), _element_preloads() + leaflet_script_tag().encode()
+
+
+def _compat_script() -> bytes:
+    """compat.js, first in the page: core-js and a v-flag RegExp for a browser older than
+    Streamlit's frontend expects, a notice where even that cannot run it."""
+    import json
+    from pathlib import Path
+
+    from ..i18n import t
+    from ..offline import CORE_JS
+
+    code = Path(__file__).with_name("compat.js").read_text(encoding="utf-8")
+    code = "\n".join(line for line in code.splitlines() if not line.lstrip().startswith("//"))  # comments: for the reader
+    notice = json.dumps([t("compat.old_browser", "zh"), t("compat.old_browser", "en")], ensure_ascii=False)
+    code = code.replace("'__CORE_JS__'", json.dumps(CORE_JS)).replace("__NOTICE__", notice)
+    return f"<script>{code}</script>".encode()
 
 
 def _backend_script() -> bytes:
