@@ -18,9 +18,10 @@ $(STAMP): requirements.lock pyproject.toml
 run: $(STAMP)
 	$(BIN)/python -m xiancheng.ui.serve --server.port $(PORT)
 
-browser-deps:
+browser-deps: $(STAMP)
 	bash scripts/install-browser.sh
 	bash scripts/install-test-deps.sh
+	$(BIN)/python scripts/install_old_chromium.py
 
 test: $(STAMP) browser-deps
 	$(BIN)/python -m pytest

@@ -23,16 +23,23 @@ def app_url():
         yield url
 
 
+# One Playwright for the run: its sync API runs one instance at a time, and the old-browser
+# test (test_browser_compat) launches a second Chromium beside the shared one.
 @pytest.fixture(scope="session")
-def browser():
+def playwright_session():
     from playwright.sync_api import sync_playwright
 
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_session):
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: run `bash scripts/install-browser.sh`")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    browser = playwright_session.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
 
 
 def _outside(url: str) -> bool:
