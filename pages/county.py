@@ -71,7 +71,7 @@ with locator:  # the one-pager's locator map: where the county lies in the provi
     st.image(widgets.locator_thumbnail(selected, LOCATOR_WIDTH), caption=t("county.locator", city=county.city_name),
              width=LOCATOR_WIDTH, output_format="PNG")
 
-with st.expander(t("export.section"), icon=":material/download:"):
+with st.expander(t("export.section"), icon=":material/download:", key="county-export-open"):
     sources = [d.title for d in (*profile.own_documents, *profile.city_documents)]
     widgets.download_row(
         widgets.county_downloads(selected, county.name, profile.tasks, profile.projects, sources), key="county-export"

@@ -100,7 +100,7 @@ if indicator.categorical:  # an imported category list: its own colours and lege
             key=f"indicator-map-{city}-{lang}", height=MAP_HEIGHT, returned_objects=["last_active_drawing"],
         )
         if category_view.categories:
-            with st.expander(t("export.section"), icon=":material/download:"):
+            with st.expander(t("export.section"), icon=":material/download:", key="category-export-open"):
                 widgets.download_row(widgets.indicator_map_downloads(key, None, method, k, city or None), key="indicator-export")
     drawing = (clicked or {}).get("last_active_drawing") or {}
     selected = (drawing.get("properties") or {}).get("adcode") or ui.query_param("county", allowed=ui.counties())
@@ -154,7 +154,7 @@ with map_col:
         + " · " + t("source_boundaries")
     )
     if used is not None:
-        with st.expander(t("export.section"), icon=":material/download:"):
+        with st.expander(t("export.section"), icon=":material/download:", key="indicator-export-open"):
             widgets.download_row(
                 widgets.indicator_map_downloads(key, period.token if period else None, method, k, city or None),
                 key="indicator-export",

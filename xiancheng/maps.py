@@ -351,6 +351,27 @@ _VIEW_JS = _script_template(
   container.addEventListener('wheel', function () { moved = true; }, {passive: true});
   container.addEventListener('dblclick', function () { moved = true; });
   map.on('resize', function () { map.xcSideChanged(); map.xcFit(); });  // the page's width changed
+  // On paper the page is laid out anew at the sheet's width, which Leaflet does not see: the
+  // map was cut off where the sheet is narrower than the screen. While printing, the map's
+  // element keeps at most PRINT_WIDTH px (what an A4 landscape sheet leaves it, see the
+  // print rules of ui.widgets.COMPACT_CSS) and the map is refitted to that; afterwards it is
+  // as before.
+  var PRINT_WIDTH = {{ this.print_width }};
+  function printSize(printing) {
+    var box = container.parentNode;
+    box.style.width = printing ? Math.min(box.clientWidth, PRINT_WIDTH) + 'px' : '';
+    map.xcSideChanged();
+    map.invalidateSize();
+    map.xcFit();
+    if (map.xcLayoutLabels) { map.xcLayoutLabels(); }
+  }
+  var beforePrint = function () { printSize(true); }, afterPrint = function () { printSize(false); };
+  window.addEventListener('beforeprint', beforePrint);
+  window.addEventListener('afterprint', afterPrint);
+  map.on('unload', function () {
+    window.removeEventListener('beforeprint', beforePrint);
+    window.removeEventListener('afterprint', afterPrint);
+  });
   // Metric scale only, and the attribution without the flag icon (it ends up in screenshots).
   L.control.scale({imperial: false}).addTo(map);
   map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
@@ -421,6 +442,9 @@ class _View(MacroElement):
     # Below this width of the map's element the legend panel lies over the map's right edge
     # instead of beside it (at 1366×768 the overview's element is 631 px, at 1024 px 390).
     narrow = 600
+    # The map's element while printing, at most (A4 landscape, 8 mm margins: 1062 px across,
+    # of which the overview's map column gets ~740).
+    print_width = 720
 
     def __init__(self, bounds: list[list[float]], home_label: str = "", legend_label: str = ""):
         super().__init__()
@@ -460,6 +484,8 @@ _MAP_CSS = """<style>
  padding:2px 8px;font-size:12px;cursor:pointer;font-family:inherit}
 .xc-side-over .xc-legend-toggle{display:block}
 .xc-side-over.xc-legend-hidden .xc-legend{display:none}
+@media print{.leaflet-control-zoom,.xc-home,.xc-legend-toggle{display:none !important}
+ .xc-side-over.xc-legend-hidden .xc-legend{display:block}}
 </style>"""
 
 

@@ -276,6 +276,18 @@ COMPACT_CSS = """
 .st-key-xc-head [data-testid="stMarkdownContainer"] {display: flex; align-items: baseline; gap: 0.8rem; margin: 0 0 0.2rem; flex-wrap: wrap;}
 .st-key-xc-head h1 {font-size: 1.55rem !important; padding: 0 !important; margin: 0 !important;}
 .st-key-xc-head p {color: rgba(49, 51, 63, 0.65); font-size: 0.95rem; margin: 0 !important;}
+/* On paper: a landscape sheet (the page's columns keep about a laptop screen's width), the
+   page's content across it without the sidebar, toolbar, buttons and export sections (their
+   expanders' keys end in -export-open), and a map not split across two sheets. The map fits
+   itself to the sheet (maps._View, beforeprint). */
+@media print {
+  @page {size: A4 landscape; margin: 8mm;}
+  [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"],
+  [data-testid="stToolbar"], [data-testid="stDecoration"], footer, .stButton, .stDownloadButton,
+  [class*="-export-open"] {display: none !important;}
+  [data-testid="stMainBlockContainer"], [data-testid="stMainBlockContainer"]:has(.st-key-xc-head) {padding: 0 !important; max-width: 100% !important;}
+  [data-testid="stElementContainer"]:has(.leaflet-container) {break-inside: avoid;}
+}
 """
 
 
