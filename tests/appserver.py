@@ -86,3 +86,14 @@ def map_scope(page, timeout_ms: int = 30000):
     """Where the map's elements are found (the page: there is no frame), once the map exists."""
     page.wait_for_selector(MAP, state="attached", timeout=timeout_ms)
     return page
+
+
+def label_point(page, name: str) -> tuple[float, float]:
+    """Where a county's name label sits in the window: a click there lands on its shape
+    (labels let clicks through). The map's container points are offset by its place."""
+    return tuple(page.evaluate("""(name) => {
+        const marker = Object.values(window.map._layers).find(l => l.getElement && l.getElement() && l.getElement().textContent === name);
+        const p = window.map.latLngToContainerPoint(marker.getLatLng());
+        const box = window.map.getContainer().getBoundingClientRect();
+        return [box.left + p.x, box.top + p.y];
+    }""", name))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from appserver import CHROMIUM_ARGS, MAP_DIV, map_scope
+from appserver import CHROMIUM_ARGS, MAP_DIV, label_point, map_scope
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,12 +57,7 @@ def test_chrome_109_runs_the_dashboard(old_browser, app_url):
         # A click on a county: the card in the map, then the side panel (a rerun: the
         # frontend's messages work too).
         page.wait_for_timeout(1500)  # labels laid out
-        x, y = page.evaluate("""() => {
-            const marker = Object.values(window.map._layers).find(l => l.getElement && l.getElement() && l.getElement().textContent === '稷山县');
-            const p = window.map.latLngToContainerPoint(marker.getLatLng());
-            const box = window.map.getContainer().getBoundingClientRect();
-            return [box.left + p.x, box.top + p.y];
-        }""")
+        x, y = label_point(page, "稷山县")
         page.mouse.click(x, y)
         card = page.locator(".xc-card")
         card.wait_for(timeout=5000)

@@ -9,7 +9,7 @@ import re
 import pytest
 from PIL import Image
 
-from appserver import MAP, MAP_BOX, map_scope
+from appserver import MAP, MAP_BOX, label_point, map_scope
 pytestmark = pytest.mark.browser
 SCREENS = {"1920x1080": (1920, 1080), "1366x768": (1366, 768)}
 
@@ -222,13 +222,7 @@ def test_a_click_shows_the_county_card_inside_the_map(browser, app_url):
         # the page (focus), and the release then lands elsewhere.
         page.locator(MAP).scroll_into_view_if_needed()
         page.wait_for_timeout(300)
-        # the map's container points are offset by the container's place in the window
-        x, y = page.evaluate("""() => {
-            const marker = Object.values(window.map._layers).find(l => l.getElement && l.getElement() && l.getElement().textContent === '稷山县');
-            const p = window.map.latLngToContainerPoint(marker.getLatLng());
-            const box = window.map.getContainer().getBoundingClientRect();
-            return [box.left + p.x, box.top + p.y];
-        }""")
+        x, y = label_point(page, "稷山县")
         page.mouse.click(x, y)
         card = scope.locator(".xc-card")
         card.wait_for(timeout=2000)

@@ -259,6 +259,7 @@ def _page_head() -> tuple[bytes, bytes]:
         return _compat_script() + _backend_script() + _map_prefetch() + _page_css(), _element_preloads() + leaflet_script_tag().encode()
 
 
+@functools.lru_cache(maxsize=1)
 def _compat_script() -> bytes:
     """compat.js, first in the page: core-js and a v-flag RegExp for a browser older than
     Streamlit's frontend expects, a notice where even that cannot run it."""

@@ -285,7 +285,9 @@ COMPACT_CSS = """
   [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"],
   [data-testid="stToolbar"], [data-testid="stDecoration"], footer, .stButton, .stDownloadButton,
   [class*="-export-open"] {display: none !important;}
-  [data-testid="stMainBlockContainer"], [data-testid="stMainBlockContainer"]:has(.st-key-xc-head) {padding: 0 !important; max-width: 100% !important;}
+  [data-testid="stMainBlockContainer"] {padding: 0 !important; max-width: 100% !important;}
+  /* apart: a browser without :has() (Chrome before 105) drops a whole rule that names it */
+  [data-testid="stMainBlockContainer"]:has(.st-key-xc-head) {padding: 0 !important;}
   [data-testid="stElementContainer"]:has(.leaflet-container) {break-inside: avoid;}
 }
 """
