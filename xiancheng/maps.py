@@ -354,16 +354,13 @@ _VIEW_JS = _script_template(
   // On paper the page is laid out anew at the sheet's width, which Leaflet does not see: the
   // map was cut off where the sheet is narrower than the screen. While printing, the map's
   // element keeps at most PRINT_WIDTH px (what an A4 landscape sheet leaves it, see the
-  // print rules of ui.widgets.COMPACT_CSS) and the map is refitted to that; afterwards it is
-  // as before.
+  // print rules of ui.widgets.COMPACT_CSS); afterwards it is as before. Either way the map
+  // takes it as a resize (above: the panel, the refit; the labels lay themselves out).
   var PRINT_WIDTH = {{ this.print_width }};
   function printSize(printing) {
     var box = container.parentNode;
     box.style.width = printing ? Math.min(box.clientWidth, PRINT_WIDTH) + 'px' : '';
-    map.xcSideChanged();
     map.invalidateSize();
-    map.xcFit();
-    if (map.xcLayoutLabels) { map.xcLayoutLabels(); }
   }
   var beforePrint = function () { printSize(true); }, afterPrint = function () { printSize(false); };
   window.addEventListener('beforeprint', beforePrint);
