@@ -88,6 +88,14 @@ def map_scope(page, timeout_ms: int = 30000):
     return page
 
 
+def wait_for_counties(page, timeout_ms: int = 45000):
+    """Once the map exists and its 117 county shapes are drawn."""
+    map_scope(page, timeout_ms=timeout_ms)
+    page.wait_for_function(f"() => document.querySelectorAll(\"{MAP_DIV} path.leaflet-interactive\").length >= 117",
+                           timeout=timeout_ms)
+    return page
+
+
 def label_point(page, name: str) -> tuple[float, float]:
     """Where a county's name label sits in the window: a click there lands on its shape
     (labels let clicks through). The map's container points are offset by its place."""

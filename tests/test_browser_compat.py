@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from appserver import CHROMIUM_ARGS, MAP_DIV, label_point, map_scope
+from appserver import CHROMIUM_ARGS, label_point, wait_for_counties
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,17 +41,11 @@ def _open(browser, url, errors):
     return context, page
 
 
-def _shapes_drawn(page):
-    map_scope(page, timeout_ms=45000)
-    page.wait_for_function(f"() => document.querySelectorAll(\"{MAP_DIV} path.leaflet-interactive\").length >= 117",
-                           timeout=45000)
-
-
 def test_chrome_109_runs_the_dashboard(old_browser, app_url):
     errors = []
     context, page = _open(old_browser, app_url, errors)
     try:
-        _shapes_drawn(page)
+        wait_for_counties(page)
         assert page.evaluate("window.__xcCompat") is True
         assert page.evaluate("typeof [].toSorted") == "function"  # core-js's
         # A click on a county: the card in the map, then the side panel (a rerun: the
@@ -65,7 +59,7 @@ def test_chrome_109_runs_the_dashboard(old_browser, app_url):
         page.get_by_role("heading", name="稷山县").wait_for(timeout=20000)
 
         page.goto(app_url + "/indicators?indicator=derived-tasks&lang=en")
-        _shapes_drawn(page)
+        wait_for_counties(page)
         page.get_by_role("heading", name="Indicator map").first.wait_for(timeout=20000)
 
         page.goto(app_url + "/county?county=140827")
@@ -81,7 +75,7 @@ def test_a_current_browser_loads_none_of_it(browser, app_url):
     context, page = _open(browser, app_url, errors)
     page.on("request", lambda request: requested.append(request.url))
     try:
-        _shapes_drawn(page)
+        wait_for_counties(page)
         page.wait_for_timeout(1000)
         assert page.evaluate("window.__xcCompat") is None
         assert not [url for url in requested if "core-js" in url]
@@ -142,7 +136,7 @@ def test_a_notice_goes_when_the_frontend_comes_up_after_all(browser, app_url):
     try:
         page.goto(app_url + "/", wait_until="commit")
         page.locator(NOTICE).wait_for(state="attached", timeout=15000)
-        _shapes_drawn(page)
+        wait_for_counties(page)
         page.locator(NOTICE).wait_for(state="detached", timeout=5000)
     finally:
         context.close()

@@ -8,7 +8,7 @@ from io import BytesIO
 import pytest
 from pypdf import PdfReader
 
-from appserver import MAP_DIV, map_scope
+from appserver import wait_for_counties
 
 pytestmark = pytest.mark.browser
 
@@ -29,9 +29,7 @@ def wide_overview(browser, app_url):
     context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
     page = context.new_page()
     page.goto(app_url + "/")
-    map_scope(page, timeout_ms=45000)
-    page.wait_for_function(f"() => document.querySelectorAll(\"{MAP_DIV} path.leaflet-interactive\").length >= 117",
-                           timeout=45000)
+    wait_for_counties(page)
     page.locator(".st-key-xc-after-map").wait_for(state="detached", timeout=45000)  # the rest of the page
     page.get_by_role("heading", name="各市县城类型统计").wait_for(timeout=30000)
     page.wait_for_timeout(1000)
