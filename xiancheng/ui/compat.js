@@ -16,22 +16,17 @@
   var w = window, d = document;
   var CORE_JS = '__CORE_JS__', NOTICE = __NOTICE__;
 
-  function current() {
-    try {
-      new RegExp('', 'v');
-    } catch (error) {
-      return false;
-    }
-    return !!([].toSorted && Object.groupBy && Promise.withResolvers && Array.fromAsync &&
-      w.structuredClone && w.Set && Set.prototype.union);
+  var hasV = true;
+  try {
+    new RegExp('', 'v');
+  } catch (error) {
+    hasV = false;
   }
+  var current = hasV && !!([].toSorted && Object.groupBy && Promise.withResolvers && Array.fromAsync &&
+    w.structuredClone && w.Set && Set.prototype.union);
 
   // RegExp with the v flag read as u (for the patterns written without v's set notation).
   w.__xcRegExpV = function () {
-    try {
-      new RegExp('', 'v');
-      return;
-    } catch (error) { /* below */ }
     var Native = w.RegExp;
     var Shim = function RegExp(pattern, flags) {
       if (typeof flags === 'string' && flags.indexOf('v') >= 0) { flags = flags.replace('v', 'u'); }
@@ -42,9 +37,9 @@
     w.RegExp = Shim;
   };
 
-  if (!current()) {
+  if (!current) {
     w.__xcCompat = true;
-    d.write('<script src="' + CORE_JS + '"><\/script><script>window.__xcRegExpV();<\/script>');
+    d.write('<script src="' + CORE_JS + '"><\/script>' + (hasV ? '' : '<script>window.__xcRegExpV();<\/script>'));
   }
 
   function started() {
