@@ -43,6 +43,43 @@ def test_every_page_tells_the_frontend_the_server_is_at_the_root(server, path):
     assert page.index(b"window.__streamlit") < page.index(b"static/js/index.")  # set before the app starts
 
 
+def get(url: str, **headers) -> tuple[dict[str, str], bytes]:
+    request = urllib.request.Request(url, headers=headers)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return {k.lower(): v for k, v in response.headers.items()}, response.read()
+
+
+def test_the_frontend_s_and_the_maps_files_come_whole_from_memory_gzipped(server):
+    # ui.fileserver, in front of Streamlit's stack: the bytes on disk, compressed once.
+    import gzip
+    import re
+    from pathlib import Path
+
+    import xstatic.pkg.leaflet as xstatic_leaflet
+    from streamlit.file_util import get_static_dir
+
+    from xiancheng.offline import LEAFLET_JS
+
+    _, page = get(server + "/")
+    entry = re.search(rb'src="\./(static/js/index\.[\w-]+\.js)"', page).group(1).decode()
+    for url, on_disk, extra in ((f"/{entry}", Path(get_static_dir()) / entry, {}),
+                                (LEAFLET_JS, Path(xstatic_leaflet.BASE_DIR) / "leaflet.js", {"x-content-type-options": "nosniff"})):
+        headers, body = get(server + url)
+        assert body == on_disk.read_bytes()
+        assert headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert headers["content-type"] == "text/javascript; charset=utf-8"
+        assert all(headers[k] == v for k, v in extra.items())
+        packed_headers, packed = get(server + url, **{"Accept-Encoding": "gzip"})
+        assert packed_headers["content-encoding"] == "gzip" and gzip.decompress(packed) == body
+        assert len(packed) < len(body) / 2
+
+
+def test_an_unknown_frontend_file_gets_streamlits_own_answer(server):
+    headers, body = get(server + "/static/js/no-such-chunk.js")
+    assert headers["content-type"].startswith("text/html") and b"window.prerenderReady" in body
+    assert status(server + "/static/js/../../index.html") == 400
+
+
 def test_clients_that_vanish_mid_page_leave_no_traceback_in_the_log():
     """Browsers closed or cut off while a page is still being sent (no close frame) are
     normal under load; the server log stays free of tracebacks and errors about them."""

@@ -46,6 +46,7 @@ def warm() -> None:
             from ..settings import DATASET_PATH
 
             offline.install_static_assets()
+            _preload_first_view_files()
             _open_store()
             geo.counties()
             geo.cities()
@@ -114,6 +115,27 @@ def _warm_other_pages() -> None:
         # since, and its garbage in cycles would otherwise be frozen (kept) with them.
         gc.collect()
         gc.freeze()
+
+
+def _preload_first_view_files() -> None:
+    """Read and compress now what a first visit fetches (fileserver): Streamlit's frontend
+    files named in its page and the first view's element chunks, Leaflet and the geometry,
+    so that no first request waits for that."""
+    from pathlib import Path
+
+    from streamlit.file_util import get_static_dir
+
+    from .. import offline
+    from .fileserver import FILES
+
+    try:
+        index = (Path(get_static_dir()) / "index.html").read_text(encoding="utf-8")
+    except OSError:
+        index = ""
+    frontend = set(re.findall(r"\./(static/(?:js|css|media)/[\w.-]+)", index))
+    frontend |= {f"static/js/{name}" for name in (*_element_chunks(FIRST_VIEW_ELEMENTS), *_element_chunks(REST_ELEMENTS))}
+    app_files = [offline.LEAFLET_JS, offline.LEAFLET_CSS, *(offline.geometry_url(n) for n in offline.GEOMETRY_FILES)]
+    FILES.preload([*(f"/{name}" for name in sorted(frontend)), *app_files])
 
 
 def _import_first_view_modules() -> None:
@@ -330,6 +352,7 @@ def _element_preloads() -> bytes:
     return (links + later).encode()
 
 
+@functools.lru_cache(maxsize=4)
 def _element_chunks(elements: tuple[str, ...]) -> list[str]:
     """The chunks of those elements and everything they import, found in the installed
     Streamlit's build (chunk names carry a content hash), less what Streamlit's index.html
@@ -357,15 +380,18 @@ def _element_chunks(elements: tuple[str, ...]) -> list[str]:
     return sorted(seen - already)
 
 
-def _without_metrics() -> None:
-    """Put NoMetrics in front of Streamlit's own middleware (what `streamlit run` builds),
-    and BackendAtRoot behind it, where the page is not yet compressed."""
+def _middleware() -> None:
+    """Around Streamlit's own middleware (what `streamlit run` builds): first the frontend's
+    and the app's versioned files from memory (fileserver), then NoMetrics; BackendAtRoot
+    behind Streamlit's, where the page is not yet compressed."""
     from starlette.middleware import Middleware
     from streamlit.web.server.starlette import starlette_app
 
+    from .fileserver import FilesFromMemory
+
     streamlit_middleware = starlette_app.create_streamlit_middleware
     starlette_app.create_streamlit_middleware = lambda: [
-        Middleware(NoMetrics), *streamlit_middleware(), Middleware(BackendAtRoot),
+        Middleware(FilesFromMemory), Middleware(NoMetrics), *streamlit_middleware(), Middleware(BackendAtRoot),
     ]
 
 
@@ -465,7 +491,7 @@ def main(argv: list[str] | None = None) -> int:
     # Off until warm() has loaded everything that lives for the whole process (_freeze_heap).
     gc.disable()
     mark_immutable_static()
-    _without_metrics()
+    _middleware()
     _no_repl_check()
     _quick_component_scan()
     _plain_component_args()
