@@ -1,7 +1,7 @@
 """Side by side and under load: this project's overview against the plain streamlit-folium
 page (bench/plain_app.py) and a bare Streamlit page (bench/bare_app.py, the floor).
 
-Run: make bench (or .venv/bin/python bench/bench_compare.py [side|load] [rounds]). Prints the
+Run: make bench (or .venv/bin/python bench/bench_compare.py [side|load|cold] [rounds]). Prints the
 tables; not a test.
 Issue 15 targets: map drawn ≤ floor + 0.5 s and ≤ 0.6 × the plain page's time above the floor;
 warm-cache reload ≤ floor + 0.3 s; click → card in the map < 150 ms, side panel < 400 ms;
@@ -23,7 +23,11 @@ and the rest once the map is painted, so that figure shows what follows the map.
 medians' difference (as before) and the median of each round's own difference (the apps of
 one round ran side by side under the same load).
 Load side: N websocket sessions speaking Streamlit's protocol open the page at once
-(bench/streamlit_client.py); nothing is rendered, so this is server time only.
+(bench/streamlit_client.py); nothing is rendered, so this is server time only. Twice: as
+browsers that have the frontend's files cached (the websocket only), and as first visits
+with an empty cache, each of which first fetches the files a real first visit fetched
+(recorded once with Chromium: the page, ~100 frontend, Leaflet and geometry files) over six
+HTTP connections, as a browser does.
 """
 
 from __future__ import annotations
@@ -240,10 +244,36 @@ def side_by_side(rounds: int = ROUNDS) -> dict[str, list[dict[str, float]]]:
     return runs
 
 
-def load_table(sizes=LOAD_SIZES) -> list[dict[str, float]]:
+def visit_files(url: str) -> list[str]:
+    """The paths a real first visit (Chromium, empty cache) fetches from the server over HTTP
+    until its page is complete: the page, Streamlit's frontend files, Leaflet, the geometry."""
+    from urllib.parse import urlsplit
+
+    from playwright.sync_api import sync_playwright
+
+    paths: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
+        context.add_init_script(_WATCH)
+        context.add_init_script(f"window.__xcCompleteTest = {_COMPLETE['project']};")
+        page = context.new_page()
+        page.on("request", lambda r: paths.append(urlsplit(r.url).path + (f"?{urlsplit(r.url).query}" if urlsplit(r.url).query else ""))
+                if r.url.startswith(url) and "/_stcore/stream" not in r.url else None)
+        page.goto(url)
+        page.wait_for_function("() => window.__xcComplete > 0", timeout=60000)
+        page.wait_for_timeout(1000)
+        browser.close()
+    return list(dict.fromkeys(paths))  # once each: a second request of a URL came from the browser's cache
+
+
+def load_table(sizes=LOAD_SIZES, cold: bool = False) -> list[dict[str, float]]:
+    """cold: each session is a first visit with an empty browser cache (the files a real one
+    fetched, then the page); otherwise the websocket only, as a browser with its cache."""
     rows = []
     with running_app() as (url, process, _healthy):
         ws_url = url.replace("http", "ws", 1) + "/_stcore/stream"
+        files = visit_files(url) if cold else None  # also warms the server, as a first visitor would
         asyncio.run(open_pages(ws_url, 1))  # warm: the first run fills the process caches
         # The server finishes its warm-up (the other pages' imports) a few seconds after its
         # first page: once per process, not per page. Measured on its own, so that it does not
@@ -253,7 +283,7 @@ def load_table(sizes=LOAD_SIZES) -> list[dict[str, float]]:
             time.sleep(1.0)  # let the previous sessions close
             cpu = process_cpu_seconds(process.pid)
             started = time.perf_counter()
-            sessions = asyncio.run(open_pages(ws_url, n))
+            sessions = asyncio.run(open_pages(ws_url, n, files=files))
             wall = time.perf_counter() - started
             times = sorted(s.map_seconds for s in sessions)
             rows.append({
@@ -266,6 +296,7 @@ def load_table(sizes=LOAD_SIZES) -> list[dict[str, float]]:
                 "rss": rss_mb(process.pid),
                 "kb_per_page": sessions[0].received_bytes / 1024,
                 "warm_up_cpu": warm_up,
+                "files": len(files or ()),
             })
     return rows
 
@@ -345,8 +376,13 @@ def print_side_by_side(runs: dict[str, list[dict[str, float]]], load_before: str
         f"{p['drawn']:.2f}/{q['drawn']:.2f}/{b['drawn']:.2f}" for p, q, b in zip(runs["project"], runs["plain"], runs["bare"])))
 
 
-def print_load(rows: list[dict[str, float]]) -> None:
-    print(f"\nLoad: N sessions open the overview at once (websocket clients, no rendering; {_load_average()})")
+def print_load(rows: list[dict[str, float]], cold: bool = False) -> None:
+    if cold:
+        print(f"\nLoad, first visits: N sessions with an empty browser cache open the overview at once: each "
+              f"fetches the {rows[0]['files']} files a real first visit fetched (6 HTTP connections), then "
+              f"opens the page (no rendering; {_load_average()})")
+    else:
+        print(f"\nLoad: N sessions open the overview at once (websocket clients, browser cache warm, no rendering; {_load_average()})")
     print("targets: CPU per page ≤ 0.100 s; N = 20: every session's map within 5 s")
     if rows:
         print(f"server's one-time warm-up after its first page (other pages' imports; once per process, "
@@ -364,6 +400,8 @@ def main() -> None:
         print_side_by_side(side_by_side(rounds), load_before)
     if only in ("", "load"):
         print_load(load_table())
+    if only in ("", "load", "cold"):
+        print_load(load_table(cold=True), cold=True)
 
 
 if __name__ == "__main__":

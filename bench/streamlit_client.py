@@ -107,8 +107,24 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-async def open_pages(ws_url: str, n: int, query_string: str = "") -> list[SessionResult]:
-    return await asyncio.gather(*(open_page(ws_url, query_string) for _ in range(n)))
+async def open_pages(ws_url: str, n: int, query_string: str = "",
+                     files: list[str] | None = None) -> list[SessionResult]:
+    """n sessions at once; with files (URL paths), each is a first visit with an empty
+    browser cache: it fetches those files over HTTP first, then opens the page, and its
+    times count from the start of the visit."""
+    if not files:
+        return await asyncio.gather(*(open_page(ws_url, query_string) for _ in range(n)))
+    base_url = ws_url.replace("ws", "http", 1).split("/_stcore/")[0]
+
+    async def first_visit() -> SessionResult:
+        started = time.perf_counter()
+        fetched = await fetch_files(base_url, files)
+        result = await open_page(ws_url, query_string)
+        before = time.perf_counter() - started - result.finished_seconds
+        return SessionResult(None if result.map_seconds is None else result.map_seconds + before,
+                             result.finished_seconds + before, result.received_bytes + fetched)
+
+    return await asyncio.gather(*(first_visit() for _ in range(n)))
 
 
 async def warm_reruns(ws_url: str, page_name: str, query_string: str, reruns: int, pid: int,
@@ -151,3 +167,44 @@ async def warm_reruns(ws_url: str, page_name: str, query_string: str, reruns: in
             if run >= 2:
                 results.append((time.perf_counter() - started, process_cpu_seconds(pid) - cpu))
     return results
+
+
+async def fetch_files(base_url: str, paths: list[str], connections: int = 6) -> int:
+    """GET paths over `connections` keep-alive HTTP/1.1 connections, as a browser with an
+    empty cache fetches a page's files (gzip accepted); returns the bytes received."""
+    import h11
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base_url)
+    queue = list(paths)
+    received = 0
+
+    async def worker() -> None:
+        nonlocal received
+        reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+        connection = h11.Connection(h11.CLIENT)
+        try:
+            while queue:
+                path = queue.pop(0)
+                request = h11.Request(method="GET", target=path, headers=[
+                    ("Host", parts.netloc), ("Accept-Encoding", "gzip, deflate"), ("Connection", "keep-alive")])
+                writer.write(connection.send(request) + connection.send(h11.EndOfMessage()))
+                await writer.drain()
+                while True:
+                    event = connection.next_event()
+                    if event is h11.NEED_DATA:
+                        data = await reader.read(65536)
+                        connection.receive_data(data)
+                        continue
+                    if isinstance(event, h11.Response) and event.status_code >= 400:
+                        raise RuntimeError(f"{path}: HTTP {event.status_code}")
+                    if isinstance(event, h11.Data):
+                        received += len(event.data)
+                    if isinstance(event, h11.EndOfMessage):
+                        break
+                connection.start_next_cycle()
+        finally:
+            writer.close()
+
+    await asyncio.gather(*(worker() for _ in range(min(connections, len(paths)))))
+    return received
