@@ -43,6 +43,13 @@ def test_every_page_tells_the_frontend_the_server_is_at_the_root(server, path):
     assert page.index(b"window.__streamlit") < page.index(b"static/js/index.")  # set before the app starts
 
 
+def test_no_parent_frame_may_drive_the_page(server):
+    # Streamlit's default lets pages of its cloud's origins stop or rerun the app and hand it
+    # a token from a parent frame; the dashboard is not hosted there (.streamlit/config.toml).
+    with urllib.request.urlopen(server + "/_stcore/host-config", timeout=10) as response:
+        assert json.load(response)["allowedOrigins"] == []
+
+
 def get(url: str, **headers) -> tuple[dict[str, str], bytes]:
     request = urllib.request.Request(url, headers=headers)
     with urllib.request.urlopen(request, timeout=10) as response:
