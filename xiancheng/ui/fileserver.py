@@ -98,7 +98,10 @@ class _Folder:
         if any(part in ("", ".", "..") or "\\" in part or part.startswith(".") for part in parts):
             return None
         path = self.root.joinpath(*parts)
-        return path if path.is_file() else None
+        try:
+            return path if path.is_file() else None
+        except (OSError, ValueError):  # e.g. a NUL byte in the name
+            return None
 
 
 class MemoryFiles:
