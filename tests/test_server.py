@@ -231,6 +231,33 @@ assert serialization.is_dataframe_like({"a": pd.Series([1])}) == dataframe_util.
     assert result.returncode == 0, result.stderr[-3000:]
 
 
+def test_compiled_scripts_stay_when_the_last_visitor_leaves_unless_files_are_watched(tmp_path):
+    """Streamlit empties its compiled-script cache when the last session leaves; the server
+    keeps it while no file watcher runs (scripts change only with a restart), and empties it
+    as before with a watcher on."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "page.py"
+    script.write_text("x = 1\n", encoding="utf-8")
+    check = f"""
+from streamlit import config
+from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+from xiancheng.ui import serve
+serve._keep_compiled_scripts()
+cache = ScriptCache()
+first = cache.get_bytecode({str(script)!r})
+config.set_option("server.fileWatcherType", "none")
+cache.clear()
+assert cache.get_bytecode({str(script)!r}) is first, "compiled again after the last visitor left"
+config.set_option("server.fileWatcherType", "poll")
+cache.clear()
+assert cache.get_bytecode({str(script)!r}) is not first, "kept although files are watched"
+"""
+    result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
 def test_a_first_click_that_replaces_the_map_s_painted_report_still_shows_the_rest():
     """On a first overview the rest of the page waits until the map reports itself painted.
     A click on a county that reaches the server before that report (the click's value then
