@@ -121,18 +121,10 @@ def _preload_first_view_files() -> None:
     """Read and compress now what a first visit fetches (fileserver): Streamlit's frontend
     files named in its page and the first view's element chunks, Leaflet and the geometry,
     so that no first request waits for that."""
-    from pathlib import Path
-
-    from streamlit.file_util import get_static_dir
-
     from .. import offline
     from .fileserver import FILES
 
-    try:
-        index = (Path(get_static_dir()) / "index.html").read_text(encoding="utf-8")
-    except OSError:
-        index = ""
-    frontend = set(re.findall(r"\./(static/(?:js|css|media)/[\w.-]+)", index))
+    frontend = set(_index_files() or ())
     frontend |= {f"static/js/{name}" for name in (*_element_chunks(FIRST_VIEW_ELEMENTS), *_element_chunks(REST_ELEMENTS))}
     app_files = [offline.LEAFLET_JS, offline.LEAFLET_CSS, *(offline.geometry_url(n) for n in offline.GEOMETRY_FILES)]
     FILES.preload([*(f"/{name}" for name in sorted(frontend)), *app_files])
@@ -301,10 +293,9 @@ def _compat_script() -> bytes:
 def _backend_script() -> bytes:
     import json
 
-    from streamlit import config
+    from .fileserver import base_path
 
-    base = "/".join(p for p in (config.get_option("server.baseUrlPath") or "").split("/") if p)
-    path = json.dumps(f"/{base}/" if base else "/")
+    path = json.dumps(base_path() + "/")
     return f"<script>window.__streamlit = {{BACKEND_BASE_URL: window.location.origin + {path}}};</script>".encode()
 
 
@@ -352,6 +343,21 @@ def _element_preloads() -> bytes:
     return (links + later).encode()
 
 
+@functools.lru_cache(maxsize=1)
+def _index_files() -> frozenset[str] | None:
+    """The frontend files Streamlit's index.html names ("static/js/….js", its style sheet and
+    fonts), or None if the page cannot be read."""
+    from pathlib import Path
+
+    from streamlit.file_util import get_static_dir
+
+    try:
+        index = (Path(get_static_dir()) / "index.html").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    return frozenset(re.findall(r"\./(static/(?:js|css|media)/[\w.-]+)", index))
+
+
 @functools.lru_cache(maxsize=4)
 def _element_chunks(elements: tuple[str, ...]) -> list[str]:
     """The chunks of those elements and everything they import, found in the installed
@@ -361,14 +367,15 @@ def _element_chunks(elements: tuple[str, ...]) -> list[str]:
 
     from streamlit.file_util import get_static_dir
 
-    static = Path(get_static_dir())
-    js = static / "static" / "js"
+    js = Path(get_static_dir()) / "static" / "js"
+    index_files = _index_files()
     try:
-        index = (static / "index.html").read_text(encoding="utf-8")
         names = {p.name for p in js.glob("*.js")}
     except OSError:
         return []
-    already = set(re.findall(r"static/js/([\w.-]+\.js)", index))
+    if index_files is None:
+        return []
+    already = {f.rsplit("/", 1)[1] for f in index_files if f.startswith("static/js/") and f.endswith(".js")}
     stack = [n for n in names if n.split(".")[0] in elements and re.fullmatch(r"[\w-]+\.[\w-]{8}\.js", n)]
     seen: set[str] = set()
     while stack:
