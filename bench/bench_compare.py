@@ -129,14 +129,20 @@ def _map_scope(page, kind: str):
     return next(f for f in page.frames if "/component/streamlit_folium." in f.url)
 
 
-def browser_round(browser, url: str, kind: str, reload: bool = False) -> dict[str, float]:
-    """One visit in a fresh context (cold cache); with reload, also a second visit (warm cache)."""
+def _watched_context(browser, kind: str):
+    """A new context (cold cache) whose pages carry the probes for this kind of page."""
     context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
     context.add_init_script(_WATCH)
     if kind == "bare":
         context.add_init_script("window.__xcWantText = true;")
     if kind in _COMPLETE:
         context.add_init_script(f"window.__xcCompleteTest = {_COMPLETE[kind]};")
+    return context
+
+
+def browser_round(browser, url: str, kind: str, reload: bool = False) -> dict[str, float]:
+    """One visit in a fresh context (cold cache); with reload, also a second visit (warm cache)."""
+    context = _watched_context(browser, kind)
     page = context.new_page()
     cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")
@@ -258,10 +264,7 @@ def visit_files(url: str) -> list[str]:
     paths: list[str] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
-        context.add_init_script(_WATCH)
-        context.add_init_script(f"window.__xcCompleteTest = {_COMPLETE['project']};")
-        page = context.new_page()
+        page = _watched_context(browser, "project").new_page()
         page.on("request", lambda r: paths.append(urlsplit(r.url).path + (f"?{urlsplit(r.url).query}" if urlsplit(r.url).query else ""))
                 if r.url.startswith(url) and "/_stcore/stream" not in r.url else None)
         page.goto(url)
