@@ -28,13 +28,17 @@ pages = [
             visibility="visible" if p.listed_for(user) else "hidden")
     for p in ui.PAGES
 ]
-page = st.navigation(pages, position="hidden" if presenting or locked else "sidebar")
-spec = next((p for p in ui.PAGES if p.url_path == page.url_path), ui.PAGES[0])  # default page: ""
 # On a session's first view of a map-first page (the overview) the map comes first; the
-# sidebar's own widgets come with the rest of the page once the map is painted. So nothing
-# in the sidebar can be clicked in the moment the map reports itself painted (a click then
-# shared that rerun and could be lost).
-map_first = spec.map_first and not presenting and not locked and mapview.map_pending()
+# sidebar's navigation and own widgets come with the rest of the page once the map is
+# painted. So nothing in the sidebar can be clicked in the moment the map reports itself
+# painted (a click then shared that rerun and could be lost), and the browser renders only
+# the map and the page's head before drawing the map (the navigation's links cost it ~80 ms).
+requested = ui.requested_page(pages)
+map_first = (requested is not None and ui.page_spec(requested).map_first and not presenting and not locked
+             and mapview.map_pending())
+page = st.navigation(pages, position="hidden" if presenting or locked or map_first else "sidebar")
+spec = ui.page_spec(page)
+map_first = map_first and spec.map_first
 present_clicked = False
 if not presenting and not map_first:
     ui.language_toggle()

@@ -129,3 +129,34 @@ def test_no_literal_none_or_nan_in_a_chinese_view(page, params):
     for frame in app.dataframe:  # the data grid shows a null cell as a grey "None"
         assert not frame.value.isna().any().any(), (page, frame.value.columns[frame.value.isna().any()].tolist())
         assert not any(words.fullmatch(str(c)) for c in frame.value.to_numpy().ravel()), page
+
+
+def _navigation_script():
+    import streamlit as st
+
+    from xiancheng import ui
+
+    def show(name):
+        return lambda: st.markdown(f"page {name}")
+
+    pages = [st.Page(show("a"), title="A", url_path="a", default=True),
+             st.Page(show("b"), title="B", url_path="b"), st.Page(show("c"), title="C", url_path="c")]
+    predicted = ui.requested_page(pages)
+    page = st.navigation(pages)
+    st.session_state.setdefault("runs", []).append((predicted.url_path if predicted else None, page.url_path))
+    page.run()
+    if st.button("to c"):
+        st.switch_page(pages[2])
+
+
+def test_the_page_told_before_navigation_is_the_page_navigation_chooses():
+    # app.py places the navigation by the page it will show (a map-first page's first view
+    # has it after the map): the page told beforehand must be the one st.navigation picks.
+    app = AppTest.from_function(_navigation_script, default_timeout=TIMEOUT).run()
+    app.button[0].click().run()  # st.switch_page: the next run asks for c by its script hash
+    app.run()  # a rerun on c (as a widget on c would make)
+    assert not app.exception, app.exception
+    runs = app.session_state["runs"]
+    assert runs[0] == ("", "") and runs[-1] == ("c", "c"), runs  # the default page's url_path is ""
+    assert all(told == chosen for told, chosen in runs), runs
+    assert any(m.value == "page c" for m in app.markdown)

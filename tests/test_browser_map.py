@@ -247,8 +247,9 @@ _ORDER = """(() => {
     const root = container && container.parentElement;
     if (root && !o.drawn && root.querySelectorAll('path.leaflet-interactive').length >= 117) { o.drawn = now; o.drawnBox = box(); }
     if (!o.sidebarWidget && document.querySelector('[data-testid=stSidebar] .stButton, [data-testid=stSidebar] .stCheckbox')) o.sidebarWidget = now;
+    if (!o.navigation && document.querySelector('[data-testid=stSidebarNav]')) o.navigation = now;
     if (!o.table && document.querySelectorAll('[data-testid=stMain] table').length >= 2) { o.table = now; o.tableBox = box(); }
-    if (!o.table) requestAnimationFrame(check);
+    if (!o.table || !o.navigation) requestAnimationFrame(check);
   };
   requestAnimationFrame(check);
 })();"""
@@ -262,18 +263,21 @@ def test_overview_draws_the_map_first_and_the_rest_once_it_is_painted(browser, a
     page = context.new_page()
     try:
         page.goto(app_url + "/")
-        page.wait_for_function("() => window.__order.table > 0", timeout=60000)
+        page.wait_for_function("() => window.__order.table > 0 && window.__order.navigation > 0", timeout=60000)
         order = page.evaluate("() => window.__order")
         assert order["container"] and order["drawn"], order
         assert order["drawn"] <= order["table"], order
         # the sidebar's own widgets (language, 演示模式, sign-in) come with the rest: nothing
         # there can be clicked in the moment the map reports itself painted
         assert order["drawn"] <= order["sidebarWidget"], order
+        # and so do the navigation's links, which the browser would render before the map
+        assert order["drawn"] <= order["navigation"], order
         # the map does not move as the rest arrives (the sidebar is there from the start)
         assert order["drawnBox"] == order["tableBox"], order
         for text in ("所选县区", "各类型县级单位数", "已载入文件", "各市县城类型统计", "点击地图上的县区查看信息。"):
             page.get_by_text(text, exact=False).first.wait_for(timeout=10000)
         assert page.locator(".st-key-xc-after-map").count() == 0  # the waiting note is gone
+        assert "县域详情" in page.get_by_test_id("stSidebarNav").inner_text()
     finally:
         context.close()
 

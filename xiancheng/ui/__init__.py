@@ -167,6 +167,31 @@ def dataset() -> Dataset:
     return data
 
 
+def page_spec(page) -> PageSpec:
+    """The PAGES entry of an st.Page built from it (the default page's url_path is "")."""
+    return next((spec for spec in PAGES if spec.url_path == page.url_path), next(spec for spec in PAGES if spec.default))
+
+
+def requested_page(pages):
+    """The page st.navigation(pages) will choose in this run, told before it is called (so
+    app.py can decide where the navigation goes); Streamlit's rules (PagesManager): the page
+    a link or switch asked for by its script hash, else the one the URL's path names, else
+    the default page. None when it cannot be told: no script run, or a Streamlit whose
+    PagesManager differs (the caller then treats the page as unknown)."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    manager = getattr(ctx, "pages_manager", None)
+    try:
+        wanted_hash, wanted_name = manager.intended_page_script_hash, manager.intended_page_name
+        default = next(page for page in pages if page._default)
+        if wanted_hash:
+            return next((page for page in pages if page._script_hash == wanted_hash), default)
+        if wanted_name:
+            return next((page for page in pages if page.url_path == wanted_name), None)
+        return default
+    except (AttributeError, StopIteration):
+        return None
+
+
 def run_page(page) -> None:
     """Run the page chosen by st.navigation inside the error boundary: an error the page did
     not expect never shows a traceback or server paths; the user reads a calm message with a
