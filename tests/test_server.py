@@ -166,8 +166,8 @@ def test_quick_component_scan_keeps_streamlits_choice(tmp_path, monkeypatch):
 def test_the_page_loads_leaflet_itself_and_preloads_what_the_first_view_draws():
     """The map is drawn in the page (ui/map_component.js): the page's head carries Leaflet's
     script, deferred and after Streamlit's own module script (it runs after that module, while
-    the frontend waits for the server), carries Leaflet's style sheet, prefetches
-    the geometry, preloads the first view's element code (the map's BidiComponent
+    the frontend waits for the server), prefetches the rest the map loads (Leaflet's style
+    sheet, the geometry), preloads the first view's element code (the map's BidiComponent
     chunk, the note's button), and leaves the rest's (checkbox, select box, radio) to
     window.xcPreloadRest, which the map calls once it is painted."""
     import re
@@ -184,8 +184,7 @@ def test_the_page_loads_leaflet_itself_and_preloads_what_the_first_view_draws():
         assert streamlit_module, "no Streamlit module script in the head"
         assert head.index(leaflet) > streamlit_module.end()
         assert status(url + LEAFLET_JS) == 200
-        assert head.count(f'<link rel="stylesheet" href="{LEAFLET_CSS}"') == 1  # applied before the map's script runs
-        for prefetched in ("/app/static/geo/counties-web.", "/app/static/geo/city-lines-web."):
+        for prefetched in (LEAFLET_CSS, "/app/static/geo/counties-web."):
             assert f'<link rel="prefetch" href="{prefetched}' in head
         preloaded = re.findall(r'<link rel="modulepreload" crossorigin href="./static/js/([\w.-]+)">', head)
         assert any(n.startswith("BidiComponent.") for n in preloaded) and any(n.startswith("Button.") for n in preloaded)

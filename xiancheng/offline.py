@@ -151,14 +151,11 @@ AFTER_MAP_KEY = "xc-after-map"
 
 @lru_cache(maxsize=1)
 def map_prefetch_tags() -> str:
-    """Leaflet's style sheet in the page, and <link rel="prefetch"> for the geometry: what
-    every map loads besides Leaflet's script. The geometry arrives while Streamlit is still
-    drawing the page, and the map (drawn once its element exists) takes it from the browser's
-    cache; the style sheet is already applied then, so the map's script runs at once instead
-    of after the sheet's load event (~15 ms later)."""
-    geometry = "".join(f'<link rel="prefetch" href="{geometry_url(n)}">' for n in GEOMETRY_FILES)
-    # data-xc-done: loaded or failed; the map's loadSheet then does not wait for an event that came
-    return f'<link rel="stylesheet" href="{LEAFLET_CSS}" onload="this.dataset.xcDone=1" onerror="this.dataset.xcDone=1">' + geometry
+    """<link rel="prefetch"> for what every map loads besides Leaflet's script: Leaflet's
+    style sheet and the geometry. They arrive while Streamlit is still drawing the page, and
+    the map (drawn once its element exists) takes them from the browser's cache."""
+    urls = [LEAFLET_CSS, *(geometry_url(n) for n in GEOMETRY_FILES)]
+    return "".join(f'<link rel="prefetch" href="{url}">' for url in urls)
 
 
 def leaflet_script_tag() -> str:
