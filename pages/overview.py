@@ -75,8 +75,10 @@ with info_col:
         county = ui.counties()[selected]
         types = all_types[selected]
         labels = [t("type." + k) for k in types.types] or [t("type." + types.status)]
-        st.markdown(f"### {county.name}")
+        # One element for the name and its facts, one for the document list: every click
+        # reruns the page, and the browser renders each element again (~8 ms each).
         st.markdown(
+            f"### {county.name}\n\n"
             f"**{t('city')}**: {county.city_name}  \n**{t('adcode')}**: `{county.adcode}`  \n"
             f"**{t('kind')}**: {t('kind.' + county.kind)}  \n**{t('overview.types_of')}**: {'、'.join(labels)}"
         )
@@ -97,10 +99,13 @@ with info_col:
     st.caption(t("overview.counts_note"))
 
     st.subheader(t("overview.documents", n=len(data.documents)))
-    if not data.documents:
+    if data.documents:
+        st.markdown("\n".join(
+            f"- [{ui.md_quote(doc.title)}]({ui.page_url('documents', doc=doc.document)})  \n  {ui.md_quote(doc.number or t('not_printed'))}"
+            for doc in data.documents
+        ))
+    else:
         st.caption(t("overview.no_documents"))
-    for doc in data.documents:
-        st.markdown(f"- [{ui.md_quote(doc.title)}]({ui.page_url('documents', doc=doc.document)})  \n  {ui.md_quote(doc.number or t('not_printed'))}")
 
 st.subheader(t("overview.counts_by_city"))
 rows = []
