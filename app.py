@@ -28,17 +28,22 @@ pages = [
             visibility="visible" if p.listed_for(user) else "hidden")
     for p in ui.PAGES
 ]
+
+
+def first_map_view(spec: ui.PageSpec) -> bool:
+    return spec.map_first and not presenting and not locked and mapview.map_pending()
+
+
 # On a session's first view of a map-first page (the overview) the map comes first; the
 # sidebar's navigation and own widgets come with the rest of the page once the map is
 # painted. So nothing in the sidebar can be clicked in the moment the map reports itself
 # painted (a click then shared that rerun and could be lost), and the browser renders only
 # the map and the page's head before drawing the map (the navigation's links cost it ~80 ms).
 requested = ui.requested_page(pages)
-map_first = (requested is not None and ui.page_spec(requested).map_first and not presenting and not locked
-             and mapview.map_pending())
-page = st.navigation(pages, position="hidden" if presenting or locked or map_first else "sidebar")
+navigation_later = requested is not None and first_map_view(ui.page_spec(requested))
+page = st.navigation(pages, position="hidden" if presenting or locked or navigation_later else "sidebar")
 spec = ui.page_spec(page)
-map_first = map_first and spec.map_first
+map_first = first_map_view(spec)
 present_clicked = False
 if not presenting and not map_first:
     ui.language_toggle()

@@ -176,8 +176,9 @@ def requested_page(pages):
     """The page st.navigation(pages) will choose in this run, told before it is called (so
     app.py can decide where the navigation goes); Streamlit's rules (PagesManager): the page
     a link or switch asked for by its script hash, else the one the URL's path names, else
-    the default page. None when it cannot be told: no script run, or a Streamlit whose
-    PagesManager differs (the caller then treats the page as unknown)."""
+    (no name, or one no page has: Streamlit then shows the default page with a "not found"
+    notice) the default page. None when it cannot be told: no script run, or a Streamlit
+    whose PagesManager differs (the caller then treats the page as unknown)."""
     ctx = get_script_run_ctx(suppress_warning=True)
     manager = getattr(ctx, "pages_manager", None)
     try:
@@ -186,7 +187,7 @@ def requested_page(pages):
         if wanted_hash:
             return next((page for page in pages if page._script_hash == wanted_hash), default)
         if wanted_name:
-            return next((page for page in pages if page.url_path == wanted_name), None)
+            return next((page for page in pages if page.url_path == wanted_name), default)
         return default
     except (AttributeError, StopIteration):
         return None
