@@ -9,7 +9,7 @@ import re
 import pytest
 from PIL import Image
 
-from appserver import MAP, MAP_BOX, label_point, map_scope
+from appserver import MAP, MAP_BOX, label_point, map_scope, wait_for_counties
 pytestmark = pytest.mark.browser
 SCREENS = {"1920x1080": (1920, 1080), "1366x768": (1366, 768)}
 
@@ -233,6 +233,60 @@ def test_a_click_shows_the_county_card_inside_the_map(browser, app_url):
     finally:
         context.close()
 
+
+
+def test_the_maps_own_look_wins_over_leaflets_defaults(browser, app_url):
+    # Leaflet's sheet is in the page's head and the map's own rules come after it: the map's
+    # ground is off-white, its text in a CJK font, the attribution and scale small.
+    context, page, scope = open_map(browser, app_url, "/", "1366x768")
+    try:
+        look = page.evaluate(_js("""() => {
+          const style = (selector) => getComputedStyle(ROOT.querySelector(selector));
+          return {ground: style('.leaflet-container').backgroundColor, font: style('.leaflet-container').fontFamily,
+                  attribution: style('.leaflet-control-attribution').fontSize, scale: style('.leaflet-control-scale-line').fontSize,
+                  pane: style('.leaflet-pane').position};
+        }"""))
+        assert look["ground"] == "rgb(251, 251, 248)"
+        assert look["font"].startswith('"Noto Sans CJK SC"')
+        assert look["attribution"] == look["scale"] == "12px"
+        assert look["pane"] == "absolute"  # Leaflet's own rules apply too
+    finally:
+        context.close()
+
+
+def test_the_first_map_takes_the_pages_geometry_and_later_maps_fetch_their_own(browser, app_url):
+    # The page's head fetches the geometry while it waits for the server; the first map takes
+    # it from there. Here that early fetch fails: the map fetches the file again and draws.
+    # A later map (another page in the same document) finds nothing left and fetches its own.
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    page = context.new_page()
+    requests = []
+    failed = []
+
+    def geometry(route):
+        requests.append(route.request.url)
+        if "counties-web" in route.request.url and not failed:
+            failed.append(route.request.url)
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route(re.compile(r".*/app/static/geo/.*"), geometry)
+    try:
+        page.goto(app_url + "/")
+        wait_for_counties(page)
+        assert failed and sum("counties-web" in u for u in requests) == 2  # the head's, then the map's
+        assert page.evaluate("() => Object.keys(window.xcGeometry)") == []  # taken by the first map
+        page.get_by_role("link", name="指标").click()
+        for _ in range(200):  # the indicator map's own request
+            if sum("counties-web" in u for u in requests) == 3:
+                break
+            page.wait_for_timeout(100)
+        page.wait_for_function("""() => location.pathname.endsWith('/indicators') && document.querySelectorAll('#map_div').length === 1
+                                  && document.querySelectorAll('#map_div path.leaflet-interactive').length >= 117""", timeout=30000)
+        assert sum("counties-web" in u for u in requests) == 3
+    finally:
+        context.close()
 
 # Moments (Date.now) when the map's container is created, its 117 county shapes exist, and
 # the overview's per-city table (its last element) appears, watched in every animation frame.

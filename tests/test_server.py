@@ -166,13 +166,14 @@ def test_quick_component_scan_keeps_streamlits_choice(tmp_path, monkeypatch):
 def test_the_page_loads_leaflet_itself_and_preloads_what_the_first_view_draws():
     """The map is drawn in the page (ui/map_component.js): the page's head carries Leaflet's
     script, deferred and after Streamlit's own module script (it runs after that module, while
-    the frontend waits for the server), prefetches the rest the map loads (Leaflet's style
-    sheet, the geometry), preloads the first view's element code (the map's BidiComponent
-    chunk, the note's button), and leaves the rest's (checkbox, select box, radio) to
-    window.xcPreloadRest, which the map calls once it is painted."""
+    the frontend waits for the server), Leaflet's style sheet after Streamlit's (the maps' own
+    rules follow it), a script that fetches the geometry into window.xcGeometry, preloads the
+    first view's element code (the map's BidiComponent chunk, the note's button), and leaves
+    the rest's (checkbox, select box, radio) to window.xcPreloadRest, which the map calls once
+    it is painted."""
     import re
 
-    from xiancheng.offline import LEAFLET_CSS, LEAFLET_JS
+    from xiancheng.offline import GEOMETRY_FILES, GEOMETRY_GLOBAL, LEAFLET_CSS, LEAFLET_JS, geometry_url
 
     with running_app() as (url, _process, _seconds):
         with urllib.request.urlopen(url + "/", timeout=10) as response:
@@ -184,8 +185,16 @@ def test_the_page_loads_leaflet_itself_and_preloads_what_the_first_view_draws():
         assert streamlit_module, "no Streamlit module script in the head"
         assert head.index(leaflet) > streamlit_module.end()
         assert status(url + LEAFLET_JS) == 200
-        for prefetched in (LEAFLET_CSS, "/app/static/geo/counties-web."):
-            assert f'<link rel="prefetch" href="{prefetched}' in head
+        sheets = re.findall(r'<link rel="stylesheet"[^>]*href="([^"]+)"', head)
+        assert sheets[-1] == LEAFLET_CSS and sheets.count(LEAFLET_CSS) == 1, sheets
+        assert any(re.fullmatch(r"\./static/css/index\.[\w-]+\.css", s) for s in sheets[:-1]), "Leaflet's sheet after Streamlit's"
+        assert status(url + LEAFLET_CSS) == 200
+        loader = re.search(rf"<script>window\.{GEOMETRY_GLOBAL}=\{{\}};(\[.*?\])\.forEach\(function\(u\)\{{.*?fetch\(u\)", head)
+        assert loader, "no geometry loader in the head"
+        geometry = json.loads(loader.group(1))
+        assert geometry == [geometry_url(n) for n in GEOMETRY_FILES]
+        assert all(status(url + g) == 200 for g in geometry)
+        assert 'rel="prefetch"' not in head
         preloaded = re.findall(r'<link rel="modulepreload" crossorigin href="./static/js/([\w.-]+)">', head)
         assert any(n.startswith("BidiComponent.") for n in preloaded) and any(n.startswith("Button.") for n in preloaded)
         assert not any(n.startswith("ComponentInstance.") for n in preloaded)  # no frame component any more

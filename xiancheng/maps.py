@@ -457,9 +457,15 @@ class _View(MacroElement):
         self.drawn_field = MAP_DRAWN_FIELD
 
 
+
+# The maps' own rules come after Leaflet's in the page (ui.serve puts Leaflet's sheet in the
+# head; the map adds these when it starts), so they win: the off-white ground, the CJK font.
+# folium makes the map's text 1rem (16px here); Leaflet's attribution and scale would follow
+# it, so they keep their 12px.
 _MAP_CSS = """<style>
 .leaflet-container{background:#fbfbf8;font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif}
 .xc-label{pointer-events:none}
+.leaflet-control-attribution,.leaflet-control-scale-line{font-size:12px}
 .xc-label span{display:block;transform:translate(-50%,-50%);font-size:11px;line-height:1;color:#1d1d1d;white-space:nowrap;
  background:rgba(255,255,255,.82);padding:1px 2px;border-radius:2px}
 .xc-far .xc-label-d{display:none}
@@ -571,7 +577,12 @@ _STATIC_SHAPES_JS = _script_template(
   }
   shapes.addTo(map);
   // The geometry is a static, content-hashed file: fetched once, then from the browser's cache.
-  fetch({{ this.url_json }}).then(function (r) { return r.json(); }).then(function (data) {
+  // The page fetched and parsed it already (offline.map_head_tags): the first map takes that
+  // (once: the map writes its own fields into the features), later ones fetch it from the cache.
+  var url = {{ this.url_json }}, loaded = window[{{ this.geometry_global_json }}] || {}, early = loaded[url];
+  delete loaded[url];
+  var fetched = function () { return fetch(url).then(function (r) { return r.json(); }); };
+  (early ? early.catch(fetched) : fetched()).then(function (data) {
     shapes.addData(data);
     map.fire('xc:shapes', {layer: shapes});
     if (shapes.options.xcRole === {{ this.counties_role_json }}) { map.xcCountiesDrawn = true; map.fire('xc:counties'); }
@@ -586,12 +597,13 @@ class _StaticShapes(MacroElement):
     """A GeoJSON layer whose geometry is fetched from a static file (offline.geometry_url)."""
 
     def __init__(self, file_name: str, style: dict, role: str = "", pane: str = "overlayPane", interactive: bool = False, keep: list[str] | None = None):
-        from .offline import geometry_url
+        from .offline import GEOMETRY_GLOBAL, geometry_url
 
         super().__init__()
         self._name = "StaticShapes"
         self._template = _STATIC_SHAPES_JS
         self.url_json = json.dumps(geometry_url(file_name))
+        self.geometry_global_json = json.dumps(GEOMETRY_GLOBAL)
         self.style_json = json.dumps(style)
         self.role_json = json.dumps(role)
         self.pane_json = json.dumps(pane)

@@ -149,13 +149,32 @@ MAP_DRAWN_FIELD = "xc_drawn"
 AFTER_MAP_KEY = "xc-after-map"
 
 
+# The page's own geometry (map_head_tags): window[GEOMETRY_GLOBAL][url], a promise of the
+# parsed GeoJSON, taken by the page's first map (maps._STATIC_SHAPES_JS).
+GEOMETRY_GLOBAL = "xcGeometry"
+
+
 @lru_cache(maxsize=1)
-def map_prefetch_tags() -> str:
-    """<link rel="prefetch"> for what every map loads besides Leaflet's script: Leaflet's
-    style sheet and the geometry. They arrive while Streamlit is still drawing the page, and
-    the map (drawn once its element exists) takes them from the browser's cache."""
-    urls = [LEAFLET_CSS, *(geometry_url(n) for n in GEOMETRY_FILES)]
-    return "".join(f'<link rel="prefetch" href="{url}">' for url in urls)
+def map_head_tags() -> str:
+    """Leaflet's style sheet, and a script that fetches and parses the geometry: what every
+    map needs besides Leaflet's script, ready before a map's element exists.
+
+    The style sheet goes last in the page's head, after Streamlit's own: the map's element
+    lies in Streamlit's page, and Leaflet's rules, then the maps' own (added by the map after
+    it), decide how it looks. Applied from the start, the map's script runs at once instead of
+    after the sheet's load event. The geometry is fetched and parsed while the page waits for
+    the server (window.xcGeometry: URL → promise); the first map takes it from there and adds
+    its shapes in the same task as its script, not tasks later when a fetch of its own returns.
+    """
+    urls = json.dumps([geometry_url(n) for n in GEOMETRY_FILES])
+    # data-xc-done: loaded or failed; the map's loadSheet then does not wait for an event that came
+    sheet = f'<link rel="stylesheet" href="{LEAFLET_CSS}" onload="this.dataset.xcDone=1" onerror="this.dataset.xcDone=1">'
+    loader = (
+        f"<script>window.{GEOMETRY_GLOBAL}={{}};{urls}.forEach(function(u){{"
+        f"window.{GEOMETRY_GLOBAL}[u]=fetch(u).then(function(r){{if(!r.ok){{throw new Error(r.status);}}return r.json();}});"
+        f"window.{GEOMETRY_GLOBAL}[u].catch(function(){{}});}});</script>"
+    )
+    return sheet + loader
 
 
 def leaflet_script_tag() -> str:

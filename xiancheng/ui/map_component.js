@@ -38,10 +38,11 @@ function sameUrl(a, b) {
 }
 
 // A style sheet the map needs, once in the page: resolved when it applies (or fails: the
-// map without Leaflet's rules rather than no map).
+// map without Leaflet's rules rather than no map). Leaflet's is in the page's head (ui.serve),
+// marked data-xc-done once it loaded or failed.
 function loadSheet(href) {
   let link = Array.prototype.find.call(document.querySelectorAll('link[rel=stylesheet]'), (el) => sameUrl(el.href, href));
-  if (link && link.sheet) { return Promise.resolve(); }
+  if (link && (link.sheet || link.dataset.xcDone)) { return Promise.resolve(); }
   return new Promise((resolve) => {
     if (!link) {
       link = document.createElement('link');

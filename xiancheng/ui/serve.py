@@ -270,7 +270,7 @@ def _page_head() -> tuple[bytes, bytes]:
     with _PAGE_HEAD_LOCK:
         from ..offline import leaflet_script_tag
 
-        return _compat_script() + _backend_script() + _map_prefetch() + _page_css(), _element_preloads() + leaflet_script_tag().encode()
+        return _compat_script() + _backend_script() + _page_css(), _element_preloads() + _map_head() + leaflet_script_tag().encode()
 
 
 @functools.lru_cache(maxsize=1)
@@ -306,10 +306,10 @@ def _page_css() -> bytes:
     return f"<style>{COMPACT_CSS}</style>".encode()
 
 
-def _map_prefetch() -> bytes:
-    from ..offline import map_prefetch_tags
+def _map_head() -> bytes:
+    from ..offline import map_head_tags
 
-    return map_prefetch_tags().encode()
+    return map_head_tags().encode()
 
 
 # Elements whose code Streamlit's frontend fetches only once one of them has arrived (a
