@@ -165,8 +165,8 @@ def test_quick_component_scan_keeps_streamlits_choice(tmp_path, monkeypatch):
 
 def test_the_page_loads_leaflet_itself_and_preloads_what_the_first_view_draws():
     """The map is drawn in the page (ui/map_component.js): the page's head carries Leaflet's
-    script, deferred and after Streamlit's own module script (it runs after that module, while
-    the frontend waits for the server), Leaflet's style sheet after Streamlit's (the maps' own
+    script, async and before Streamlit's own module script (it runs while the browser fetches
+    Streamlit's modules, not between the first of them and the frontend's first render), Leaflet's style sheet after Streamlit's (the maps' own
     rules follow it), a script that fetches the geometry into window.xcGeometry, preloads the
     first view's element code (the map's BidiComponent chunk, the note's button), and leaves
     the rest's (checkbox, select box, radio) to window.xcPreloadRest, which the map calls once
@@ -179,11 +179,11 @@ def test_the_page_loads_leaflet_itself_and_preloads_what_the_first_view_draws():
         with urllib.request.urlopen(url + "/", timeout=10) as response:
             page = response.read().decode()
         head = page.split("</head>")[0]
-        leaflet = f'<script defer src="{LEAFLET_JS}"></script>'
+        leaflet = f'<script async fetchpriority="high" src="{LEAFLET_JS}"></script>'
         assert head.count(leaflet) == 1 and page.count(LEAFLET_JS) == 1, "Leaflet's script once, in the head"
         streamlit_module = re.search(r'<script type="module" crossorigin src="\./static/js/index\.[\w-]+\.js"></script>', head)
         assert streamlit_module, "no Streamlit module script in the head"
-        assert head.index(leaflet) > streamlit_module.end()
+        assert head.index(leaflet) < streamlit_module.start()
         assert status(url + LEAFLET_JS) == 200
         sheets = re.findall(r'<link rel="stylesheet"[^>]*href="([^"]+)"', head)
         assert sheets[-1] == LEAFLET_CSS and sheets.count(LEAFLET_CSS) == 1, sheets

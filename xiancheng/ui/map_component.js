@@ -6,7 +6,7 @@
 // Why in the page: a frame is a second document that Streamlit creates only once it has
 // rendered the element; the map then waited for that document, Leaflet's script in it and a
 // message round trip before drawing. Here Leaflet is already in the page (loaded while the
-// frontend waits for the server) and the map is drawn as soon as its element exists.
+// frontend starts) and the map is drawn as soon as its element exists.
 //
 // A folium map's script works on globals (var map_div = L.map("map_div", …), and the maps'
 // own scripts use window.map, window.__GLOBAL_DATA__ and window.Streamlit): a page shows one
@@ -56,7 +56,7 @@ function loadSheet(href) {
 }
 
 // A script the map needs, once in the page, in order. Leaflet's is in the page's head
-// (deferred, ui.serve): it may still be loading, or done.
+// (async, ui.serve): it may still be loading, or done.
 function loadScript(src) {
   return new Promise((resolve, reject) => {
     let script = Array.prototype.find.call(document.querySelectorAll('script[src]'), (el) => sameUrl(el.src, src));

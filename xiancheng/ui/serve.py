@@ -270,7 +270,7 @@ def _page_head() -> tuple[bytes, bytes]:
     with _PAGE_HEAD_LOCK:
         from ..offline import leaflet_script_tag
 
-        return _compat_script() + _backend_script() + _page_css(), _element_preloads() + _map_head() + leaflet_script_tag().encode()
+        return _compat_script() + _backend_script() + leaflet_script_tag().encode() + _page_css(), _element_preloads() + _map_head()
 
 
 @functools.lru_cache(maxsize=1)
