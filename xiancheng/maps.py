@@ -457,7 +457,6 @@ class _View(MacroElement):
         self.drawn_field = MAP_DRAWN_FIELD
 
 
-
 # The maps' own rules come after Leaflet's in the page (ui.serve puts Leaflet's sheet in the
 # head; the map adds these when it starts), so they win: the off-white ground, the CJK font.
 # folium makes the map's text 1rem (16px here); Leaflet's attribution and scale would follow
