@@ -91,7 +91,7 @@ def browser_numbers() -> dict[str, float]:
         cdp.on("Network.requestWillBeSent", on_request)
         cdp.on("Network.loadingFinished", on_finished)
         cdp.on("Network.webSocketFrameReceived", on_ws)
-        # By URL: a file the page prefetches and the map then reads from the cache is one
+        # By URL: a file the page fetches early and a map then reads from the cache is one
         # download, though Playwright reports a response for each read. The map's files are
         # Leaflet and the geometry (static files); the map component's own script comes in
         # its websocket message, and Streamlit's code for the element is in its bundle.

@@ -157,7 +157,7 @@ def browser_round(browser, url: str, kind: str, reload: bool = False) -> dict[st
     messages: list[bytes] = []
     cdp.on("Network.webSocketFrameReceived", lambda e: messages.append(
         base64.b64decode(e["response"]["payloadData"]) if e["response"].get("opcode") == 2 else e["response"]["payloadData"].encode()))
-    files: dict[str, int] = {}  # by URL: a file prefetched by the page and then read by the map frame counts once
+    files: dict[str, int] = {}  # by URL: a file the page fetches early and a map reads again from the cache counts once
 
     def on_response(response):
         if "/component/" in response.url or "/app/static/" in response.url:

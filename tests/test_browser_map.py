@@ -234,7 +234,6 @@ def test_a_click_shows_the_county_card_inside_the_map(browser, app_url):
         context.close()
 
 
-
 def test_the_maps_own_look_wins_over_leaflets_defaults(browser, app_url):
     # Leaflet's sheet is in the page's head and the map's own rules come after it: the map's
     # ground is off-white, its text in a CJK font, the attribution and scale small.
@@ -287,6 +286,7 @@ def test_the_first_map_takes_the_pages_geometry_and_later_maps_fetch_their_own(b
         assert sum("counties-web" in u for u in requests) == 3
     finally:
         context.close()
+
 
 # Moments (Date.now) when the map's container is created, its 117 county shapes exist, and
 # the overview's per-city table (its last element) appears, watched in every animation frame.

@@ -166,11 +166,11 @@ def test_quick_component_scan_keeps_streamlits_choice(tmp_path, monkeypatch):
 def test_the_page_loads_leaflet_itself_and_preloads_what_the_first_view_draws():
     """The map is drawn in the page (ui/map_component.js): the page's head carries Leaflet's
     script, async and before Streamlit's own module script (it runs while the browser fetches
-    Streamlit's modules, not between the first of them and the frontend's first render), Leaflet's style sheet after Streamlit's (the maps' own
-    rules follow it), a script that fetches the geometry into window.xcGeometry, preloads the
-    first view's element code (the map's BidiComponent chunk, the note's button), and leaves
-    the rest's (checkbox, select box, radio) to window.xcPreloadRest, which the map calls once
-    it is painted."""
+    Streamlit's modules, not between the first of them and the frontend's first render),
+    Leaflet's style sheet after Streamlit's (the maps' own rules follow it), a script that
+    fetches the geometry into window.xcGeometry, preloads the first view's element code (the
+    map's BidiComponent chunk, the note's button), and leaves the rest's (checkbox, select
+    box, radio) to window.xcPreloadRest, which the map calls once it is painted."""
     import re
 
     from xiancheng.offline import GEOMETRY_FILES, GEOMETRY_GLOBAL, LEAFLET_CSS, LEAFLET_JS, geometry_url

@@ -169,6 +169,7 @@ def map_head_tags() -> str:
     urls = json.dumps([geometry_url(n) for n in GEOMETRY_FILES])
     # data-xc-done: loaded or failed; the map's loadSheet then does not wait for an event that came
     sheet = f'<link rel="stylesheet" href="{LEAFLET_CSS}" onload="this.dataset.xcDone=1" onerror="this.dataset.xcDone=1">'
+    # The catch: a failed early fetch is not the page's error (a map then fetches again).
     loader = (
         f"<script>window.{GEOMETRY_GLOBAL}={{}};{urls}.forEach(function(u){{"
         f"window.{GEOMETRY_GLOBAL}[u]=fetch(u).then(function(r){{if(!r.ok){{throw new Error(r.status);}}return r.json();}});"

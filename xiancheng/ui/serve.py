@@ -263,7 +263,7 @@ _PAGE_HEAD_LOCK = threading.Lock()
 
 def _page_head() -> tuple[bytes, bytes]:
     """What BackendAtRoot puts first and last in the page's <head>. Made once (~0.1 s of
-    CPU: the geometry's content hash for its prefetch, Streamlit's chunk graph for the
+    CPU: the geometry's content hash for its loader, Streamlit's chunk graph for the
     preloads, the project's style rules), by the warm-up as soon as the server runs; a page
     asked for meanwhile waits for that instead of making it a second time on the thread
     that answers the browser."""
