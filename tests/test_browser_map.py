@@ -5,6 +5,7 @@ click shows the county's card inside the map at once."""
 
 import io
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from PIL import Image
@@ -288,6 +289,71 @@ def test_the_first_map_takes_the_pages_geometry_and_later_maps_fetch_their_own(b
         context.close()
 
 
+def test_a_leaflet_script_that_did_not_arrive_is_asked_for_once_more(browser, app_url):
+    # The page's head asks for Leaflet's script; that request fails (a dropped connection).
+    # The map asks once more and draws.
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    page = context.new_page()
+    requests = []
+
+    def leaflet(route):
+        requests.append(route.request.url)
+        route.abort() if len(requests) == 1 else route.continue_()
+
+    page.route(re.compile(r".*/leaflet\.js$"), leaflet)
+    try:
+        page.goto(app_url + "/")
+        wait_for_counties(page)
+        assert len(requests) == 2
+        assert page.locator(".xc-map-failed").count() == 0
+    finally:
+        context.close()
+
+
+def _failed_map(browser, app_url, pattern, answer):
+    """The overview with every request matching pattern answered by answer(route): the box in
+    the map's place, and the page's rest (the counts per type), which follows without a click."""
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    page = context.new_page()
+    asked = []
+    page.route(pattern, lambda route: (asked.append(route.request.url), answer(route)))
+    page.goto(app_url + "/")
+    box = page.locator(f"{MAP_BOX} .xc-map-failed")
+    box.wait_for(timeout=45000)
+    page.get_by_text("各类型县级单位数").wait_for(timeout=30000)
+    assert page.locator(".st-key-xc-after-map").count() == 0  # the waiting note is gone
+    return context, page, box, asked
+
+
+def test_a_map_whose_leaflet_never_arrives_says_so_and_the_page_goes_on(browser, app_url):
+    context, page, box, asked = _failed_map(browser, app_url, re.compile(r".*/leaflet\.js$"), lambda route: route.abort())
+    try:
+        lines = box.locator("div").all_inner_texts()
+        assert lines[0] == "地图未能载入：地图程序（Leaflet）没有取到。请刷新页面重试；若仍不行，请联系系统管理员。"
+        assert lines[1] == urlsplit(asked[0]).path and lines[1].endswith("/leaflet.js")
+        assert len(asked) == 2  # the head's request, then the map's once more
+        assert page.locator("path.leaflet-interactive").count() == 0
+    finally:
+        context.close()
+
+
+def test_a_map_whose_boundaries_never_arrive_names_the_file_and_keeps_its_legend(browser, app_url):
+    from xiancheng.offline import geometry_url
+
+    counties = geometry_url("counties_web.geojson")
+    context, page, box, asked = _failed_map(browser, app_url, re.compile(re.escape(counties) + "$"),
+                                            lambda route: route.fulfill(status=500, body="server error"))
+    try:
+        lines = box.locator("div").all_inner_texts()
+        assert lines[0] == "地图未能载入：边界数据没有取到。请刷新页面重试；若仍不行，请联系系统管理员。"
+        assert lines[1:] == [f"{counties}: HTTP 500"]
+        assert len(asked) == 2  # the head's early request, then the map's own
+        assert page.locator(f"{MAP_BOX} .xc-legend").count() == 1  # the rest of the map is there
+        assert page.locator("path.leaflet-interactive").count() == 0
+    finally:
+        context.close()
+
+
 # Moments (Date.now) when the map's container is created, its 117 county shapes exist, and
 # the overview's per-city table (its last element) appears, watched in every animation frame.
 _ORDER = """(() => {
@@ -372,10 +438,11 @@ def test_overview_rest_follows_a_waiting_note_that_arrives_after_the_map(browser
 
 
 def test_overview_rest_is_one_click_away_when_the_map_cannot_paint(browser, app_url):
-    # A map that never paints (here: Leaflet's script refused) must not hide the counts and
-    # lists for good: the waiting note offers to show them now.
+    # A map that never paints must not hide the counts and lists for good: the waiting note
+    # offers to show them now. Here the boundaries' requests stall, never answered (a file
+    # that fails is named in the map, and the rest follows by itself: the tests above).
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
-    context.route(re.compile(r".*leaflet[^/]*\.js(\?.*)?$"), lambda route: route.abort())
+    context.route(re.compile(r".*/app/static/geo/.*"), lambda route: None)
     page = context.new_page()
     try:
         page.goto(app_url + "/")

@@ -179,7 +179,7 @@ def test_the_page_loads_leaflet_itself_and_preloads_what_the_first_view_draws():
         with urllib.request.urlopen(url + "/", timeout=10) as response:
             page = response.read().decode()
         head = page.split("</head>")[0]
-        leaflet = f'<script async fetchpriority="high" src="{LEAFLET_JS}"></script>'
+        leaflet = f'<script async fetchpriority="high" src="{LEAFLET_JS}" onerror="this.dataset.xcFailed=1"></script>'
         assert head.count(leaflet) == 1 and page.count(LEAFLET_JS) == 1, "Leaflet's script once, in the head"
         streamlit_module = re.search(r'<script type="module" crossorigin src="\./static/js/index\.[\w-]+\.js"></script>', head)
         assert streamlit_module, "no Streamlit module script in the head"

@@ -46,6 +46,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "legend.type_title": ("县城类型", "County-town type"),
     "map.whole_province": ("全省", "Whole province"),
     "map.legend": ("图例", "Legend"),
+    # Shown in the map's place when a file it needs did not arrive (map_component.js); the
+    # file and the problem follow on a line of their own.
+    "map.failed": (
+        "地图未能载入：{what}没有取到。请刷新页面重试；若仍不行，请联系系统管理员。",
+        "The map could not be shown: {what} did not arrive. Reload the page to try again; "
+        "if that does not help, contact the administrator.",
+    ),
+    "map.failed.script": ("地图程序（Leaflet）", "the map library (Leaflet)"),
+    "map.failed.geometry": ("边界数据", "the boundary data"),
     # Shown instead of a blank page by a browser that cannot run the dashboard (ui/compat.js).
     "compat.old_browser": (
         "此浏览器无法打开县城一张图：它的内核版本过旧。请使用 Chrome 或 Edge 109 及以上版本；"

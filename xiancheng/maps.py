@@ -580,11 +580,15 @@ _STATIC_SHAPES_JS = _script_template(
   // (once: the map writes its own fields into the features), later ones fetch it from the cache.
   var url = {{ this.url_json }}, loaded = window[{{ this.geometry_global_json }}] || {}, early = loaded[url];
   delete loaded[url];
-  var fetched = function () { return fetch(url).then(function (r) { return r.json(); }); };
+  var fetched = function () {
+    return fetch(url).then(function (r) { if (!r.ok) { throw new Error('HTTP ' + r.status); } return r.json(); });
+  };
   (early ? early.catch(fetched) : fetched()).then(function (data) {
     shapes.addData(data);
     map.fire('xc:shapes', {layer: shapes});
     if (shapes.options.xcRole === {{ this.counties_role_json }}) { map.xcCountiesDrawn = true; map.fire('xc:counties'); }
+  }, function (error) {  // the map says which file did not arrive (ui/map_component.js)
+    map.fire('xc:failed', {detail: new URL(url, document.baseURI).pathname + ': ' + ((error && error.message) || error)});
   });
 })();
 {% endmacro %}

@@ -183,5 +183,7 @@ def leaflet_script_tag() -> str:
     as it arrives: while the browser still fetches Streamlit's modules (a network wait), not
     between Streamlit's module and the frontend's first render, where a deferred script ran
     (~60 ms), which is when the frontend first asks the server for anything. A map that
-    starts before it ran waits for its load event (map_component.js)."""
-    return f'<script async fetchpriority="high" src="{LEAFLET_JS}"></script>'
+    starts before it ran waits for its load event, and asks again once if it failed
+    (map_component.js)."""
+    # data-xc-failed: a map then asks for the script once more (map_component.js loadScript)
+    return f'<script async fetchpriority="high" src="{LEAFLET_JS}" onerror="this.dataset.xcFailed=1"></script>'

@@ -56,11 +56,16 @@ function loadSheet(href) {
 }
 
 // A script the map needs, once in the page, in order. Leaflet's is in the page's head
-// (async, ui.serve): it may still be loading, or done.
-function loadScript(src) {
+// (async, ui.serve): it may still be loading, done, or failed (data-xc-failed). A script
+// that failed is asked for once more (a dropped connection on an office network), then the
+// map says which file did not arrive (showFailure).
+function loadScript(src, again) {
+  const find = () => Array.prototype.find.call(document.querySelectorAll('script[src]'), (el) => sameUrl(el.src, src));
   return new Promise((resolve, reject) => {
-    let script = Array.prototype.find.call(document.querySelectorAll('script[src]'), (el) => sameUrl(el.src, src));
+    let script = find();
     if (script && (script.dataset.xcLoaded || (/leaflet/i.test(src) && window.L))) { resolve(); return; }
+    const failed = () => reject(Object.assign(new Error(src), {xcWhat: 'script', xcDetail: new URL(src, document.baseURI).pathname}));
+    if (script && script.dataset.xcFailed) { failed(); return; }
     if (!script) {
       script = document.createElement('script');
       script.src = src;
@@ -68,8 +73,43 @@ function loadScript(src) {
       document.head.appendChild(script);
     }
     script.addEventListener('load', () => { script.dataset.xcLoaded = '1'; resolve(); });
-    script.addEventListener('error', reject);
+    script.addEventListener('error', () => { script.dataset.xcFailed = '1'; failed(); });
+  }).catch((error) => {
+    if (again) { throw error; }
+    const script = find();
+    if (script && script.dataset.xcFailed) { script.remove(); }  // so that it is asked for anew
+    return loadScript(src, true);
   });
+}
+
+// In the map's place (or over it, when only its boundaries are missing): what did not
+// arrive, and which file, calmly; and the page's rest follows as if the map were painted
+// (ui.mapview.rest_waits_for_map), so a failed file does not also hold back the rest.
+function showFailure(root, state, args, what, detail) {
+  const texts = args.failure_texts || {};
+  const host = (state.map && state.map.getContainer()) || root.querySelector('#map_div') || root;
+  let box = host.querySelector('.xc-map-failed');
+  if (!box) {
+    if (getComputedStyle(host).position === 'static') { host.style.position = 'relative'; }
+    box = document.createElement('div');
+    box.className = 'xc-map-failed';
+    box.setAttribute('role', 'alert');
+    box.style.cssText = 'position:absolute;left:12px;right:12px;top:12px;z-index:1000;padding:10px 14px;'
+      + 'background:#fffbeb;border:1px solid #d6b656;border-radius:4px;color:#333;font-size:14px;line-height:1.5;';
+    const text = document.createElement('div');
+    text.textContent = texts[what] || texts.script || '';
+    box.appendChild(text);
+    host.appendChild(box);
+  }
+  const line = document.createElement('div');
+  line.style.cssText = 'font-size:12px;color:#666;word-break:break-all;';
+  line.textContent = detail;
+  box.appendChild(line);
+  if (state.failed) { return; }
+  state.failed = true;
+  if (args.after_map_key && document.querySelector('.st-key-' + args.after_map_key)) {
+    state.setStateValue('map', {last_active_drawing: null, [args.drawn_field]: true});
+  }
 }
 
 // Run code in the page's global scope, as a frame's <script> would: folium's code declares
@@ -171,7 +211,12 @@ function start(root, state, args) {
       root.appendChild(holder);
     }
     runGlobal(args.script + '\nwindow.map = map_div; window.initComponent(map_div, ' + Boolean(args.return_on_hover) + ');');
+    // A boundary file that did not arrive (maps._STATIC_SHAPES_JS)
+    if (state.map) { state.map.on('xc:failed', (e) => showFailure(root, state, args, 'geometry', e.detail)); }
     finish(state, state.latest || args);
+  }).catch((error) => {
+    if (!error || error.xcWhat !== 'script' || state.gone) { throw error; }
+    showFailure(root, state, args, 'script', error.xcDetail);
   });
 }
 
