@@ -30,6 +30,8 @@ def all_text(app: AppTest) -> str:
 def test_every_page_runs_without_exception(spec):
     app = run_page(spec.path)
     assert app.title or app.header or app.subheader, spec.path
+    # draws_map decides where a first visit fetches the geometry early (offline.map_head_tags)
+    assert bool(app.get("bidi_component")) == spec.draws_map, spec.path
 
 
 def test_overview_counts_types_per_city_in_plain_tables():

@@ -289,6 +289,25 @@ def test_the_first_map_takes_the_pages_geometry_and_later_maps_fetch_their_own(b
         context.close()
 
 
+def test_a_first_visit_to_a_page_without_a_map_does_not_fetch_the_geometry(browser, app_url):
+    # The documents page draws no map: its first visit leaves the boundaries alone. The
+    # overview opened from its navigation then fetches them for its map.
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    page = context.new_page()
+    requests = []
+    page.on("request", lambda request: requests.append(request.url) if "/app/static/geo/" in request.url else None)
+    try:
+        page.goto(app_url + "/documents")
+        page.get_by_role("link", name="总览").wait_for(timeout=45000)
+        page.wait_for_timeout(1000)
+        assert requests == [] and page.evaluate("() => window.xcGeometry") == {}
+        page.get_by_role("link", name="总览").click()
+        wait_for_counties(page)
+        assert sorted(u.rsplit("/", 1)[1].split("-web")[0] for u in requests) == ["city-lines", "counties"]
+    finally:
+        context.close()
+
+
 def test_a_leaflet_script_that_did_not_arrive_is_asked_for_once_more(browser, app_url):
     # The page's head asks for Leaflet's script; that request fails (a dropped connection).
     # The map asks once more and draws.

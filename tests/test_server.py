@@ -189,9 +189,12 @@ def test_the_page_loads_leaflet_itself_and_preloads_what_the_first_view_draws():
         assert sheets[-1] == LEAFLET_CSS and sheets.count(LEAFLET_CSS) == 1, sheets
         assert any(re.fullmatch(r"\./static/css/index\.[\w-]+\.css", s) for s in sheets[:-1]), "Leaflet's sheet after Streamlit's"
         assert status(url + LEAFLET_CSS) == 200
-        loader = re.search(rf"<script>window\.{GEOMETRY_GLOBAL}=\{{\}};(\[.*?\])\.forEach\(function\(u\)\{{.*?fetch\(u\)", head)
+        loader = re.search(rf"<script>window\.{GEOMETRY_GLOBAL}=\{{\}};if\((\[.*?\])\.indexOf\(location\.pathname[^)]*\)\)>=0\)"
+                           rf"\{{(\[.*?\])\.forEach\(function\(u\)\{{.*?fetch\(u\)", head)
         assert loader, "no geometry loader in the head"
-        geometry = json.loads(loader.group(1))
+        # only where a page draws a map: the default page (the root) and the map pages' paths
+        assert sorted(json.loads(loader.group(1))) == ["", "/indicators", "/overview", "/present"]
+        geometry = json.loads(loader.group(2))
         assert geometry == [geometry_url(n) for n in GEOMETRY_FILES]
         assert all(status(url + g) == 200 for g in geometry)
         assert 'rel="prefetch"' not in head

@@ -155,9 +155,12 @@ GEOMETRY_GLOBAL = "xcGeometry"
 
 
 @lru_cache(maxsize=1)
-def map_head_tags() -> str:
+def map_head_tags(map_paths: tuple[str, ...]) -> str:
     """Leaflet's style sheet, and a script that fetches and parses the geometry: what every
-    map needs besides Leaflet's script, ready before a map's element exists.
+    map needs besides Leaflet's script, ready before a map's element exists. The geometry
+    only on the URL paths of pages that draw a map (map_paths, without a trailing slash):
+    elsewhere a first visit does not fetch or keep ~180 KB it does not show (a map opened
+    later in the same visit fetches its own).
 
     The style sheet goes last in the page's head, after Streamlit's own: the map's element
     lies in Streamlit's page, and Leaflet's rules, then the maps' own (added by the map after
@@ -171,9 +174,10 @@ def map_head_tags() -> str:
     sheet = f'<link rel="stylesheet" href="{LEAFLET_CSS}" onload="this.dataset.xcDone=1" onerror="this.dataset.xcDone=1">'
     # The catch: a failed early fetch is not the page's error (a map then fetches again).
     loader = (
-        f"<script>window.{GEOMETRY_GLOBAL}={{}};{urls}.forEach(function(u){{"
+        f"<script>window.{GEOMETRY_GLOBAL}={{}};"
+        f"if({json.dumps(list(map_paths))}.indexOf(location.pathname.replace(/\\/+$/,''))>=0){{{urls}.forEach(function(u){{"
         f"window.{GEOMETRY_GLOBAL}[u]=fetch(u).then(function(r){{if(!r.ok){{throw new Error(r.status);}}return r.json();}});"
-        f"window.{GEOMETRY_GLOBAL}[u].catch(function(){{}});}});</script>"
+        f"window.{GEOMETRY_GLOBAL}[u].catch(function(){{}});}});}}</script>"
     )
     return sheet + loader
 

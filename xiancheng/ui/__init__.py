@@ -52,6 +52,9 @@ class PageSpec:
     roles: tuple[str, ...] = ()  # listed only for a signed-in user with one of these roles (empty: everyone)
     # A session's first view draws the map first, the rest once it is painted (mapview.map_pending)
     map_first: bool = False
+    # The page draws a map (mapview.map_view): a first visit to it fetches the geometry early
+    # (offline.map_head_tags); a first visit elsewhere does not
+    draws_map: bool = False
 
     def listed_for(self, user) -> bool:
         """Whether the navigation shows this page to user (None: not signed in). A page not
@@ -63,12 +66,12 @@ class PageSpec:
 # The page list lives here once: app.py builds the navigation from it, the smoke test
 # runs every entry.
 PAGES = (
-    PageSpec("pages/overview.py", "page.overview", ":material/map:", "overview", default=True, map_first=True),
-    PageSpec("pages/indicators.py", "page.indicators", ":material/bar_chart:", "indicators"),
+    PageSpec("pages/overview.py", "page.overview", ":material/map:", "overview", default=True, map_first=True, draws_map=True),
+    PageSpec("pages/indicators.py", "page.indicators", ":material/bar_chart:", "indicators", draws_map=True),
     PageSpec("pages/county.py", "page.county", ":material/location_city:", "county"),
     PageSpec("pages/explorer.py", "page.explorer", ":material/table:", "explorer"),
     PageSpec("pages/documents.py", "page.documents", ":material/description:", "documents"),
-    PageSpec("pages/present.py", "page.present", ":material/slideshow:", "present"),
+    PageSpec("pages/present.py", "page.present", ":material/slideshow:", "present", draws_map=True),
     PageSpec("pages/reminders.py", "page.reminders", ":material/notifications:", "reminders"),
     PageSpec("pages/progress_admin.py", "page.progress_admin", ":material/link:", "progress-admin", admin_only=True),
     PageSpec("pages/manage.py", "page.manage", ":material/upload_file:", "manage", admin_only=True),

@@ -308,8 +308,13 @@ def _page_css() -> bytes:
 
 def _map_head() -> bytes:
     from ..offline import map_head_tags
+    from . import PAGES
+    from .fileserver import base_path
 
-    return map_head_tags().encode()
+    # The default page answers at the root too (base_path itself, with or without its slash).
+    paths = [base_path() + "/" + p.url_path for p in PAGES if p.draws_map]
+    paths += [base_path()] if any(p.draws_map and p.default for p in PAGES) else []
+    return map_head_tags(tuple(paths)).encode()
 
 
 # Elements whose code Streamlit's frontend fetches only once one of them has arrived (a
