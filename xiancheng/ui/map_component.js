@@ -83,8 +83,9 @@ function loadScript(src, again) {
 }
 
 // In the map's place (or over it, when only its boundaries are missing): what did not
-// arrive, and which file, calmly; and the page's rest follows as if the map were painted
-// (ui.mapview.rest_waits_for_map), so a failed file does not also hold back the rest.
+// arrive, and which file, calmly. The map then reports itself painted, once: a first view
+// waiting for it draws its rest (ui.mapview.rest_waits_for_map), so a failed file does not
+// also hold back the counts and lists; elsewhere that is one rerun.
 function showFailure(root, state, args, what, detail) {
   const texts = args.failure_texts || {};
   const host = (state.map && state.map.getContainer()) || root.querySelector('#map_div') || root;
@@ -107,9 +108,7 @@ function showFailure(root, state, args, what, detail) {
   box.appendChild(line);
   if (state.failed) { return; }
   state.failed = true;
-  if (args.after_map_key && document.querySelector('.st-key-' + args.after_map_key)) {
-    state.setStateValue('map', {last_active_drawing: null, [args.drawn_field]: true});
-  }
+  state.setStateValue('map', {last_active_drawing: null, [args.drawn_field]: true});
 }
 
 // Run code in the page's global scope, as a frame's <script> would: folium's code declares
@@ -215,7 +214,8 @@ function start(root, state, args) {
     if (state.map) { state.map.on('xc:failed', (e) => showFailure(root, state, args, 'geometry', e.detail)); }
     finish(state, state.latest || args);
   }).catch((error) => {
-    if (!error || error.xcWhat !== 'script' || state.gone) { throw error; }
+    if (state.gone) { return; }
+    if (!error || error.xcWhat !== 'script') { throw error; }
     showFailure(root, state, args, 'script', error.xcDetail);
   });
 }

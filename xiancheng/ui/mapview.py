@@ -131,7 +131,7 @@ def map_view(
     fixed while a server runs (settings such as a tile key), and build_map must depend on
     the dataset only through its input documents or cache_key.
     """
-    from ..offline import AFTER_MAP_KEY, MAP_DRAWN_FIELD
+    from ..offline import MAP_DRAWN_FIELD
     from . import dataset, t
 
     # Keyed by the dataset too (tests load other datasets in one process); the entry keeps
@@ -165,10 +165,10 @@ def map_view(
             height=height, returned_objects=returned_objects, default=defaults,
             zoom=None, center=None, feature_group=layer, return_on_hover=False, layer_control=None,
             css_links=list(rendered.css_links), js_links=list(rendered.js_links),
-            # what the map shows, and how it lets the page's rest follow, if a file it needs
-            # did not arrive (map_component.js showFailure)
+            # what the map shows, and the value it reports, if a file it needs did not
+            # arrive (map_component.js showFailure)
             failure_texts={what: t("map.failed", what=t(f"map.failed.{what}")) for what in ("script", "geometry")},
-            drawn_field=MAP_DRAWN_FIELD, after_map_key=AFTER_MAP_KEY,
+            drawn_field=MAP_DRAWN_FIELD,
         ),
     )
     return result.get("map", defaults)
