@@ -289,21 +289,22 @@ def test_the_first_map_takes_the_pages_geometry_and_later_maps_fetch_their_own(b
         context.close()
 
 
-def test_a_first_visit_to_a_page_without_a_map_does_not_fetch_the_geometry(browser, app_url):
-    # The documents page draws no map: its first visit leaves the boundaries alone. The
-    # overview opened from its navigation then fetches them for its map.
+def test_a_first_visit_to_a_page_without_a_map_does_not_fetch_leaflet_or_the_geometry(browser, app_url):
+    # The documents page draws no map: its first visit leaves Leaflet and the boundaries
+    # alone. The overview opened from its navigation then loads them for its map.
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
     page = context.new_page()
     requests = []
-    page.on("request", lambda request: requests.append(request.url) if "/app/static/geo/" in request.url else None)
+    page.on("request", lambda request: requests.append(request.url.rsplit("/", 1)[1])
+            if "/app/static/geo/" in request.url or request.url.endswith("/leaflet.js") else None)
     try:
         page.goto(app_url + "/documents")
         page.get_by_role("link", name="总览").wait_for(timeout=45000)
         page.wait_for_timeout(1000)
-        assert requests == [] and page.evaluate("() => window.xcGeometry") == {}
+        assert requests == [] and page.evaluate("() => [window.xcGeometry, typeof window.L]") == [{}, "undefined"]
         page.get_by_role("link", name="总览").click()
         wait_for_counties(page)
-        assert sorted(u.rsplit("/", 1)[1].split("-web")[0] for u in requests) == ["city-lines", "counties"]
+        assert sorted(u.split("-web")[0] for u in requests) == ["city-lines", "counties", "leaflet.js"]
     finally:
         context.close()
 

@@ -270,7 +270,7 @@ def _page_head() -> tuple[bytes, bytes]:
     with _PAGE_HEAD_LOCK:
         from ..offline import leaflet_script_tag
 
-        return _compat_script() + _backend_script() + leaflet_script_tag().encode() + _page_css(), _element_preloads() + _map_head()
+        return _compat_script() + _backend_script() + leaflet_script_tag(_map_paths()).encode() + _page_css(), _element_preloads() + _map_head()
 
 
 @functools.lru_cache(maxsize=1)
@@ -308,13 +308,19 @@ def _page_css() -> bytes:
 
 def _map_head() -> bytes:
     from ..offline import map_head_tags
+
+    return map_head_tags(_map_paths()).encode()
+
+
+def _map_paths() -> tuple[str, ...]:
+    """The URL paths of the pages that draw a map (PageSpec.draws_map), without a trailing
+    slash; the default page answers at the root too."""
     from . import PAGES
     from .fileserver import base_path
 
-    # The default page answers at the root too (base_path itself, with or without its slash).
     paths = [base_path() + "/" + p.url_path for p in PAGES if p.draws_map]
     paths += [base_path()] if any(p.draws_map and p.default for p in PAGES) else []
-    return map_head_tags(tuple(paths)).encode()
+    return tuple(paths)
 
 
 # Elements whose code Streamlit's frontend fetches only once one of them has arrived (a
