@@ -69,6 +69,8 @@ def outside_links(page) -> list[str]:
 def open_page(page, url: str, ready: str) -> None:
     page.goto(url)
     page.get_by_text(ready, exact=False).first.wait_for(timeout=60000)
+    # and the run that drew it ended (its expanders are all there to be opened)
+    page.locator("[data-testid='stStatusWidget']").wait_for(state="detached", timeout=60000)
     for expander in page.locator("[data-testid='stExpander'] summary").all():
         expander.click()  # task text and units live in expanders
     page.wait_for_timeout(2500)  # images and the map iframe load
@@ -79,7 +81,7 @@ UNIT = quote(f"[点此](http://{EVIL}/unit)局")
 PAGES = [
     ("/?county=141025", "古县", True),
     ("/indicators?county=141025", "古县", False),
-    ("/county?county=141025", "任务", True),
+    ("/county?county=141025", "重点镇与特色小镇", True),  # below the tasks (not 任务: the navigation has 任务与项目)
     (f"/explorer?q={quote(f'[无此条目](http://{EVIL}/q)' + IMAGE)}", "当前筛选", True),  # no match: the filters are named
     (f"/explorer?unit={UNIT}", "在表格左侧勾选一行", False),
     (f"/documents?doc={quote(IMAGE + LINK + HTML)}", "未载入", True),

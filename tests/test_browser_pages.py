@@ -45,6 +45,7 @@ def test_english_link_keeps_language_and_filters(page, app_url):
     assert selected(page, "Responsible unit", timeout=45000) == "市住建局"
     assert selected(page, "Kind") == "Task"
     page.get_by_role("heading", name="Tasks & projects").wait_for(timeout=20000)
+    page.locator("[data-testid='stMetricValue']").nth(1).wait_for(timeout=20000)  # drawn after the heading
     assert page.locator("[data-testid='stMetricValue']").all_inner_texts()[:2] == ["25", "0"]
 
 
