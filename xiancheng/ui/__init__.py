@@ -52,8 +52,8 @@ class PageSpec:
     roles: tuple[str, ...] = ()  # listed only for a signed-in user with one of these roles (empty: everyone)
     # A session's first view draws the map first, the rest once it is painted (mapview.map_pending)
     map_first: bool = False
-    # The page draws a map (mapview.map_view): a first visit to it fetches the geometry early
-    # (offline.map_head_tags); a first visit elsewhere does not
+    # The page draws a map (mapview.map_view): a first visit to it loads Leaflet and the
+    # geometry early (offline.leaflet_script_tag, map_head_tags); a first visit elsewhere does not
     draws_map: bool = False
 
     def listed_for(self, user) -> bool:

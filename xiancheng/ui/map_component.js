@@ -56,7 +56,8 @@ function loadSheet(href) {
 }
 
 // A script the map needs, once in the page, in order. Leaflet's is in the page's head
-// (async, ui.serve): it may still be loading, done, or failed (data-xc-failed). A script
+// (async, ui.serve) when the page was first opened on a page that draws a map, else added
+// here: it may still be loading, done, or failed (data-xc-failed). A script
 // that failed is asked for once more (a dropped connection on an office network), then the
 // map says which file did not arrive (showFailure).
 function loadScript(src, again) {
