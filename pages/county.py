@@ -42,9 +42,9 @@ def target_chart(points: list[tuple[int, float]], name: str):
     )
 
 
-def wider_targets(targets) -> None:
+def wider_targets(targets, name: str) -> None:
     """A wider plan's targets (the city's, the province's): indicator, year, value, unit, source."""
-    st.dataframe(
+    widgets.table(
         pd.DataFrame(
             {
                 t("col.indicator"): [x.indicator for x in targets],
@@ -54,7 +54,7 @@ def wider_targets(targets) -> None:
                 t("col.source"): [ui.citation_url(x.citation) for x in targets],
             }
         ),
-        hide_index=True, width="stretch",
+        name=name, hide_index=True, width="stretch",
         column_config={t("col.source"): st.column_config.LinkColumn(display_text=t("source"))},
     )
 
@@ -128,8 +128,8 @@ if profile.targets:
             t("col.source"): [ui.citation_url(x.citation) for x in profile.targets],
         }
     )
-    st.dataframe(
-        frame, hide_index=True, width="stretch",
+    widgets.table(
+        frame, name="targets", hide_index=True, width="stretch",
         column_config={
             t("col.source"): st.column_config.LinkColumn(display_text=t("source")),
         },
@@ -144,7 +144,7 @@ else:
     st.caption(t("county.targets_none"))
 if profile.city_targets:
     with st.expander(t("county.city_targets", city=county.city_name, n=len(profile.city_targets))):
-        wider_targets(profile.city_targets)
+        wider_targets(profile.city_targets, "city-targets")
 
 # --- imported statistics, compared with the city, the province and same-type counties
 importview.county_section(data, selected)
@@ -195,9 +195,9 @@ if city_tasks:
     task_groups(city_tasks, marker=t("county.city_wide_marker"))
 
 # --- projects: own first, then city-wide; an unpriced project says so
-def project_table(projects) -> None:
+def project_table(projects, name: str) -> None:
     projects = sorted(projects, key=lambda p: -(p.investment_yi if p.investment_yi is not None else -1))
-    st.dataframe(
+    widgets.table(
         pd.DataFrame(
             {
                 t("col.project"): [p.name for p in projects],
@@ -207,21 +207,21 @@ def project_table(projects) -> None:
                 t("col.source"): [ui.citation_url(p.citation) for p in projects],
             }
         ),
-        hide_index=True, width="stretch",
+        name=name, whole_elsewhere=t("county.projects_whole_at"), hide_index=True, width="stretch",
         column_config={t("col.source"): st.column_config.LinkColumn(display_text=t("source"))},
     )
 
 
 st.subheader(t("county.projects_split", own=len(own_projects), shared=len(city_projects)))
 if own_projects:
-    project_table(own_projects)
+    project_table(own_projects, "projects")
 elif not profile.projects:
     st.caption(t("county.projects_none"))
 else:
     st.caption(t("county.projects_none_own"))
 if city_projects:
     st.markdown(f"**{t('county.city_wide_projects', scope=scope_name(city_projects), n=len(city_projects))}**")
-    project_table(city_projects)
+    project_table(city_projects, "city-projects")
 
 # --- progress: status per item, and reporting for editors in scope (issue 14)
 progress_ui.section(progress_snap.place_items(selected), key="county_progress")
@@ -240,7 +240,7 @@ if profile.province_documents:
     st.caption(t("county.province_note", titles=titles(profile.province_documents)))
     if profile.province_targets:
         with st.expander(t("county.province_targets", n=len(profile.province_targets))):
-            wider_targets(profile.province_targets)
+            wider_targets(profile.province_targets, "province-targets")
     if profile.province_tasks:
         with st.expander(t("county.province_tasks", n=len(profile.province_tasks))):
             for task in profile.province_tasks:

@@ -82,10 +82,10 @@ if original is not None:  # the file the text was converted from, to cite beside
 warnings = tables.warnings_of(data, name)
 with st.expander(t("documents.warnings", n=len(warnings)), expanded=False):
     if warnings:
-        st.dataframe(
+        widgets.table(
             [{"line": w.line, "severity": problem_text.severity(w.severity, lang), "code": w.code,
               "message": problem_text.describe(w, lang)} for w in warnings],
-            hide_index=True, width="stretch",
+            name="warnings", hide_index=True, width="stretch",
             column_config={
                 "line": st.column_config.NumberColumn(t("documents.col.line"), format="%d", width="small"),
                 **{key: st.column_config.TextColumn(t(f"documents.col.{key}")) for key in ("severity", "code", "message")},
@@ -98,8 +98,9 @@ with st.expander(t("documents.warnings", n=len(warnings)), expanded=False):
 frame = tables.documents_frame(data, lang)
 st.subheader(t("documents.list", n=len(frame)))
 column = st.column_config
-st.dataframe(
+widgets.table(
     frame,
+    name="documents",
     hide_index=True,
     width="stretch",
     column_order=["title", "issuer", "number", "date", "scope", "kind", "line_count", "tasks", "projects", "targets",

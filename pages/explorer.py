@@ -5,6 +5,7 @@ import streamlit as st
 
 from xiancheng import tables, ui
 from xiancheng.ui import progress as progress_ui
+from xiancheng.ui import widgets
 
 t = ui.t
 lang = ui.lang()
@@ -100,8 +101,13 @@ st.markdown(
     "{max-height:calc(100vh - 6rem) !important;}</style>",
     unsafe_allow_html=True,
 )
-event = st.dataframe(
+# (on paper only the rows in view: a 1366×768 screen shows about SCREEN_ROWS of them)
+SCREEN_ROWS = (768 - 96 - 40) // ROW_HEIGHT
+event = widgets.table(
     view,
+    name="explorer",
+    whole_elsewhere=t("explorer.whole_at"),
+    screen_rows=SCREEN_ROWS,
     hide_index=True,
     width="stretch",
     height=ROW_HEIGHT * min(len(view), 200) + 40,

@@ -73,3 +73,72 @@ def test_the_printed_overview_is_a_landscape_sheet_without_the_sidebar(wide_over
         assert chrome not in text, chrome
     assert wide_overview.evaluate("window.__printedWidth") == 720
     assert wide_overview.evaluate("() => window.map.getContainer().parentNode.style.width") == ""  # and back
+
+
+def _as_printed(text: str) -> str:
+    """Text as the PDF's text layer compares: NFKC (the font maps some characters to radical
+    forms, and full-width punctuation to its narrow form), without spaces (pypdf spaces out
+    numbers and Latin words in CJK lines); 页 has a radical form NFKC leaves (U+2EDA)."""
+    return "".join(unicodedata.normalize("NFKC", text).replace("\u2eda", "页").split())
+
+
+def _printed_text(page) -> str:
+    pdf = PdfReader(BytesIO(page.pdf(print_background=True, prefer_css_page_size=True)))
+    return "".join(_as_printed(p.extract_text()) for p in pdf.pages)
+
+
+_TABLES_APP = '''
+import pandas as pd
+import streamlit as st
+
+from xiancheng.ui import widgets
+
+widgets.page_styles()  # the project's page rules (served pages have them in their head)
+for rows in (25, 40):
+    widgets.table(pd.DataFrame({"序号": range(1, rows + 1), "名称": [f"第{i}项" for i in range(1, rows + 1)]}),
+                  name=f"t{rows}", whole_elsewhere="本页的下载")
+'''
+
+
+def test_a_short_table_is_shown_whole_and_a_long_one_says_so_on_paper_only(browser, tmp_path):
+    from appserver import running_app
+
+    script = tmp_path / "tables_app.py"
+    script.write_text(_TABLES_APP, encoding="utf-8")
+    with running_app(script=str(script)) as (url, _process, _seconds):
+        context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+        try:
+            page = context.new_page()
+            page.goto(url)
+            tables = page.locator("[data-testid=stDataFrame]")
+            tables.nth(1).wait_for(timeout=45000)
+            page.wait_for_timeout(500)
+            heights = [tables.nth(i).bounding_box()["height"] for i in range(2)]
+            assert heights[0] == pytest.approx(38 + 25 * 35, abs=3)  # all 25 rows
+            assert heights[1] < 38 + 11 * 35  # Streamlit's own height: about ten of the 40
+            assert page.locator(".st-key-xc-paper-t25").count() == 0
+            note = page.locator(".st-key-xc-paper-t40")
+            assert note.count() == 1 and note.is_hidden()  # on screen the table shows it is cut
+            text = _printed_text(page)
+            assert _as_printed("此表共 40 行，打印出来只有屏幕上显示的那部分。完整表格：本页的下载。") in text
+            assert "此表共25行" not in text
+        finally:
+            context.close()
+
+
+def test_the_printed_explorer_says_its_table_is_cut_and_where_it_is_whole(browser, app_url):
+    from xiancheng import ui
+
+    data = ui.dataset()
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.goto(app_url + "/explorer")
+        note = page.locator(".st-key-xc-paper-explorer")
+        note.wait_for(state="attached", timeout=45000)
+        assert note.is_hidden()
+        rows = len(data.tasks) + len(data.projects)
+        expected = f"此表共 {rows} 行，打印出来只有屏幕上显示的那部分。完整表格：本页下方的 Excel 或 CSV 下载。"
+        assert _as_printed(expected) in _printed_text(page)
+    finally:
+        context.close()

@@ -517,6 +517,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "present.own_shared": ("本县 {own} · 全市适用 {shared}", "own {own} · city-wide {shared}"),
     "present.targets": ("本县目标 {n} 项", "{n} county targets"),
     "present.keys": ("键盘：← 上一个 · → 下一个 · Esc 退出", "Keys: ← previous · → next · Esc exit"),
+    # --- a long table on paper (ui.widgets.table): the sheet shows only the rows in view
+    "table.cut_on_paper": (
+        "此表共 {n} 行，打印出来只有屏幕上显示的那部分。",
+        "This table has {n} rows; a printout shows only the part that was on screen.",
+    ),
+    "table.whole_at": ("完整表格：{where}。", " The whole table: {where}."),
+    "explorer.whole_at": ("本页下方的 Excel 或 CSV 下载", "the Excel or CSV download below on this page"),
+    "indicators.whole_at": ("下方“数值与来源”", "“Values and sources” below"),
+    "county.projects_whole_at": ("本页“导出”中的任务台账 Excel（项目表）", "the task ledger (Excel, its projects sheet) under “Export” on this page"),
     # --- export (download buttons)
     "export.section": ("导出", "Export"),
     "export.png": ("PNG", "PNG"),

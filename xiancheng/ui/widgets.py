@@ -276,6 +276,8 @@ COMPACT_CSS = """
 .st-key-xc-head [data-testid="stMarkdownContainer"] {display: flex; align-items: baseline; gap: 0.8rem; margin: 0 0 0.2rem; flex-wrap: wrap;}
 .st-key-xc-head h1 {font-size: 1.55rem !important; padding: 0 !important; margin: 0 !important;}
 .st-key-xc-head p {color: rgba(49, 51, 63, 0.65); font-size: 0.95rem; margin: 0 !important;}
+/* what only a printed sheet says (table's note) */
+[class*="st-key-xc-paper-"] {display: none !important;}
 /* On paper: a landscape sheet (the page's columns keep about a laptop screen's width), the
    page's content across it without the sidebar, toolbar, buttons and export sections (their
    expanders' keys end in -export-open), and a map not split across two sheets. The map fits
@@ -289,6 +291,7 @@ COMPACT_CSS = """
   /* apart: a browser without :has() (Chrome before 105) drops a whole rule that names it */
   [data-testid="stMainBlockContainer"]:has(.st-key-xc-head) {padding: 0 !important;}
   [data-testid="stElementContainer"]:has(.leaflet-container) {break-inside: avoid;}
+  [class*="st-key-xc-paper-"] {display: block !important;}
 }
 """
 
@@ -302,6 +305,41 @@ def page_styles() -> None:
     if WARMING.is_set() or not st.context.headers:
         return
     st.html(f"<style>{COMPACT_CSS}</style>")
+
+
+# Streamlit draws a dataframe on a canvas, only the rows in its view: a printed page shows
+# those rows and no others. A table of up to FULL_TABLE_ROWS rows is therefore shown whole,
+# on screen and on paper; a longer one says on paper that it is cut, and where it is whole.
+FULL_TABLE_ROWS = 30  # at 35 px a row, about 1,100 px: a table still read by scrolling the page
+_AUTO_ROWS = 10  # st.dataframe's default height shows at most ten rows
+_ROW_PX, _HEADER_PX = 35, 38  # its default row height, and the header row with the borders
+
+
+def rows_in_view(rows: int, height: int | str = "auto", row_height: int | None = None) -> int:
+    """How many of a dataframe's rows its height shows (all of them, or fewer)."""
+    if height == "content":
+        return rows
+    if not isinstance(height, int):  # "auto" (and "stretch", which starts from it)
+        return min(rows, _AUTO_ROWS)
+    return min(rows, max(0, (height - _HEADER_PX) // (row_height or _ROW_PX)))
+
+
+def table(data, *, name: str, whole_elsewhere: str = "", screen_rows: int | None = None, **kwargs):
+    """st.dataframe (same arguments), honest on paper: whole up to FULL_TABLE_ROWS rows (unless
+    a height is given), else with a note only a printed sheet shows (name: unique on the page; whole_elsewhere: where
+    the whole table is, e.g. a download on this page; screen_rows: the most rows the page's
+    own style lets a 1366×768 screen show, where that is fewer than its height holds)."""
+    rows = len(data)
+    if "height" not in kwargs and rows <= FULL_TABLE_ROWS:
+        kwargs["height"] = "content"
+    event = st.dataframe(data, **kwargs)
+    in_view = rows_in_view(rows, kwargs.get("height", "auto"), kwargs.get("row_height"))
+    if screen_rows is not None:
+        in_view = min(in_view, screen_rows)
+    if in_view < rows:
+        with st.container(key=f"xc-paper-{name}"):
+            st.caption(t("table.cut_on_paper", n=rows) + (t("table.whole_at", where=whole_elsewhere) if whole_elsewhere else ""))
+    return event
 
 
 def compact_header(title: str, caption: str = "") -> None:
@@ -443,8 +481,8 @@ def problems_banner() -> None:
         text = t("problems.kept", lost="、".join(rejected.lost_documents)) + " " + text
     st.info(md_quote(text), icon=":material/info:")
     with st.expander(t("problems.details", n=len(rows)), expanded=False):
-        st.dataframe(
-            rows, hide_index=True, width="stretch",
+        table(
+            rows, name="problems", hide_index=True, width="stretch",
             column_config={
                 "document": st.column_config.TextColumn(t("problems.col.document"), width="small"),
                 "line": st.column_config.NumberColumn(t("documents.col.line"), format="%d", width="small"),
