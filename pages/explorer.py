@@ -93,14 +93,9 @@ view["investment_yi"] = [
 ]
 view = view.fillna("—")
 # Rows taller than Streamlit's 4rem let the grid wrap text (3 lines) instead of cutting it;
-# the table is as tall as its rows but never taller than the window below the page head.
+# the table is as tall as its rows but never taller than the window below the page head
+# (widgets.COMPACT_CSS, by the table's key).
 ROW_HEIGHT = 76
-st.markdown(
-    "<style>.st-key-explorer_table,.st-key-explorer_table [data-testid='stFullScreenFrame'],"
-    ".st-key-explorer_table [data-testid='stDataFrame'],.st-key-explorer_table [data-testid='stDataFrameResizable']"
-    "{max-height:calc(100vh - 6rem) !important;}</style>",
-    unsafe_allow_html=True,
-)
 # (on paper only the rows in view: a 1366×768 screen shows about SCREEN_ROWS of them)
 SCREEN_ROWS = (768 - 96 - 40) // ROW_HEIGHT
 event = widgets.table(

@@ -276,8 +276,14 @@ COMPACT_CSS = """
 .st-key-xc-head [data-testid="stMarkdownContainer"] {display: flex; align-items: baseline; gap: 0.8rem; margin: 0 0 0.2rem; flex-wrap: wrap;}
 .st-key-xc-head h1 {font-size: 1.55rem !important; padding: 0 !important; margin: 0 !important;}
 .st-key-xc-head p {color: rgba(49, 51, 63, 0.65); font-size: 0.95rem; margin: 0 !important;}
-/* what only a printed sheet says (table's note) */
+/* the explorer's table: never taller than the window below the page head (pages/explorer.py;
+   here, not in the page: raw HTML there made its first view load Streamlit's raw-HTML parser) */
+.st-key-explorer_table, .st-key-explorer_table [data-testid="stFullScreenFrame"],
+.st-key-explorer_table [data-testid="stDataFrame"], .st-key-explorer_table [data-testid="stDataFrameResizable"] {max-height: calc(100vh - 6rem) !important;}
+/* what only a printed sheet says (a table's note), and apart (a browser without :has() drops
+   the rule that names it) the wrapper that would keep its gap on screen */
 [class*="st-key-xc-paper-"] {display: none !important;}
+[data-testid="stLayoutWrapper"]:has(> [class*="st-key-xc-paper-"]) {display: none !important;}
 /* On paper: a landscape sheet (the page's columns keep about a laptop screen's width), the
    page's content across it without the sidebar, toolbar, buttons and export sections (their
    expanders' keys end in -export-open), and a map not split across two sheets. The map fits
@@ -292,6 +298,7 @@ COMPACT_CSS = """
   [data-testid="stMainBlockContainer"]:has(.st-key-xc-head) {padding: 0 !important;}
   [data-testid="stElementContainer"]:has(.leaflet-container) {break-inside: avoid;}
   [class*="st-key-xc-paper-"] {display: block !important;}
+  [data-testid="stLayoutWrapper"]:has(> [class*="st-key-xc-paper-"]) {display: flex !important;}
 }
 """
 
