@@ -332,10 +332,12 @@ def rows_in_view(rows: int, height: int | str = "auto", row_height: int | None =
 
 
 def table(data, *, name: str, whole_elsewhere: str = "", screen_rows: int | None = None, **kwargs):
-    """st.dataframe (same arguments), honest on paper: whole up to FULL_TABLE_ROWS rows (unless
-    a height is given), else with a note only a printed sheet shows (name: unique on the page; whole_elsewhere: where
-    the whole table is, e.g. a download on this page; screen_rows: the most rows the page's
-    own style lets a 1366×768 screen show, where that is fewer than its height holds)."""
+    """st.dataframe (same arguments), honest on paper: whole up to FULL_TABLE_ROWS rows
+    (unless a height is given), else with a note that only a printed sheet shows.
+
+    name: unique on the page (the note's key); whole_elsewhere: where the whole table is, e.g.
+    a download on this page; screen_rows: the most rows the page's own style lets a 1366×768
+    screen show, where that is fewer than the table's height holds."""
     rows = len(data)
     if "height" not in kwargs and rows <= FULL_TABLE_ROWS:
         kwargs["height"] = "content"
