@@ -175,15 +175,15 @@ def test_the_page_loads_leaflet_itself_and_preloads_what_the_first_view_draws():
 
     from xiancheng.offline import GEOMETRY_FILES, GEOMETRY_GLOBAL, LEAFLET_CSS, LEAFLET_JS, geometry_url
 
+    from xiancheng.ui import PAGES
+
     with running_app() as (url, _process, _seconds):
         with urllib.request.urlopen(url + "/", timeout=10) as response:
             page = response.read().decode()
         head = page.split("</head>")[0]
-        # added by a script, async, only where a page draws a map (the same paths as the geometry's)
-        leaflet = re.search(r"<script>if\((\[.*?\])\.indexOf\(location\.pathname[^)]*\)\)>=0\)\{\(function\(\)\{"
-                            r"var s=document\.createElement\('script'\);s\.src=\"([^\"]+)\";s\.async=true;s\.fetchPriority='high';", head)
-        assert leaflet and leaflet.group(2) == LEAFLET_JS and page.count(LEAFLET_JS) == 1, "Leaflet's script once, in the head"
-        assert sorted(json.loads(leaflet.group(1))) == ["", "/indicators", "/overview", "/present"]
+        # in the page's HTML, where the browser's preload scanner finds it with the first files
+        leaflet = re.search(r'<script async fetchpriority="high" src="([^"]+)" onerror="this\.dataset\.xcFailed=1"></script>', head)
+        assert leaflet and leaflet.group(1) == LEAFLET_JS and page.count(LEAFLET_JS) == 1, "Leaflet's script once, in the head"
         streamlit_module = re.search(r'<script type="module" crossorigin src="\./static/js/index\.[\w-]+\.js"></script>', head)
         assert streamlit_module, "no Streamlit module script in the head"
         assert leaflet.start() < streamlit_module.start()
@@ -192,12 +192,18 @@ def test_the_page_loads_leaflet_itself_and_preloads_what_the_first_view_draws():
         assert sheets[-1] == LEAFLET_CSS and sheets.count(LEAFLET_CSS) == 1, sheets
         assert any(re.fullmatch(r"\./static/css/index\.[\w-]+\.css", s) for s in sheets[:-1]), "Leaflet's sheet after Streamlit's"
         assert status(url + LEAFLET_CSS) == 200
-        loader = re.search(rf"<script>window\.{GEOMETRY_GLOBAL}=\{{\}};if\((\[.*?\])\.indexOf\(location\.pathname[^)]*\)\)>=0\)"
-                           rf"\{{(\[.*?\])\.forEach\(function\(u\)\{{.*?fetch\(u\)", head)
+        loader = re.search(rf"<script>window\.{GEOMETRY_GLOBAL}=\{{\}};(\[.*?\])\.forEach\(function\(u\)\{{.*?fetch\(u\)", head)
         assert loader, "no geometry loader in the head"
-        # only where a page draws a map: the default page (the root) and the map pages' paths
-        assert sorted(json.loads(loader.group(1))) == ["", "/indicators", "/overview", "/present"]
-        geometry = json.loads(loader.group(2))
+        # Leaflet and the geometry only where a page draws a map: the default page (the root,
+        # above) and the map pages' paths, with or without a trailing slash
+        for spec in PAGES:
+            for path in (f"/{spec.url_path}", f"/{spec.url_path}/"):
+                with urllib.request.urlopen(url + path, timeout=10) as response:
+                    other = response.read().decode().split("</head>")[0]
+                assert (LEAFLET_JS in other.replace(LEAFLET_CSS, "")) == spec.draws_map, path
+                assert ("fetch(u)" in other) == spec.draws_map, path
+                assert f"window.{GEOMETRY_GLOBAL}={{}};" in other and LEAFLET_CSS in other, path
+        geometry = json.loads(loader.group(1))
         assert geometry == [geometry_url(n) for n in GEOMETRY_FILES]
         assert all(status(url + g) == 200 for g in geometry)
         assert 'rel="prefetch"' not in head

@@ -154,18 +154,13 @@ AFTER_MAP_KEY = "xc-after-map"
 GEOMETRY_GLOBAL = "xcGeometry"
 
 
-def _on_map_pages(code: str, map_paths: tuple[str, ...]) -> str:
-    """code, run only on the URL paths of pages that draw a map (map_paths, without a
-    trailing slash): elsewhere a first visit does not fetch what it does not show."""
-    return f"if({json.dumps(list(map_paths))}.indexOf(location.pathname.replace(/\\/+$/,''))>=0){{{code}}}"
-
-
-@lru_cache(maxsize=1)
-def map_head_tags(map_paths: tuple[str, ...]) -> str:
+@lru_cache(maxsize=2)
+def map_head_tags(on_map_page: bool) -> str:
     """Leaflet's style sheet, and a script that fetches and parses the geometry: what every
     map needs besides Leaflet's script, ready before a map's element exists. The geometry
-    only on the pages that draw a map (map_paths): elsewhere a first visit does not fetch
-    or keep ~180 KB (a map opened later in the same visit fetches its own).
+    only on a page that draws a map (on_map_page, ui.serve decides by the URL's path):
+    elsewhere a first visit does not fetch or keep ~180 KB (a map opened later in the same
+    visit fetches its own).
 
     The style sheet goes last in the page's head, after Streamlit's own: the map's element
     lies in Streamlit's page, and Leaflet's rules, then the maps' own (added by the map after
@@ -182,24 +177,19 @@ def map_head_tags(map_paths: tuple[str, ...]) -> str:
         f"{urls}.forEach(function(u){{"
         f"window.{GEOMETRY_GLOBAL}[u]=fetch(u).then(function(r){{if(!r.ok){{throw new Error(r.status);}}return r.json();}});"
         f"window.{GEOMETRY_GLOBAL}[u].catch(function(){{}});}});"
-    )
-    return sheet + f"<script>window.{GEOMETRY_GLOBAL}={{}};{_on_map_pages(fetches, map_paths)}</script>"
+    ) if on_map_page else ""
+    return sheet + f"<script>window.{GEOMETRY_GLOBAL}={{}};{fetches}</script>"
 
 
-@lru_cache(maxsize=1)
-def leaflet_script_tag(map_paths: tuple[str, ...]) -> str:
-    """Leaflet's script for the page itself, early in its head, fetched first and run as soon
-    as it arrives: while the browser still fetches Streamlit's modules (a network wait), not
-    between Streamlit's module and the frontend's first render, where a deferred script ran
-    (~60 ms), which is when the frontend first asks the server for anything. A map that
+def leaflet_script_tag() -> str:
+    """Leaflet's script for a page that draws a map (ui.serve puts it there by the URL's
+    path; a map opened later elsewhere loads it itself), early in its head and in the page's
+    own HTML: the browser's preload scanner fetches it with the first files (a tag added by a
+    script was asked for ~100 ms later, once the parser ran), and it runs as soon as it
+    arrives, while the browser still fetches Streamlit's modules (a network wait), not between
+    Streamlit's module and the frontend's first render or its websocket, where a later script
+    ran (12-60 ms), which is when the frontend first asks the server for anything. A map that
     starts before it ran waits for its load event, and asks again once if it failed
-    (map_component.js). Only on the pages that draw a map (map_paths): elsewhere a first
-    visit does not fetch ~150 KB and run it for ~60 ms (a map opened later loads it)."""
-    # Added by a script at the head's start, fetched from that moment as a tag there would be;
+    (map_component.js)."""
     # data-xc-failed: a map then asks for the script once more (map_component.js loadScript)
-    add = (
-        "(function(){var s=document.createElement('script');"
-        f"s.src={json.dumps(LEAFLET_JS)};s.async=true;s.fetchPriority='high';"
-        "s.onerror=function(){s.dataset.xcFailed=1;};document.head.appendChild(s);})();"
-    )
-    return f"<script>{_on_map_pages(add, map_paths)}</script>"
+    return f'<script async fetchpriority="high" src="{LEAFLET_JS}" onerror="this.dataset.xcFailed=1"></script>'

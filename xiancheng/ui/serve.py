@@ -41,7 +41,8 @@ def warm() -> None:
             from . import mapview
 
             mapview.map_component()
-            _page_head()  # the first thing the browser asks for
+            _page_head(True)  # the first thing the browser asks for
+            _page_head(False)
             from .. import geo, mapcache, offline
             from ..settings import DATASET_PATH
 
@@ -242,7 +243,7 @@ class BackendAtRoot:
                     return
                 page = body
                 if STREAMLIT_INDEX in body:  # Streamlit's page, not another HTML file
-                    first, last = _page_head()
+                    first, last = _page_head(scope["path"].rstrip("/") in _map_paths())
                     page = body.replace(b"<head>", b"<head>" + first, 1)
                     # after Streamlit's own preloads, which come first
                     page = page.replace(b"</head>", last + b"</head>", 1)
@@ -261,16 +262,26 @@ STREAMLIT_INDEX = b"window.prerenderReady"  # a line of Streamlit's own index.ht
 _PAGE_HEAD_LOCK = threading.Lock()
 
 
-def _page_head() -> tuple[bytes, bytes]:
-    """What BackendAtRoot puts first and last in the page's <head>. Made once (~0.1 s of
-    CPU: the geometry's content hash for its loader, Streamlit's chunk graph for the
-    preloads, the project's style rules), by the warm-up as soon as the server runs; a page
-    asked for meanwhile waits for that instead of making it a second time on the thread
-    that answers the browser."""
+def _page_head(on_map_page: bool) -> tuple[bytes, bytes]:
+    """What BackendAtRoot puts first and last in the page's <head>; Leaflet's script and the
+    geometry's loader only on a page that draws a map (on_map_page: the URL's path is one of
+    _map_paths). Made once each (~0.1 s of CPU: the geometry's content hash for its loader,
+    Streamlit's chunk graph for the preloads, the project's style rules), by the warm-up as
+    soon as the server runs; a page asked for meanwhile waits for that instead of making it
+    a second time on the thread that answers the browser."""
     with _PAGE_HEAD_LOCK:
-        from ..offline import leaflet_script_tag
+        return _page_head_made(on_map_page)
 
-        return _compat_script() + _backend_script() + leaflet_script_tag(_map_paths()).encode() + _page_css(), _element_preloads() + _map_head()
+
+@functools.lru_cache(maxsize=2)
+def _page_head_made(on_map_page: bool) -> tuple[bytes, bytes]:
+    from ..offline import leaflet_script_tag, map_head_tags
+
+    leaflet = leaflet_script_tag().encode() if on_map_page else b""
+    return (
+        _compat_script() + _backend_script() + leaflet + _page_css(),
+        _element_preloads() + map_head_tags(on_map_page).encode(),
+    )
 
 
 @functools.lru_cache(maxsize=1)
@@ -306,12 +317,7 @@ def _page_css() -> bytes:
     return f"<style>{COMPACT_CSS}</style>".encode()
 
 
-def _map_head() -> bytes:
-    from ..offline import map_head_tags
-
-    return map_head_tags(_map_paths()).encode()
-
-
+@functools.lru_cache(maxsize=1)
 def _map_paths() -> tuple[str, ...]:
     """The URL paths of the pages that draw a map (PageSpec.draws_map), without a trailing
     slash; the default page answers at the root too."""
