@@ -96,7 +96,8 @@ view = view.fillna("—")
 # the table is as tall as its rows but never taller than the window below the page head
 # (widgets.COMPACT_CSS, by the table's key).
 ROW_HEIGHT = 76
-# (on paper only the rows in view: a 1366×768 screen shows about SCREEN_ROWS of them)
+# On paper only the rows in view: on a 768 px high screen, the window less the 6rem (96 px)
+# the CSS rule leaves, less the table's 40 px of header and border (as in its height below).
 SCREEN_ROWS = (768 - 96 - 40) // ROW_HEIGHT
 event = widgets.table(
     view,
