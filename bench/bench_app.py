@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
-from appserver import CHROMIUM, CHROMIUM_ARGS, MAP, MAP_ELEMENT, running_app  # noqa: E402
+from appserver import MAP, MAP_ELEMENT, launch_browser, running_app  # noqa: E402
 
 # The map is drawn in the page itself (ui/map_component.js): no frame to wait for. Its
 # counties are in the map's container; its legend in the panel beside it, in the same element.
@@ -68,7 +68,7 @@ def browser_numbers() -> dict[str, float]:
 
     results: dict[str, float] = {}
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_browser(playwright)
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         cdp = page.context.new_cdp_session(page)
         cdp.send("Network.enable")
@@ -159,7 +159,7 @@ def first_map_not_stored_numbers() -> dict[str, float]:
         dataset = Path(folder) / "build" / "dataset.json"  # its maps/ folder beside it is empty
         dataset.parent.mkdir()
         shutil.copy(DATASET_PATH, dataset)
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_browser(playwright)
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         started = time.perf_counter()
         with running_app(env={"XIANCHENG_DATASET_PATH": str(dataset)}) as (url, process, _healthy):
@@ -314,7 +314,7 @@ def indicator_switch_numbers(switches: int = 6) -> dict[str, float]:
 
     names = ["重点镇数量", "涉及项目数", "全县常住人口城镇化率", "适用任务数", "特色小镇数量", "新开工装配式建筑占城镇新建建筑面积比例"]
     with running_app() as (url, process, _healthy), sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_browser(playwright)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(url + "/indicators?indicator=derived-tasks")
         page.locator(LEGEND_TITLE, has_text="适用任务数").wait_for(timeout=60000)
@@ -361,7 +361,7 @@ def slide_step_numbers(steps: int = 6) -> dict[str, float]:
 
     in_page, cpu = [], []
     with running_app() as (url, process, _healthy), sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_browser(playwright)
         page = browser.new_page(viewport={"width": 1366, "height": 768})
         page.goto(url + "/?mode=present&set=city:140800")
         page.locator(OUTLINE).wait_for(state="attached", timeout=60000)

@@ -10,6 +10,9 @@ server CPU per first page view ≤ 0.1 s; 20 sessions at once all get the map wi
 Browser side: the three apps' servers run at once, each warmed by one visit; round k visits
 bare, plain and project in an order that rotates with k, each in a new browser context (cold
 cache), so load from elsewhere on the machine falls on all three alike; median of ROUNDS.
+The browser is launched without its address bar's drop-down pages (tests/appserver.py
+launch_browser): Chromium 15x opened them with every new context, ~0.65 s of CPU during the
+first ~0.6 s of the visit being timed; with them, the floor was ~0.85 s, without ~0.55 s.
 Times are taken inside the browser: navigation start (performance.timeOrigin) → the frame in
 which the 117th county shape is drawn; click event in the map → the county's name painted
 outside the map. Beside wall time, the renderer's main-thread CPU up to that frame (Chrome
@@ -44,7 +47,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
-from appserver import CHROMIUM, CHROMIUM_ARGS, running_app  # noqa: E402
+from appserver import launch_browser, running_app  # noqa: E402
 from streamlit_client import open_pages, process_cpu_seconds, rss_mb  # noqa: E402
 
 ROUNDS = 9
@@ -242,7 +245,7 @@ def side_by_side(rounds: int = ROUNDS) -> dict[str, list[dict[str, float]]]:
     shutil.copytree(xstatic_leaflet.BASE_DIR, ROOT / "bench" / "static" / "leaflet", dirs_exist_ok=True)
     runs: dict[str, list[dict[str, float]]] = {name: [] for name in APPS}
     with sync_playwright() as playwright, contextlib.ExitStack() as servers:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_browser(playwright)
         urls = {name: servers.enter_context(running_app(script=scripts[name]))[0] for name in APPS}
         for name in APPS:
             browser_round(browser, urls[name], name)  # warm the server
@@ -263,7 +266,7 @@ def visit_files(url: str) -> list[str]:
 
     paths: list[str] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_browser(playwright)
         page = _watched_context(browser, "project").new_page()
         page.on("request", lambda r: paths.append(urlsplit(r.url).path + (f"?{urlsplit(r.url).query}" if urlsplit(r.url).query else ""))
                 if r.url.startswith(url) and "/_stcore/stream" not in r.url else None)

@@ -120,7 +120,7 @@ def _is_chromium(pid: int) -> bool:
 def switch_numbers(switches: int = 12) -> dict[str, float]:
     from playwright.sync_api import sync_playwright
 
-    from appserver import CHROMIUM, CHROMIUM_ARGS, running_app
+    from appserver import launch_browser, running_app
     from bench_app import _ARM_CLICK, _ARM_LEGEND, LEGEND_TITLE
 
     targets = [("城镇化率", "城镇化率"), ("适用任务数", "适用任务数"), ("常住人口", "常住人口"),
@@ -129,7 +129,7 @@ def switch_numbers(switches: int = 12) -> dict[str, float]:
 
     imported_ms, all_ms, imported_cpu, imported_browser = [], [], [], []
     with running_app() as (url, process, _healthy), sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_browser(playwright)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         def browser_task_seconds() -> float:
             # CPU time of every Chromium process this benchmark started (renderer, GPU, browser):

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 os.environ["XIANCHENG_DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='bench-progress-')}/bench.sqlite"
 
-from appserver import CHROMIUM, CHROMIUM_ARGS, running_app  # noqa: E402
+from appserver import launch_browser, running_app  # noqa: E402
 from bench_app import LEGEND_TITLE, load_line, print_rows, switch_indicators  # noqa: E402
 
 ROWS = 10_000
@@ -123,7 +123,7 @@ def indicator_switch_numbers(switches: int = 6) -> dict[str, float]:
 
     names = ["任务完成率", "滞后事项数", "项目投资完成率"]
     with running_app() as (url, process, _healthy), sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_browser(playwright)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(url + "/indicators?indicator=derived-projects")
         page.locator(LEGEND_TITLE).first.wait_for(timeout=90000)

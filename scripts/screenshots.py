@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from appserver import CHROMIUM, CHROMIUM_ARGS, MAP, MAP_ELEMENT, running_app  # noqa: E402
+from appserver import MAP, MAP_ELEMENT, launch_browser, running_app  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 VIEWPORT = {"width": 1366, "height": 768}
@@ -25,7 +25,7 @@ def main() -> None:
 
     OUT.mkdir(parents=True, exist_ok=True)
     with running_app() as (url, _process, _seconds), sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_browser(playwright)
         for name, path in SHOTS.items():
             page = browser.new_page(viewport=VIEWPORT, locale="zh-CN")
             page.goto(url + path)

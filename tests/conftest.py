@@ -12,7 +12,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 # The app and CLI under test write to a throw-away store, never to the developer's data/.
 os.environ["XIANCHENG_DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='xiancheng-test-')}/app.sqlite"
 
-from appserver import CHROMIUM, CHROMIUM_ARGS, running_app  # noqa: E402
+from appserver import CHROMIUM, launch_browser, running_app  # noqa: E402
 from storefixtures import admin, postgres_cluster, postgres_url, sqlite_url, store, store_url  # noqa: E402,F401
 
 
@@ -37,7 +37,7 @@ def playwright_session():
 def browser(playwright_session):
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: run `bash scripts/install-browser.sh`")
-    browser = playwright_session.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    browser = launch_browser(playwright_session)
     yield browser
     browser.close()
 
