@@ -55,7 +55,7 @@ with head:
         places = "、".join(dict.fromkeys(geo.place_name(d.scope_adcode) for d in data.documents))
         st.caption(t("overview.grey_why", n=len(grey), docs=len(data.documents), places=places))
 with info_col:
-    if rest_waits_for_map(clicked, t("overview.after_map"), t("overview.show_rest")):
+    if rest_waits_for_map(clicked, t("overview.after_map")):
         st.stop()  # the rest follows once the browser has painted the map
 with sidebar_inputs:
     st.selectbox(t("city_filter"), city_options, index=city_options.index(city),

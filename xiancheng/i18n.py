@@ -107,7 +107,6 @@ STRINGS: dict[str, tuple[str, str]] = {
         "The {n} grey counties: none of the {docs} loaded documents (plans of {places}) states their county-town type.",
     ),
     "overview.after_map": ("地图显示后载入统计与文件列表…", "Counts and documents load once the map is shown…"),
-    "overview.show_rest": ("现在显示", "Show them now"),
     "overview.total": ("合计", "Total"),
     "count": ("数量", "Count"),
     # --- indicators

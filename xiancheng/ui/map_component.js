@@ -195,6 +195,17 @@ function start(root, state, args) {
     report();
   };
 
+  // A page that waits for its map (ui.mapview.rest_waits_for_map) hears from the map once its
+  // counties are painted (maps._VIEW_JS), or from showFailure. A file that neither arrives nor
+  // fails (a stalled connection) would leave the counts and lists out for good: after
+  // rest_waits_at_most seconds the page is told not to wait, the map still loading.
+  if (args.rest_waits_at_most && args.waiting) {
+    state.restTimer = setTimeout(() => {
+      if (state.gone || state.failed || !document.querySelector(args.waiting)) { return; }
+      state.setStateValue('map', {last_active_drawing: null, [args.drawn_field]: true});
+    }, args.rest_waits_at_most * 1000);
+  }
+
   const div = document.createElement('div');
   div.id = 'map_div';
   div.style.height = args.height + 'px';
@@ -249,6 +260,7 @@ function remove(root) {
   const state = root[STATE];
   if (!state || state.gone) { return; }
   state.gone = true;
+  clearTimeout(state.restTimer);
   if (state.map) { state.map.remove(); }
   if (state.style) { state.style.remove(); }
   if (window.__GLOBAL_DATA__ === state.data) {

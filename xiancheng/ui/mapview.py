@@ -131,7 +131,7 @@ def map_view(
     fixed while a server runs (settings such as a tile key), and build_map must depend on
     the dataset only through its input documents or cache_key.
     """
-    from ..offline import MAP_DRAWN_FIELD
+    from ..offline import AFTER_MAP_KEY, MAP_DRAWN_FIELD
     from . import dataset, t
 
     # Keyed by the dataset too (tests load other datasets in one process); the entry keeps
@@ -169,6 +169,8 @@ def map_view(
             # arrive (map_component.js showFailure)
             failure_texts={what: t("map.failed", what=t(f"map.failed.{what}")) for what in ("script", "geometry")},
             drawn_field=MAP_DRAWN_FIELD,
+            # a page waiting for the map (rest_waits_for_map) waits this long at most
+            waiting=f".st-key-{AFTER_MAP_KEY}", rest_waits_at_most=REST_WAITS_AT_MOST,
         ),
     )
     return result.get("map", defaults)
@@ -197,7 +199,9 @@ def component_key(script: str, key: str) -> str:
 
 
 _MAP_SHOWN = "_xc_map_shown"  # session state: this session's browser has painted a map page's map
-_SHOW_REST = "xc_show_rest"  # the waiting note's button: show the rest now
+# A page's rest waits for its map at most this long (map_component.js): a file that neither
+# arrives nor fails (a stalled connection) must not hide the counts and lists for good.
+REST_WAITS_AT_MOST = 8  # seconds
 
 
 def painted(value) -> bool:
@@ -214,10 +218,10 @@ def map_pending() -> bool:
     view the page draws its map first and the rest once the map is painted
     (rest_waits_for_map), and app.py draws the sidebar's own widgets with that rest.
     A session with no browser behind it (no request headers: AppTest) never waits."""
-    return not st.session_state.get(_MAP_SHOWN) and not st.session_state.get(_SHOW_REST) and bool(st.context.headers)
+    return not st.session_state.get(_MAP_SHOWN) and bool(st.context.headers)
 
 
-def rest_waits_for_map(value, note: str, show_now: str) -> bool:
+def rest_waits_for_map(value, note: str) -> bool:
     """Whether the page should stop after its map for now, the rest following once the browser
     has painted the map. Call right after map_view, with its value, where the rest begins.
 
@@ -226,15 +230,16 @@ def rest_waits_for_map(value, note: str, show_now: str) -> bool:
     On a session's first view the page draws its map, shows note in a container the map's
     script looks for (offline.AFTER_MAP_KEY), and stops; once the counties are painted the map
     sets its value (offline.MAP_DRAWN_FIELD) and the rerun draws everything. Later views of the
-    session draw everything at once (the browser has the code of every element by then)."""
+    session draw everything at once (the browser has the code of every element by then).
+
+    The note is plain text (st.text, styled as a caption by widgets.COMPACT_CSS): a Markdown
+    element, or a button, took the browser ~25 ms more before the map's element was created.
+    A map that cannot paint lets the rest come after REST_WAITS_AT_MOST (map_component.js)."""
     from ..offline import AFTER_MAP_KEY  # not maps: no folium on a first page
 
-    # If the map never paints (a script error in its code), the rest is one click away;
-    # the click is read before the note is drawn, so the note goes in the same run.
     if not map_pending() or painted(value):
         st.session_state[_MAP_SHOWN] = True
         return False
     with st.container(key=AFTER_MAP_KEY):
-        st.caption(note)
-        st.button(show_now, key=_SHOW_REST, type="tertiary")
+        st.text(note)
     return True

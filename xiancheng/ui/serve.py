@@ -331,8 +331,9 @@ def _map_paths() -> tuple[str, ...]:
 
 # Elements whose code Streamlit's frontend fetches only once one of them has arrived (a
 # chain of ~20-40 requests each). What a session's first view of the overview draws before
-# its map is painted (the map, the waiting note's button) is preloaded with the page: it
-# loads while the websocket opens, and the map's element is not kept waiting for it.
+# its map is painted (the map) is preloaded with the page: it loads while the websocket
+# opens, and the map's element is not kept waiting for it. So are the buttons, the first
+# of the rest's elements (the sidebar's 演示模式, the sign-in).
 FIRST_VIEW_ELEMENTS = ("Button", "BidiComponent")
 # What the rest of that view draws once the map is painted (the sidebar's language toggle,
 # the city picker, the basemap choice) is preloaded only then: the map's script calls

@@ -276,6 +276,9 @@ COMPACT_CSS = """
 .st-key-xc-head [data-testid="stMarkdownContainer"] {display: flex; align-items: baseline; gap: 0.8rem; margin: 0 0 0.2rem; flex-wrap: wrap;}
 .st-key-xc-head h1 {font-size: 1.55rem !important; padding: 0 !important; margin: 0 !important;}
 .st-key-xc-head p {color: rgba(49, 51, 63, 0.65); font-size: 0.95rem; margin: 0 !important;}
+/* a map-first page's waiting note (ui.mapview.rest_waits_for_map, offline.AFTER_MAP_KEY): plain
+   text, which the browser renders sooner than a Markdown caption, in a caption's look */
+.st-key-xc-after-map [data-testid="stText"] {font-size: 0.875rem; opacity: 0.6;}
 /* the explorer's table: never taller than the window below the page head (pages/explorer.py;
    here, not in the page: raw HTML there made its first view load Streamlit's raw-HTML parser) */
 .st-key-explorer_table, .st-key-explorer_table [data-testid="stFullScreenFrame"],
