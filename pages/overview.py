@@ -5,7 +5,7 @@ import streamlit as st
 from xiancheng import geo, queries, settings, ui
 from xiancheng.dataset import COUNTY_TYPES, NATIONAL_ONLY_TYPES
 from xiancheng.ui import widgets
-from xiancheng.ui.mapview import map_view, rest_waits_for_map
+from xiancheng.ui.mapview import map_pending, map_view, rest_waits_for_map
 
 t = ui.t
 MAP_HEIGHT = 600  # with the compact head, the whole map is on a 1366×768 projector's first screen
@@ -49,11 +49,12 @@ with map_col:
         key=f"overview-map-{city}-{basemap}-{lang}", height=MAP_HEIGHT, returned_objects=["last_active_drawing"], persist=True,
     )
 with head:
-    widgets.compact_header(t("app_title"), t("app_subtitle"))
+    # On a session's first view the title comes with the rest, in the place kept for it.
+    widgets.compact_header(t("app_title"), t("app_subtitle"), later=map_pending())
     grey = [a for a in shown if all_types[a].status == queries.NOT_STATED]
     if grey and data.documents:  # why they are grey: what is loaded, and that none of it says
         places = "、".join(dict.fromkeys(geo.place_name(d.scope_adcode) for d in data.documents))
-        st.caption(t("overview.grey_why", n=len(grey), docs=len(data.documents), places=places))
+        widgets.plain_note(t("overview.grey_why", n=len(grey), docs=len(data.documents), places=places), key="xc-note-grey")
 with info_col:
     if rest_waits_for_map(clicked, t("overview.after_map")):
         st.stop()  # the rest follows once the browser has painted the map

@@ -101,7 +101,7 @@ def test_overview_says_in_one_line_why_counties_are_grey():
 
     data = ui.dataset()
     grey = sum(c.status == queries.NOT_STATED for c in queries.county_types(data).values())
-    line = next(c.value for c in run_page().caption if c.value.startswith("灰色"))
+    line = next(c.value for c in run_page().text if c.value.startswith("灰色"))  # widgets.plain_note
     assert f"灰色的 {grey} 个县" in line and f"已载入的 {len(data.documents)} 份文件" in line
     for document in data.documents:
         assert geo.place_name(document.scope_adcode) in line

@@ -395,10 +395,12 @@ _ORDER = """(() => {
 })();"""
 
 
-def test_overview_draws_the_map_first_and_the_rest_once_it_is_painted(browser, app_url):
+@pytest.mark.parametrize("width", [1024, 1366, 1920])
+def test_overview_draws_the_map_first_and_the_rest_once_it_is_painted(browser, app_url, width):
     # The page's other elements no longer hold up the map: on a first view they are
     # sent once the map reports its counties painted, and then all of them arrive.
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    # The title among them, in the place kept for it: the map does not move.
+    context = browser.new_context(viewport={"width": width, "height": 768}, locale="zh-CN")
     context.add_init_script(_ORDER)
     page = context.new_page()
     try:
@@ -414,7 +416,7 @@ def test_overview_draws_the_map_first_and_the_rest_once_it_is_painted(browser, a
         assert order["drawn"] <= order["navigation"], order
         # the map does not move as the rest arrives (the sidebar is there from the start)
         assert order["drawnBox"] == order["tableBox"], order
-        for text in ("所选县区", "各类型县级单位数", "已载入文件", "各市县城类型统计", "点击地图上的县区查看信息。"):
+        for text in ("所选县区", "各类型县级单位数", "已载入文件（", "各市县城类型统计", "点击地图上的县区查看信息。"):
             page.get_by_text(text, exact=False).first.wait_for(timeout=10000)
         assert page.locator(".st-key-xc-after-map").count() == 0  # the waiting note is gone
         assert "县域详情" in page.get_by_test_id("stSidebarNav").inner_text()

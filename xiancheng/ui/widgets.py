@@ -271,14 +271,15 @@ def county_downloads(adcode: str, name: str, tasks, projects, sources: list[str]
 # restyle the whole page once they arrived.
 COMPACT_CSS = """
 [data-testid="stMainBlockContainer"]:has(.st-key-xc-head) {padding-top: 4.2rem !important;}
-.st-key-xc-head {margin-bottom: -1rem;}
+/* min-height: the head's own height, also while only its place is drawn (compact_header's later) */
+.st-key-xc-head {margin-bottom: -1rem; min-height: 34px;}
 .st-key-xc-head [data-testid="stHeaderActionElements"] {display: none;}
 .st-key-xc-head [data-testid="stMarkdownContainer"] {display: flex; align-items: baseline; gap: 0.8rem; margin: 0 0 0.2rem; flex-wrap: wrap;}
 .st-key-xc-head h1 {font-size: 1.55rem !important; padding: 0 !important; margin: 0 !important;}
 .st-key-xc-head p {color: rgba(49, 51, 63, 0.65); font-size: 0.95rem; margin: 0 !important;}
-/* a map-first page's waiting note (ui.mapview.rest_waits_for_map, offline.AFTER_MAP_KEY): plain
-   text, which the browser renders sooner than a Markdown caption, in a caption's look */
-.st-key-xc-after-map [data-testid="stText"] {font-size: 0.875rem; opacity: 0.6;}
+/* plain text, which the browser renders sooner than a Markdown caption, in a caption's look:
+   plain_note's, and a map-first page's waiting note (ui.mapview.rest_waits_for_map, offline.AFTER_MAP_KEY) */
+[class*="st-key-xc-note-"] [data-testid="stText"], .st-key-xc-after-map [data-testid="stText"] {font-size: 0.875rem; opacity: 0.6;}
 /* the explorer's table: never taller than the window below the page head (pages/explorer.py;
    here, not in the page: raw HTML there made its first view load Streamlit's raw-HTML parser) */
 .st-key-explorer_table, .st-key-explorer_table [data-testid="stFullScreenFrame"],
@@ -354,12 +355,26 @@ def table(data, *, name: str, whole_elsewhere: str = "", screen_rows: int | None
     return event
 
 
-def compact_header(title: str, caption: str = "") -> None:
-    """Page title and caption on one short line (styled by COMPACT_CSS through the container's key)."""
+def compact_header(title: str, caption: str = "", later: bool = False) -> None:
+    """Page title and caption on one short line (styled by COMPACT_CSS through the container's key).
+
+    later: only the head's place now (its height: COMPACT_CSS), the head in a later run. A
+    map-first view (ui.mapview.rest_waits_for_map) draws it with the rest: the Markdown took
+    the browser ~20 ms before the map's element was created."""
     from . import md_quote
 
     with st.container(key="xc-head"):
-        st.markdown(f"# {md_quote(title)}" + (f"\n\n{md_quote(caption)}" if caption else ""))
+        if later:
+            st.text("")  # Streamlit does not draw an empty container, and its height would not be kept
+        else:
+            st.markdown(f"# {md_quote(title)}" + (f"\n\n{md_quote(caption)}" if caption else ""))
+
+
+def plain_note(text: str, key: str) -> None:
+    """A line of plain text in a caption's look (COMPACT_CSS, by the container's key): no
+    Markdown to parse, for a first view's notes (a Markdown caption cost the browser ~10 ms)."""
+    with st.container(key=key):
+        st.text(text)
 
 
 # --- presentation mode: ?mode=present hides the chrome and enlarges the type.
