@@ -54,7 +54,7 @@ with head:
     grey = [a for a in shown if all_types[a].status == queries.NOT_STATED]
     if grey and data.documents:  # why they are grey: what is loaded, and that none of it says
         places = "、".join(dict.fromkeys(geo.place_name(d.scope_adcode) for d in data.documents))
-        widgets.plain_note(t("overview.grey_why", n=len(grey), docs=len(data.documents), places=places), key="xc-note-grey")
+        widgets.plain_note(t("overview.grey_why", n=len(grey), docs=len(data.documents), places=places), name="grey")
 with info_col:
     if rest_waits_for_map(clicked, t("overview.after_map")):
         st.stop()  # the rest follows once the browser has painted the map

@@ -370,10 +370,10 @@ def compact_header(title: str, caption: str = "", later: bool = False) -> None:
             st.markdown(f"# {md_quote(title)}" + (f"\n\n{md_quote(caption)}" if caption else ""))
 
 
-def plain_note(text: str, key: str) -> None:
+def plain_note(text: str, name: str) -> None:
     """A line of plain text in a caption's look (COMPACT_CSS, by the container's key): no
     Markdown to parse, for a first view's notes (a Markdown caption cost the browser ~10 ms)."""
-    with st.container(key=key):
+    with st.container(key=f"xc-note-{name}"):
         st.text(text)
 
 
