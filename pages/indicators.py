@@ -105,8 +105,8 @@ if indicator.categorical:  # an imported category list: its own colours and lege
     drawing = (clicked or {}).get("last_active_drawing") or {}
     selected = (drawing.get("properties") or {}).get("adcode") or ui.query_param("county", allowed=ui.counties())
     with info_col:
-        st.subheader(t("indicators.selected"))
         if selected:
+            st.subheader(t("indicators.selected"))
             entry = category_view.counties.get(selected)
             st.markdown(f"### {md(ui.counties()[selected].name)}")
             if entry:
@@ -116,7 +116,7 @@ if indicator.categorical:  # an imported category list: its own colours and lege
                 st.markdown(t("indicators.reason.not-imported"))
             st.markdown(f"[{t('indicators.open_county')}]({ui.page_url('county', county=selected)})")
         else:
-            st.info(t("indicators.click_hint"))
+            widgets.click_hint(t("indicators.selected"), t("indicators.click_hint"))
     st.stop()
 
 view = imported.values(snapshot, key, period) if indicator.source == "import" else indicators.values(data, key, period)
@@ -170,8 +170,8 @@ else:
     selected = ui.query_param("county", allowed=ui.counties())
 ui.set_query_param("county", selected)
 with info_col:
-    st.subheader(t("indicators.selected"))
     if selected:
+        st.subheader(t("indicators.selected"))
         county = ui.counties()[selected]
         unit = view.counties[selected]
         st.markdown(f"### {md(county.name)}")
@@ -195,7 +195,7 @@ with info_col:
             st.markdown(t("source") + colon + sep.join(ui.source_link(c) for c in dict.fromkeys(unit.citations[:5])))
         st.markdown(f"[{t('indicators.open_county')}]({ui.page_url('county', county=selected)})")
     else:
-        st.info(t("indicators.click_hint"))
+        widgets.click_hint(t("indicators.selected"), t("indicators.click_hint"))
     # The shown values beside the map, as a table to read and to download (unit, value,
     # period, source); with only a few units, a sorted bar chart.
     shown_rows = indicators.value_table(data, view, city or None, lang)

@@ -71,8 +71,8 @@ selected = (drawing.get("properties") or {}).get("adcode") or ui.query_param("co
 ui.set_query_param("county", selected)
 
 with info_col:
-    st.subheader(t("clicked_county"))
     if selected:
+        st.subheader(t("clicked_county"))
         county = ui.counties()[selected]
         types = all_types[selected]
         labels = [t("type." + k) for k in types.types] or [t("type." + types.status)]
@@ -86,7 +86,7 @@ with info_col:
         st.page_link("pages/county.py", label=t("county.open"), icon=":material/arrow_forward:",
                      query_params={"county": selected, **({"lang": lang} if lang != "zh" else {})})
     else:
-        st.info(t("click_hint"))
+        widgets.click_hint(t("clicked_county"), t("click_hint"))
 
     # The counts follow the click: a county picked on the whole-province map counts its city.
     counted_city = city or (ui.counties()[selected].city_adcode if selected else "")

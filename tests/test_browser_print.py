@@ -71,6 +71,9 @@ def test_the_printed_overview_is_a_landscape_sheet_without_the_sidebar(wide_over
     assert "各市县城类型统计" in text  # the page's content, all of it
     for chrome in ("催报提醒", "演示模式", "English", "登录"):  # sidebar, buttons
         assert chrome not in text, chrome
+    # nothing is selected: the panel's head and its hint to click the map are for the screen
+    assert "点击地图上的县区" not in text and "所选县区" not in text
+    assert wide_overview.get_by_text("点击地图上的县区查看信息。").is_visible()  # there, on screen
     assert wide_overview.evaluate("window.__printedWidth") == 720
     assert wide_overview.evaluate("() => window.map.getContainer().parentNode.style.width") == ""  # and back
 

@@ -302,6 +302,9 @@ COMPACT_CSS = """
   [data-testid="stMainBlockContainer"]:has(.st-key-xc-head) {padding: 0 !important;}
   [data-testid="stElementContainer"]:has(.leaflet-container) {break-inside: avoid;}
   [class*="st-key-xc-paper-"] {display: block !important;}
+  /* what only a screen says (a hint to click the map), and apart its wrapper */
+  [class*="st-key-xc-screen-"] {display: none !important;}
+  [data-testid="stLayoutWrapper"]:has(> [class*="st-key-xc-screen-"]) {display: none !important;}
   [data-testid="stLayoutWrapper"]:has(> [class*="st-key-xc-paper-"]) {display: flex !important;}
 }
 """
@@ -368,6 +371,14 @@ def compact_header(title: str, caption: str = "", later: bool = False) -> None:
             st.text("")  # Streamlit does not draw an empty container, and its height would not be kept
         else:
             st.markdown(f"# {md_quote(title)}" + (f"\n\n{md_quote(caption)}" if caption else ""))
+
+
+def click_hint(title: str, hint: str) -> None:
+    """A selection panel's head and its "click a county" hint, while nothing is selected: on
+    screen only (COMPACT_CSS's print rules), as a printed sheet cannot be clicked."""
+    with st.container(key="xc-screen-click-hint"):
+        st.subheader(title)
+        st.info(hint)
 
 
 def plain_note(text: str, name: str) -> None:
