@@ -461,19 +461,22 @@ def test_overview_rest_follows_a_waiting_note_that_arrives_after_the_map(browser
 
 def test_overview_rest_follows_by_itself_when_the_map_cannot_paint(browser, app_url):
     # A map that never paints must not hide the counts and lists for good: after
-    # REST_WAITS_AT_MOST seconds the page stops waiting for it. Here the boundaries' requests
-    # stall, never answered (a file that fails is named in the map, and the rest follows at
-    # once: the tests above).
+    # REST_WAITS_AT_MOST seconds the page stops waiting for it, and the map says it is still
+    # loading until its counties are drawn. Here the boundaries' requests stall, answered only
+    # at the end (a file that fails is named in the map, and the rest follows at once: the
+    # tests above).
     from xiancheng.ui.mapview import REST_WAITS_AT_MOST
 
+    held = []
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
-    context.route(re.compile(r".*/app/static/geo/.*"), lambda route: None)
+    context.route(re.compile(r".*/app/static/geo/.*"), lambda route: held.append(route))
     page = context.new_page()
     try:
         page.goto(app_url + "/")
         note = page.get_by_text("地图显示后载入统计与文件列表", exact=False)
         note.wait_for(timeout=60000)
         assert page.locator("[data-testid=stMain] table").count() == 0
+        assert page.locator(".xc-map-slow").count() == 0
         # plain text in a caption's look (widgets.COMPACT_CSS), not the body's 16 px
         look = "(el) => { const s = getComputedStyle(el.closest('[data-testid=stText]')); return [s.fontSize, s.opacity]; }"
         assert note.evaluate(look) == ["14px", "0.6"]
@@ -481,5 +484,13 @@ def test_overview_rest_follows_by_itself_when_the_map_cannot_paint(browser, app_
         page.wait_for_function("() => document.querySelectorAll('[data-testid=stMain] table').length >= 2", timeout=30000)
         page.locator(".st-key-xc-after-map").wait_for(state="detached", timeout=30000)  # when the run ends
         page.get_by_role("button", name="演示模式").wait_for(timeout=10000)  # the sidebar's widgets too
+        slow = page.locator(f"{MAP_BOX} .xc-map-slow[role=status]")
+        assert slow.inner_text() == "地图仍在载入：网络较慢，所需文件还没有全部取到。"
+        assert page.locator("path.leaflet-interactive").count() == 0
+        for route in held:  # the files arrive at last: the counties are drawn, the notice goes
+            route.continue_()
+        wait_for_counties(page)
+        slow.wait_for(state="detached", timeout=10000)
+        assert page.locator(".xc-map-failed").count() == 0
     finally:
         context.close()

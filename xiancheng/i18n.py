@@ -55,6 +55,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "map.failed.script": ("地图程序（Leaflet）", "the map library (Leaflet)"),
     "map.failed.geometry": ("边界数据", "the boundary data"),
+    # Over a map whose files have neither arrived nor failed after a while (map_component.js).
+    "map.slow": ("地图仍在载入：网络较慢，所需文件还没有全部取到。", "The map is still loading: on this slow connection its files have not all arrived yet."),
     # Shown instead of a blank page by a browser that cannot run the dashboard (ui/compat.js).
     "compat.old_browser": (
         "此浏览器无法打开县城一张图：它的内核版本过旧。请使用 Chrome 或 Edge 109 及以上版本；"

@@ -112,6 +112,25 @@ function showFailure(root, state, args, what, detail) {
   state.setStateValue('map', {last_active_drawing: null, [args.drawn_field]: true});
 }
 
+// Over the map, while its counties are not drawn after rest_waits_at_most seconds (a file that
+// neither arrives nor fails): that the map is still loading, gone once they are drawn.
+function showSlow(root, state, text) {
+  if (state.slow || !text) { return; }
+  const host = (state.map && state.map.getContainer()) || root.querySelector('#map_div') || root;
+  if (getComputedStyle(host).position === 'static') { host.style.position = 'relative'; }
+  const box = state.slow = document.createElement('div');
+  box.className = 'xc-map-slow';
+  box.setAttribute('role', 'status');
+  box.style.cssText = 'position:absolute;left:12px;right:12px;top:12px;z-index:1000;padding:10px 14px;'
+    + 'background:#f4f6f8;border:1px solid #c5ccd3;border-radius:4px;color:#333;font-size:14px;line-height:1.5;';
+  box.textContent = text;
+  host.appendChild(box);
+}
+
+function settled(state) {
+  if (state.slow) { state.slow.remove(); state.slow = null; }
+}
+
 // Run code in the page's global scope, as a frame's <script> would: folium's code declares
 // its layers as globals and the maps' scripts refer to them by name.
 function runGlobal(code) {
@@ -198,10 +217,12 @@ function start(root, state, args) {
   // A page that waits for its map (ui.mapview.rest_waits_for_map) hears from the map once its
   // counties are painted (maps._VIEW_JS), or from showFailure. A file that neither arrives nor
   // fails (a stalled connection) would leave the counts and lists out for good: after
-  // rest_waits_at_most seconds the page is told not to wait, the map still loading.
-  if (args.rest_waits_at_most && args.waiting) {
+  // rest_waits_at_most seconds the page is told not to wait, and the map says it is still loading.
+  if (args.rest_waits_at_most) {
     state.restTimer = setTimeout(() => {
-      if (state.gone || state.failed || !document.querySelector(args.waiting)) { return; }
+      if (state.gone || state.failed) { return; }
+      if (!(state.map && state.map.xcCountiesDrawn)) { showSlow(root, state, args.slow_text); }
+      if (!args.waiting || !document.querySelector(args.waiting)) { return; }
       state.setStateValue('map', {last_active_drawing: null, [args.drawn_field]: true});
     }, args.rest_waits_at_most * 1000);
   }
@@ -223,11 +244,13 @@ function start(root, state, args) {
     }
     runGlobal(args.script + '\nwindow.map = map_div; window.initComponent(map_div, ' + Boolean(args.return_on_hover) + ');');
     // A boundary file that did not arrive (maps._STATIC_SHAPES_JS)
-    if (state.map) { state.map.on('xc:failed', (e) => showFailure(root, state, args, 'geometry', e.detail)); }
+    if (state.map) { state.map.on('xc:failed', (e) => { settled(state); showFailure(root, state, args, 'geometry', e.detail); }); }
+    if (state.map && state.map.xcCountiesDrawn) { settled(state); } else if (state.map) { state.map.once('xc:counties', () => settled(state)); }
     finish(state, state.latest || args);
   }).catch((error) => {
     if (state.gone) { return; }
     if (!error || error.xcWhat !== 'script') { throw error; }
+    settled(state);
     showFailure(root, state, args, 'script', error.xcDetail);
   });
 }

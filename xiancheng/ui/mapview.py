@@ -171,6 +171,7 @@ def map_view(
             drawn_field=MAP_DRAWN_FIELD,
             # a page waiting for the map (rest_waits_for_map) waits this long at most
             waiting=f".st-key-{AFTER_MAP_KEY}", rest_waits_at_most=REST_WAITS_AT_MOST,
+            slow_text=t("map.slow"),  # over a map not drawn by then
         ),
     )
     return result.get("map", defaults)
@@ -200,7 +201,8 @@ def component_key(script: str, key: str) -> str:
 
 _MAP_SHOWN = "_xc_map_shown"  # session state: this session's browser has painted a map page's map
 # A page's rest waits for its map at most this long (map_component.js): a file that neither
-# arrives nor fails (a stalled connection) must not hide the counts and lists for good.
+# arrives nor fails (a stalled connection) must not hide the counts and lists for good. A map
+# not drawn by then says it is still loading (map.slow), on any page.
 REST_WAITS_AT_MOST = 8  # seconds
 
 
