@@ -89,19 +89,13 @@ function loadScript(src, again) {
 // also hold back the counts and lists; elsewhere that is one rerun.
 function showFailure(root, state, args, what, detail) {
   const texts = args.failure_texts || {};
-  const host = (state.map && state.map.getContainer()) || root.querySelector('#map_div') || root;
+  const host = noticeHost(root, state);
   let box = host.querySelector('.xc-map-failed');
   if (!box) {
-    if (getComputedStyle(host).position === 'static') { host.style.position = 'relative'; }
-    box = document.createElement('div');
-    box.className = 'xc-map-failed';
-    box.setAttribute('role', 'alert');
-    box.style.cssText = 'position:absolute;left:12px;right:12px;top:12px;z-index:1000;padding:10px 14px;'
-      + 'background:#fffbeb;border:1px solid #d6b656;border-radius:4px;color:#333;font-size:14px;line-height:1.5;';
+    box = notice(host, 'xc-map-failed', 'alert', 'background:#fffbeb;border:1px solid #d6b656;');
     const text = document.createElement('div');
     text.textContent = texts[what] || texts.script || '';
     box.appendChild(text);
-    host.appendChild(box);
   }
   const line = document.createElement('div');
   line.style.cssText = 'font-size:12px;color:#666;word-break:break-all;';
@@ -109,26 +103,41 @@ function showFailure(root, state, args, what, detail) {
   box.appendChild(line);
   if (state.failed) { return; }
   state.failed = true;
-  state.setStateValue('map', {last_active_drawing: null, [args.drawn_field]: true});
+  restNeedNotWait(state, args);
 }
 
 // Over the map, while its counties are not drawn after rest_waits_at_most seconds (a file that
 // neither arrives nor fails): that the map is still loading, gone once they are drawn.
 function showSlow(root, state, text) {
   if (state.slow || !text) { return; }
-  const host = (state.map && state.map.getContainer()) || root.querySelector('#map_div') || root;
-  if (getComputedStyle(host).position === 'static') { host.style.position = 'relative'; }
-  const box = state.slow = document.createElement('div');
-  box.className = 'xc-map-slow';
-  box.setAttribute('role', 'status');
-  box.style.cssText = 'position:absolute;left:12px;right:12px;top:12px;z-index:1000;padding:10px 14px;'
-    + 'background:#f4f6f8;border:1px solid #c5ccd3;border-radius:4px;color:#333;font-size:14px;line-height:1.5;';
-  box.textContent = text;
-  host.appendChild(box);
+  state.slow = notice(noticeHost(root, state), 'xc-map-slow', 'status', 'background:#f4f6f8;border:1px solid #c5ccd3;');
+  state.slow.textContent = text;
 }
 
 function settled(state) {
   if (state.slow) { state.slow.remove(); state.slow = null; }
+}
+
+function noticeHost(root, state) {
+  return (state.map && state.map.getContainer()) || root.querySelector('#map_div') || root;
+}
+
+// A box across the top of the map's element (showFailure, showSlow).
+function notice(host, className, role, colours) {
+  if (getComputedStyle(host).position === 'static') { host.style.position = 'relative'; }
+  const box = document.createElement('div');
+  box.className = className;
+  box.setAttribute('role', role);
+  box.style.cssText = 'position:absolute;left:12px;right:12px;top:12px;z-index:1000;padding:10px 14px;'
+    + colours + 'border-radius:4px;color:#333;font-size:14px;line-height:1.5;';
+  host.appendChild(box);
+  return box;
+}
+
+// The value a map reports once its counties are painted (maps._View): a page waiting for it
+// (ui.mapview.rest_waits_for_map) then draws its rest; elsewhere it is one rerun.
+function restNeedNotWait(state, args) {
+  state.setStateValue('map', {last_active_drawing: null, [args.drawn_field]: true});
 }
 
 // Run code in the page's global scope, as a frame's <script> would: folium's code declares
@@ -223,7 +232,7 @@ function start(root, state, args) {
       if (state.gone || state.failed) { return; }
       if (!(state.map && state.map.xcCountiesDrawn)) { showSlow(root, state, args.slow_text); }
       if (!args.waiting || !document.querySelector(args.waiting)) { return; }
-      state.setStateValue('map', {last_active_drawing: null, [args.drawn_field]: true});
+      restNeedNotWait(state, args);
     }, args.rest_waits_at_most * 1000);
   }
 
