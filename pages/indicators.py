@@ -207,7 +207,7 @@ with info_col:
             st.caption(t("indicators.few_units", n=len(frame)))
             st.altair_chart(value_bars(frame, place_col, value_col), width="stretch")
         else:
-            widgets.table(frame[[place_col, value_col]], name="indicator-values", whole_elsewhere=t("indicators.whole_at"), hide_index=True, width="stretch", height=min(35 * len(frame) + 38, 260))
+            widgets.table(frame[[place_col, value_col]], name="indicator-values", whole_elsewhere=t("indicators.whole_at"), hide_index=True, width="stretch", height=widgets.table_height(len(frame), 260))
         stem = f"指标数值_{indicators.display_name(indicator, 'zh')}_{cities.get(city, '山西省')}_{date.today().isoformat()}"
         csv_col, xlsx_col = st.columns(2)
         with csv_col:

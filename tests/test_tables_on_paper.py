@@ -5,7 +5,7 @@ a note that only a printed sheet shows (the browser side: test_browser_print.py)
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from xiancheng.ui.widgets import FULL_TABLE_ROWS, rows_in_view
+from xiancheng.ui.widgets import FULL_TABLE_ROWS, rows_in_view, table_height
 
 TIMEOUT = 60
 
@@ -24,6 +24,13 @@ TIMEOUT = 60
 )
 def test_rows_in_view_follows_the_height(rows, height, row_height, shown):
     assert rows_in_view(rows, height, row_height) == shown
+
+
+@pytest.mark.parametrize(("rows", "height", "shown"), [(3, 143, 3), (6, 248, 6), (7, 260, 6), (117, 260, 6)])
+def test_a_table_height_shows_every_row_up_to_its_limit(rows, height, shown):
+    # the indicators page's side table: all its rows, but at most 260 px
+    assert table_height(rows, 260) == height
+    assert rows_in_view(rows, table_height(rows, 260)) == shown
 
 
 def _tables_script():

@@ -338,6 +338,11 @@ def rows_in_view(rows: int, height: int | str = "auto", row_height: int | None =
     return min(rows, max(0, (height - _HEADER_PX) // (row_height or _ROW_PX)))
 
 
+def table_height(rows: int, at_most: int) -> int:
+    """The height (px) at which a dataframe shows all its rows, but at most at_most."""
+    return min(_ROW_PX * rows + _HEADER_PX, at_most)
+
+
 def table(data, *, name: str, whole_elsewhere: str = "", screen_rows: int | None = None, **kwargs):
     """st.dataframe (same arguments), honest on paper: whole up to FULL_TABLE_ROWS rows
     (unless a height is given), else with a note that only a printed sheet shows.
