@@ -48,13 +48,18 @@ def _playwright_disabled_features(playwright, executable_path: str) -> str:
     if executable_path not in _disabled_by_playwright:
         browser = playwright.chromium.launch(executable_path=executable_path, args=CHROMIUM_ARGS)
         try:
-            processes = browser.new_browser_cdp_session().send("SystemInfo.getProcessInfo")["processInfo"]
-            pid = next(p["id"] for p in processes if p["type"] == "browser")
-            args = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+            args = browser_command_line(browser)
         finally:
             browser.close()
         _disabled_by_playwright[executable_path] = next((a for a in args if a.startswith("--disable-features=")), "")
     return _disabled_by_playwright[executable_path]
+
+
+def browser_command_line(browser) -> list[str]:
+    """The arguments a running Chromium was started with (its browser process's, from /proc)."""
+    processes = browser.new_browser_cdp_session().send("SystemInfo.getProcessInfo")["processInfo"]
+    pid = next(p["id"] for p in processes if p["type"] == "browser")
+    return Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
 
 
 def free_port() -> int:

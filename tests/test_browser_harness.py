@@ -1,18 +1,10 @@
 """The Chromium the browser tests and benchmarks share (appserver.launch_browser): quiet
 beside the page under test, and still launched as Playwright needs it."""
 
-from pathlib import Path
-
 import pytest
-from appserver import QUIET_FEATURES
+from appserver import QUIET_FEATURES, browser_command_line
 
 pytestmark = pytest.mark.browser
-
-
-def _command_line(browser) -> list[str]:
-    processes = browser.new_browser_cdp_session().send("SystemInfo.getProcessInfo")["processInfo"]
-    pid = next(p["id"] for p in processes if p["type"] == "browser")
-    return Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
 
 
 def test_a_new_context_opens_no_address_bar_pages(browser):
@@ -28,7 +20,7 @@ def test_a_new_context_opens_no_address_bar_pages(browser):
 
 
 def test_playwrights_own_features_stay_off(browser):
-    switches = [a for a in _command_line(browser) if a.startswith("--disable-features=")]
+    switches = [a for a in browser_command_line(browser) if a.startswith("--disable-features=")]
     assert len(switches) == 1, switches  # Chromium reads only the last one
     features = switches[0].partition("=")[2].split(",")
     assert "PaintHolding" in features  # one of Playwright's (first paint as soon as it is ready)
