@@ -154,7 +154,6 @@ AFTER_MAP_KEY = "xc-after-map"
 GEOMETRY_GLOBAL = "xcGeometry"
 
 
-@lru_cache(maxsize=2)
 def map_head_tags(on_map_page: bool) -> str:
     """Leaflet's style sheet, and a script that fetches and parses the geometry: what every
     map needs besides Leaflet's script, ready before a map's element exists. The geometry
