@@ -252,9 +252,12 @@ function start(root, state, args) {
       root.appendChild(holder);
     }
     runGlobal(args.script + '\nwindow.map = map_div; window.initComponent(map_div, ' + Boolean(args.return_on_hover) + ');');
-    // A boundary file that did not arrive (maps._STATIC_SHAPES_JS)
-    if (state.map) { state.map.on('xc:failed', (e) => { settled(state); showFailure(root, state, args, 'geometry', e.detail); }); }
-    if (state.map && state.map.xcCountiesDrawn) { settled(state); } else if (state.map) { state.map.once('xc:counties', () => settled(state)); }
+    // A boundary file that did not arrive is named (maps._STATIC_SHAPES_JS); the still-loading
+    // notice (showSlow) goes once the counties are drawn.
+    if (state.map) {
+      state.map.on('xc:failed', (e) => { settled(state); showFailure(root, state, args, 'geometry', e.detail); });
+      if (state.map.xcCountiesDrawn) { settled(state); } else { state.map.once('xc:counties', () => settled(state)); }
+    }
     finish(state, state.latest || args);
   }).catch((error) => {
     if (state.gone) { return; }
